@@ -1,0 +1,72 @@
+/**
+ * Builds the Express app from its collaborators; it does not listen. Tests drive it in-process
+ * with real collaborators in other settings; server.ts wires the production ones.
+ */
+import express, { ErrorRequestHandler } from 'express';
+import { bearerAuth } from './http/auth';
+import { expressPath, ROUTES } from './http/contract';
+import { HttpProblem, problemBody, sendProblem } from './http/problem';
+import { requestLog } from './http/request-log';
+import type { InferencePool } from './inference/pool';
+import type { JobLog } from './jobs/job-log';
+import type { JobStore } from './jobs/job-store';
+import type { Logger } from './logging';
+import type { ModelRegistry } from './models/registry';
+import { healthRouter } from './routes/health';
+import { jobsRouter } from './routes/jobs';
+import { modelsRouter } from './routes/models';
+import { predictRouter } from './routes/predict';
+
+export interface AppDeps {
+  apiTokens: readonly string[];
+  maxUploadBytes: number;
+  registry: ModelRegistry;
+  pool: InferencePool;
+  jobLog: JobLog;
+  jobStore: JobStore;
+  logger: Logger;
+  gcpProject?: string;
+  /** False until every inference thread has loaded its sessions. */
+  modelsReady: () => boolean;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', true);
+  app.use(requestLog(deps.logger, deps.gcpProject));
+  app.use(healthRouter({ modelsReady: deps.modelsReady, jobLog: deps.jobLog }));
+  app.use('/v1', bearerAuth(deps.apiTokens));
+  app.use(modelsRouter(deps.registry));
+  app.use(jobsRouter(deps.jobStore));
+  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes }));
+
+  for (const path of new Set(ROUTES.map((r) => r.path))) {
+    const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());
+    app.all(expressPath(path), (req) => {
+      throw new HttpProblem(405, 'method-not-allowed', `${req.method} is not allowed on ${req.path}; use ${allow.join(' or ')}`, {}, { Allow: allow.join(', ') });
+    });
+  }
+  app.use((req) => {
+    throw new HttpProblem(404, 'not-found', `no route ${req.method} ${req.path}`);
+  });
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    if (error instanceof HttpProblem) {
+      res.locals.problemDetail = error.detail;
+      return sendProblem(res, error.toBody(), error.headers);
+    }
+    // Body-parser's own errors for a broken request body are the client's, not ours.
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      res.locals.problemDetail = (error as Error).message;
+      return sendProblem(res, problemBody(status, 'bad-request', (error as Error).message));
+    }
+    (res.locals.logger ?? deps.logger).error({ err: error }, 'unhandled error');
+    res.locals.problemDetail = 'internal error';
+    sendProblem(res, problemBody(500, 'internal', 'the service failed on this request; it has been logged'));
+  };
+  app.use(onError);
+  return app;
+}

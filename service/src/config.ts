@@ -1,0 +1,82 @@
+/** Service settings, read once from the environment and validated with messages that name the variable. */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { MODELS_DIR } from './paths';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  API_TOKENS: z.string().optional(),
+  API_TOKEN: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  PGLITE_DIR: z.string().default(join(process.cwd(), '.data', 'pglite')),
+  MODELS_DIR: z.string().default(MODELS_DIR),
+  DEFAULT_MODEL: z.string().optional(),
+  MAX_UPLOAD_BYTES: positiveInt(32 * MiB),
+  INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
+  MAX_QUEUED_JOBS: positiveInt(64),
+  JOB_LOG_QUEUE_LIMIT: positiveInt(100_000),
+  JOB_LOG_RETRY_MAX_MS: positiveInt(30_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(9_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GOOGLE_CLOUD_PROJECT: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  /** Bearer tokens accepted at once, so a token can be rotated without downtime. */
+  apiTokens: string[];
+  databaseUrl?: string;
+  pgliteDir: string;
+  modelsDir: string;
+  defaultModel?: string;
+  maxUploadBytes: number;
+  inferenceThreads: number;
+  maxQueuedJobs: number;
+  jobLogQueueLimit: number;
+  jobLogRetryMaxMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  gcpProject?: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables mean "not set", as they do in most deploy tools' forms.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment — ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const apiTokens = (e.API_TOKENS ?? e.API_TOKEN ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (apiTokens.length === 0) {
+    throw new ConfigError('API_TOKENS (comma-separated) or API_TOKEN must be set: every /v1 route needs a bearer token');
+  }
+  const short = apiTokens.find((t) => t.length < 16);
+  if (short !== undefined) throw new ConfigError('API_TOKENS: every token must be at least 16 characters long');
+  return {
+    port: e.PORT,
+    apiTokens,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: e.PGLITE_DIR,
+    modelsDir: e.MODELS_DIR,
+    defaultModel: e.DEFAULT_MODEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    inferenceThreads: e.INFERENCE_THREADS,
+    maxQueuedJobs: e.MAX_QUEUED_JOBS,
+    jobLogQueueLimit: e.JOB_LOG_QUEUE_LIMIT,
+    jobLogRetryMaxMs: e.JOB_LOG_RETRY_MAX_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    gcpProject: e.GOOGLE_CLOUD_PROJECT,
+  };
+}

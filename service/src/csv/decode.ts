@@ -1,0 +1,76 @@
+/** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced. */
+import { HttpProblem } from '../http/problem';
+
+export type TextEncoding = 'utf-8' | 'shift_jis';
+
+export interface DecodedText {
+  text: string;
+  encoding: TextEncoding;
+  /** The upload started with a UTF-8 byte order mark (as Excel's "CSV UTF-8" writes). */
+  hadBom: boolean;
+}
+
+const ALIASES: Record<string, TextEncoding> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  shift_jis: 'shift_jis',
+  'shift-jis': 'shift_jis',
+  sjis: 'shift_jis',
+  cp932: 'shift_jis',
+  'windows-31j': 'shift_jis',
+};
+
+/** Reads an encoding name from a query parameter; undefined or "auto" means detect. */
+export function parseEncodingName(value: unknown, parameter: string): TextEncoding | undefined {
+  if (value === undefined || value === '' || value === 'auto') return undefined;
+  const found = typeof value === 'string' ? ALIASES[value.toLowerCase()] : undefined;
+  if (!found) {
+    throw new HttpProblem(400, 'bad-parameter', `${parameter} must be one of auto, utf-8, shift_jis (got ${JSON.stringify(value)})`);
+  }
+  return found;
+}
+
+const CHUNK = 1 << 20;
+
+/** Decodes in streaming mode, chunk by chunk, so a two-byte character split across chunks survives. */
+function decodeStrict(bytes: Uint8Array, encoding: TextEncoding): string | undefined {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  const parts: string[] = [];
+  try {
+    for (let at = 0; at < bytes.length; at += CHUNK) {
+      parts.push(decoder.decode(bytes.subarray(at, at + CHUNK), { stream: at + CHUNK < bytes.length }));
+    }
+    parts.push(decoder.decode());
+  } catch {
+    return undefined;
+  }
+  return parts.join('');
+}
+
+function rejectBinary(bytes: Uint8Array): void {
+  const head = bytes.subarray(0, 4);
+  if (head[0] === 0x50 && head[1] === 0x4b) {
+    throw new HttpProblem(415, 'not-csv', 'this looks like an Excel workbook (.xlsx), not a CSV: save it with "CSV UTF-8" or "CSV" and upload that');
+  }
+  if (bytes.subarray(0, 65536).includes(0)) {
+    throw new HttpProblem(415, 'not-csv', 'the upload contains binary data (NUL bytes): upload a CSV text file');
+  }
+}
+
+export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding): DecodedText {
+  if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
+  rejectBinary(bytes);
+  const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = hadBom ? bytes.subarray(3) : bytes;
+  const candidates: TextEncoding[] = forced ? [forced] : hadBom ? ['utf-8'] : ['utf-8', 'shift_jis'];
+  for (const encoding of candidates) {
+    const text = decodeStrict(body, encoding);
+    if (text !== undefined) return { text, encoding, hadBom };
+  }
+  const tried = candidates.join(' or ');
+  throw new HttpProblem(
+    forced ? 400 : 415,
+    'bad-encoding',
+    `the file is not valid ${tried} text${forced ? '' : '; save it as "CSV UTF-8" or pass ?encoding=…'}`,
+  );
+}

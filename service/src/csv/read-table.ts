@@ -1,0 +1,146 @@
+/**
+ * Reads a decoded CSV against a model's features: checks the header, every row's width and
+ * every feature cell, and keeps each data row's text for the output. Nothing is predicted
+ * unless the whole file is valid, so a bad upload never yields a partial CSV.
+ */
+import Papa from 'papaparse';
+import { HttpProblem, RowError } from '../http/problem';
+import type { Feature } from '../models/manifest';
+import { isFormulaLike, writeRow } from './cells';
+
+export const MAX_LISTED_ERRORS = 100;
+
+export interface FeatureColumn {
+  feature: Feature;
+  /** Numbers (NaN where an imputing model accepts an empty cell) or, for string features, text. */
+  values: number[] | string[];
+}
+
+export interface Table {
+  header: string[];
+  /** The header and each data row as written to the output: the uploaded text, or re-quoted where neutralised. */
+  headerLine: string;
+  lines: string[];
+  columns: FeatureColumn[];
+}
+
+export interface ReadOptions {
+  features: readonly Feature[];
+  /** Features whose empty cells the model imputes itself (issue: models with an Imputer). */
+  imputed?: ReadonlySet<string>;
+  /** Column names the output adds; an upload may not already have them. */
+  reserved: readonly string[];
+}
+
+const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+class ErrorList {
+  readonly listed: RowError[] = [];
+  total = 0;
+  add(row: number | null, column: string | null, message: string): void {
+    this.total++;
+    if (this.listed.length < MAX_LISTED_ERRORS) this.listed.push({ row, column, message });
+  }
+  throwIfAny(detail: string): void {
+    if (this.total === 0) return;
+    throw new HttpProblem(422, 'invalid-rows', `${detail}: ${this.total} problem${this.total === 1 ? '' : 's'} found`, {
+      errors: this.listed,
+      totalErrors: this.total,
+    });
+  }
+}
+
+function stripTerminator(raw: string): string {
+  if (raw.endsWith('\r\n')) return raw.slice(0, -2);
+  if (raw.endsWith('\n') || raw.endsWith('\r')) return raw.slice(0, -1);
+  return raw;
+}
+
+function describe(cell: string): string {
+  return JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell);
+}
+
+function checkHeader(header: string[], opts: ReadOptions, errors: ErrorList): number[] {
+  const names = header.map((h) => h.trim());
+  names.forEach((n, i) => {
+    if (n !== '' && names.indexOf(n) !== i) errors.add(null, n, `the header names column "${n}" more than once`);
+    if (opts.reserved.includes(n)) errors.add(null, n, `column "${n}" is added by the prediction; rename or remove it in the upload`);
+  });
+  const positions = opts.features.map((f) => names.indexOf(f.name));
+  opts.features.forEach((f, k) => {
+    if (positions[k] === -1) errors.add(null, f.name, `required column "${f.name}" is missing from the header`);
+  });
+  errors.throwIfAny('the header does not match the model');
+  return positions;
+}
+
+/** Parses one feature cell into `values`, or records why it cannot be used. */
+function readCell(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number | string {
+  if (feature.type === 'string') return cell;
+  if (cell.trim() === '') {
+    if (imputed) return NaN;
+    errors.add(row, feature.name, 'empty value; a number is required');
+    return NaN;
+  }
+  if (!NUMBER.test(cell)) {
+    errors.add(row, feature.name, `${describe(cell)} is not a number`);
+    return NaN;
+  }
+  const value = Number(cell);
+  if (feature.type === 'int64' && !Number.isSafeInteger(value)) {
+    errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
+  } else if (!Number.isFinite(value) || (feature.type === 'float' && Math.abs(value) > FLOAT32_MAX)) {
+    errors.add(row, feature.name, `${describe(cell)} is out of range`);
+  }
+  return value;
+}
+
+export function readTable(text: string, opts: ReadOptions): Table {
+  const errors = new ErrorList();
+  const columns: FeatureColumn[] = opts.features.map((feature) => ({ feature, values: [] }));
+  const imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
+  const lines: string[] = [];
+  let header: string[] | undefined;
+  let headerLine = '';
+  let positions: number[] = [];
+  // Blank lines are skipped but still counted, so row numbers match the spreadsheet's (row + 1).
+  let row = 0;
+  let cursor = 0;
+
+  Papa.parse<string[]>(text, {
+    delimiter: ',',
+    quoteChar: '"',
+    step: (result) => {
+      const cells = result.data;
+      const raw = text.slice(cursor, result.meta.cursor);
+      cursor = result.meta.cursor;
+      if (header === undefined) {
+        header = cells;
+        positions = checkHeader(cells, opts, errors);
+        headerLine = cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw);
+        return;
+      }
+      row++;
+      if (cells.length === 1 && cells[0] === '' && header.length > 1) return;
+      for (const e of result.errors) errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
+      if (cells.length !== header.length) {
+        errors.add(row, null, `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${header.length}`);
+        return;
+      }
+      for (let k = 0; k < columns.length; k++) {
+        (columns[k].values as (number | string)[]).push(readCell(cells[positions[k]], columns[k].feature, imputed[k], row, errors));
+      }
+      lines.push(cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw));
+    },
+  });
+
+  if (header === undefined || (header.length === 1 && header[0].trim() === '')) {
+    throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
+  }
+  errors.throwIfAny('the upload has invalid rows');
+  if (lines.length === 0) {
+    throw new HttpProblem(400, 'no-rows', 'the upload has a header but no data rows');
+  }
+  return { header, headerLine, lines, columns };
+}

@@ -1,0 +1,70 @@
+/** Reads the CSV upload: multipart field `file` (multer) or a raw text/csv body, up to the size limit. */
+import express, { RequestHandler } from 'express';
+import multer from 'multer';
+import { HttpProblem } from './problem';
+
+const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'];
+
+export interface Upload {
+  bytes: Uint8Array;
+  /** The uploaded file's name without extension, for `<upload>-predictions.csv`. */
+  baseName: string;
+}
+
+function baseName(name: string | undefined): string {
+  const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+  return stem || 'upload';
+}
+
+function tooLarge(limit: number): HttpProblem {
+  return new HttpProblem(413, 'too-large', `the upload is larger than ${limit} bytes (${(limit / 1048576).toFixed(0)} MiB); split the file`);
+}
+
+/** Runs `handler` with the request's upload in `res.locals.upload`. */
+export function readUpload(limit: number): RequestHandler {
+  const multipart = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: limit, files: 1, fields: 10, parts: 12 },
+    // Japanese file names arrive as UTF-8 in the multipart header.
+    defParamCharset: 'utf8',
+  } as multer.Options).single('file');
+  const raw = express.raw({ type: () => true, limit });
+
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    // Refuse early: the upload is not read when its declared size is already too large.
+    if (declared > limit + 64 * 1024) {
+      res.set('Connection', 'close');
+      return next(tooLarge(limit));
+    }
+    const onError = (error: unknown) => {
+      const e = error as { code?: string; type?: string; field?: string };
+      if (e.code === 'LIMIT_FILE_SIZE' || e.type === 'entity.too.large') return next(tooLarge(limit));
+      if (e.code === 'LIMIT_UNEXPECTED_FILE') return next(new HttpProblem(400, 'bad-upload', `send the CSV in the multipart field "file" (got "${e.field}")`));
+      if (e.code?.startsWith('LIMIT_') || e.type === 'request.aborted') return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
+      return next(error);
+    };
+    const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return next(new HttpProblem(400, 'empty-upload', 'the request has no body: send the CSV as multipart field "file" or as a text/csv body'));
+    if (req.is('multipart/form-data')) {
+      return multipart(req, res, (error?: unknown) => {
+        if (error) return onError(error);
+        if (!req.file) return next(new HttpProblem(400, 'bad-upload', 'the multipart form has no field "file" with the CSV'));
+        res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname) } satisfies Upload;
+        next();
+      });
+    }
+    if (!req.is(CSV_TYPES)) {
+      return next(
+        new HttpProblem(415, 'unsupported-media-type', `send multipart/form-data with the CSV in field "file", or a text/csv body (got ${req.get('content-type') ?? 'no Content-Type'})`),
+      );
+    }
+    raw(req, res, (error?: unknown) => {
+      if (error) return onError(error);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
+      res.locals.upload = { bytes: body, baseName: baseName(name) } satisfies Upload;
+      next();
+    });
+  };
+}

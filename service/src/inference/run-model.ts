@@ -1,0 +1,75 @@
+/** Feeds a validated table to an onnxruntime session, thousands of rows per run, never one. */
+import * as ort from 'onnxruntime-node';
+import type { FeatureColumn } from '../csv/read-table';
+import type { LoadedModel } from '../models/registry';
+
+/** Large enough that per-run overhead vanishes, small enough to bound tensor memory. */
+const ROWS_PER_RUN = 65_536;
+
+export interface Predictions {
+  /** Predicted label (classifiers) or value (regressors), one per row, as output text. */
+  predictions: string[];
+  /** Row-major [rows × classes] probabilities, classifiers only. */
+  probabilities?: Float32Array;
+}
+
+function tensorFor(column: FeatureColumn, type: string, start: number, end: number, rows: number, rank: number): ort.Tensor {
+  const dims = rank === 1 ? [rows] : [rows, 1];
+  const slice = column.values.slice(start, end);
+  const pad = rows - slice.length;
+  switch (type) {
+    case 'string':
+      return new ort.Tensor('string', [...(slice as string[]), ...new Array<string>(pad).fill('')], dims);
+    case 'int64': {
+      const data = new BigInt64Array(rows);
+      (slice as number[]).forEach((v, i) => (data[i] = BigInt(v)));
+      return new ort.Tensor('int64', data, dims);
+    }
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from({ length: rows }, (_, i) => (slice[i] as number) ?? 0), dims);
+    default:
+      return new ort.Tensor('float32', Float32Array.from({ length: rows }, (_, i) => (slice[i] as number) ?? 0), dims);
+  }
+}
+
+function feeds(model: LoadedModel, columns: FeatureColumn[], start: number, end: number, rows: number): Record<string, ort.Tensor> {
+  const plan = model.plan.inputs;
+  if (plan.kind === 'columns') {
+    return Object.fromEntries(plan.inputs.map((input, k) => [input.name, tensorFor(columns[k], input.type, start, end, rows, input.rank)]));
+  }
+  // Rows past `end` (padding up to a fixed batch) stay zero and their outputs are dropped.
+  const width = plan.width;
+  const data = plan.type === 'float64' ? new Float64Array(rows * width) : new Float32Array(rows * width);
+  for (let j = 0; j < width; j++) {
+    const values = columns[j].values as number[];
+    for (let i = start; i < end; i++) data[(i - start) * width + j] = values[i];
+  }
+  return { [plan.name]: new ort.Tensor(plan.type, data, [rows, width]) };
+}
+
+function labelText(value: unknown): string {
+  // float32 regression outputs print with the precision they have, not as a double's expansion.
+  if (typeof value === 'number') return String(Number(value.toPrecision(7)));
+  return String(value);
+}
+
+export async function runModel(session: ort.InferenceSession, model: LoadedModel, columns: FeatureColumn[], rowCount: number): Promise<Predictions> {
+  const { outputs, classes } = model.manifest;
+  const step = model.plan.fixedBatch ?? ROWS_PER_RUN;
+  const predictions: string[] = new Array(rowCount);
+  const classCount = classes?.length ?? 0;
+  const probabilities = outputs.probabilities ? new Float32Array(rowCount * classCount) : undefined;
+  for (let start = 0; start < rowCount; start += step) {
+    const end = Math.min(rowCount, start + step);
+    const rows = model.plan.fixedBatch ?? end - start;
+    const result = await session.run(feeds(model, columns, start, end, rows));
+    const label = result[outputs.prediction].data as ArrayLike<unknown>;
+    for (let i = 0; i < end - start; i++) predictions[start + i] = labelText(label[i]);
+    if (probabilities) {
+      const p = result[outputs.probabilities!].data as Float32Array;
+      probabilities.set(p.subarray(0, (end - start) * classCount), start * classCount);
+    }
+    for (const tensor of Object.values(result)) tensor.dispose();
+  }
+  return { predictions, probabilities };
+}

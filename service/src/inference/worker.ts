@@ -1,0 +1,29 @@
+/** Piscina worker: holds one onnxruntime session per model and runs whole prediction jobs off the main thread. */
+import * as ort from 'onnxruntime-node';
+import Piscina from 'piscina';
+import type { LoadedModel } from '../models/registry';
+import { predictCsv, PredictOutcome, PredictTask } from './predict-csv';
+
+export interface WorkerData {
+  models: LoadedModel[];
+  intraOpNumThreads: number;
+}
+
+export type WorkerTask = PredictTask | 'warm-up';
+
+async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | 'ready'>> {
+  const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
+  const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
+  for (const model of models) {
+    const session = await ort.InferenceSession.create(model.file, { intraOpNumThreads, interOpNumThreads: 1 });
+    sessions.set(model.manifest.name, { model, session });
+  }
+  return async (task) => {
+    if (task === 'warm-up') return 'ready';
+    const entry = sessions.get(task.model);
+    if (!entry) throw new Error(`worker has no session for model ${task.model}`);
+    return predictCsv(task, entry.model, entry.session);
+  };
+}
+
+module.exports = init();

@@ -1,0 +1,42 @@
+/**
+ * GET /healthz (liveness) and GET /readyz (readiness).
+ *
+ * A database outage does not make the service unready: predictions go on and their job rows
+ * queue until the database returns, so /readyz stays 200 and reports `"database": "unreachable"`
+ * with the queue length. Only models that are not loaded make it 503. `?strict=true` also
+ * fails on the database, for monitors that want that.
+ */
+import { Router } from 'express';
+import type { JobLog } from '../jobs/job-log';
+
+export interface Readiness {
+  modelsReady: () => boolean;
+  jobLog: JobLog;
+}
+
+export function healthRouter(readiness: Readiness): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (req, res) => {
+    const models = readiness.modelsReady();
+    // Probes time out after about a second: a database that does not answer by then is reported as down.
+    const databaseOk = await Promise.race([readiness.jobLog.check(), new Promise<false>((r) => setTimeout(r, 800, false).unref())]);
+    const jobLog = readiness.jobLog.status();
+    const strict = req.query.strict === 'true';
+    const ready = models && (databaseOk || !strict);
+    const reasons = [
+      ...(models ? [] : ['models are still loading']),
+      ...(databaseOk ? [] : [`database ${jobLog.database}${jobLog.lastError ? `: ${jobLog.lastError}` : ''}; ${jobLog.queued} job record(s) queued`]),
+    ];
+    res.status(ready ? 200 : 503).json({
+      status: ready ? (databaseOk ? 'ready' : 'degraded') : 'not ready',
+      models: models ? 'loaded' : 'loading',
+      database: jobLog.database,
+      queuedJobRecords: jobLog.queued,
+      ...(reasons.length ? { reasons } : {}),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,120 @@
+/** POST /v1/models/{name}/predict and POST /v1/predict: CSV in, CSV with predictions out. */
+import { randomUUID } from 'node:crypto';
+import { Router, Request, Response, NextFunction } from 'express';
+import { parseEncodingName } from '../csv/decode';
+import { HttpProblem, ProblemBody } from '../http/problem';
+import { readUpload, Upload } from '../http/upload';
+import type { InferencePool } from '../inference/pool';
+import type { JobLog } from '../jobs/job-log';
+import type { JobRecord } from '../jobs/job-store';
+import type { LoadedModel, ModelRegistry } from '../models/registry';
+
+export interface PredictDeps {
+  registry: ModelRegistry;
+  pool: InferencePool;
+  jobLog: JobLog;
+  maxUploadBytes: number;
+}
+
+function contentDisposition(baseName: string): string {
+  const file = `${baseName}-predictions.csv`;
+  const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file)}`;
+}
+
+export function predictRouter(deps: PredictDeps): Router {
+  const router = Router();
+
+  // Everything that can be refused without the body is refused before it is read.
+  const prepare = (req: Request, res: Response, next: NextFunction) => {
+    const name = (req.params as { name?: string }).name ?? deps.registry.defaultName;
+    const model = deps.registry.get(name);
+    res.locals.started = Date.now();
+    if (!model) {
+      res.locals.job = { modelName: name, modelVersion: null };
+      return next(new HttpProblem(404, 'unknown-model', `no model named "${name}"; GET /v1/models lists them`));
+    }
+    res.locals.model = model;
+    res.locals.job = { modelName: model.manifest.name, modelVersion: model.manifest.version };
+    Object.assign(res.locals.logFields, { model: model.manifest.name, modelVersion: model.manifest.version });
+    try {
+      res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
+      res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
+    } catch (error) {
+      return next(error);
+    }
+    next();
+  };
+
+  const run = async (req: Request, res: Response, next: NextFunction) => {
+    const model = res.locals.model as LoadedModel;
+    const upload = res.locals.upload as Upload;
+    res.locals.bytesIn = upload.bytes.length;
+    try {
+      const outcome = await deps.pool.predict({
+        model: model.manifest.name,
+        bytes: upload.bytes,
+        encoding: res.locals.encoding,
+        outputEncoding: res.locals.outputEncoding,
+      });
+      if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
+      res.locals.rows = outcome.rows;
+      res.locals.logFields.rows = outcome.rows;
+      res.locals.bytesOut = outcome.body.byteLength;
+      res
+        .status(200)
+        .set({
+          'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
+          'Content-Disposition': contentDisposition(upload.baseName),
+          'X-Job-Id': res.locals.jobId,
+          'X-Model-Name': model.manifest.name,
+          'X-Model-Version': model.manifest.version,
+          'X-Row-Count': String(outcome.rows),
+          'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
+        })
+        .send(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  const record = (req: Request, res: Response, next: NextFunction) => {
+    res.locals.jobId = randomUUID();
+    res.on('finish', () => {
+      const status = res.statusCode;
+      const job: JobRecord = {
+        id: res.locals.jobId,
+        ...(res.locals.job as Pick<JobRecord, 'modelName' | 'modelVersion'>),
+        status: status < 400 ? 'succeeded' : status < 500 && status !== 429 ? 'rejected' : 'failed',
+        httpStatus: status,
+        rows: res.locals.rows ?? null,
+        bytesIn: res.locals.bytesIn ?? Number(req.headers['content-length'] ?? 0),
+        bytesOut: res.locals.bytesOut ?? null,
+        durationMs: Date.now() - (res.locals.started ?? Date.now()),
+        errorSummary: (res.locals.problemDetail as string | undefined)?.slice(0, 500) ?? null,
+        tokenFingerprint: res.locals.tokenFingerprint ?? null,
+        createdAt: new Date().toISOString(),
+      };
+      deps.jobLog.record(job);
+    });
+    // Filled in as the job goes; the request log line reads it when the response finishes.
+    res.locals.logFields = { jobId: res.locals.jobId };
+    res.set('X-Job-Id', res.locals.jobId);
+    next();
+  };
+
+  const upload = readUpload(deps.maxUploadBytes);
+  router.post('/v1/models/:name/predict', record, prepare, upload, run);
+  router.post('/v1/predict', record, prepare, upload, run);
+  return router;
+}
+
+/** A problem the worker computed (it crossed the thread as plain data), passed on like any other. */
+class WorkerProblem extends HttpProblem {
+  constructor(private readonly body: ProblemBody) {
+    super(body.status, 'worker', body.detail);
+  }
+  override toBody(): ProblemBody {
+    return this.body;
+  }
+}

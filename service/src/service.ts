@@ -1,0 +1,75 @@
+/** Wires the real collaborators together and owns their lifecycle: start, listen, drain, stop. */
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { createApp } from './app';
+import type { Config } from './config';
+import { InferencePool } from './inference/pool';
+import { JobLog } from './jobs/job-log';
+import { JobStore } from './jobs/job-store';
+import { migrate } from './jobs/migrate';
+import { createPgliteClient, createPostgresClient, SqlClient } from './jobs/sql-client';
+import type { Logger } from './logging';
+import { ModelRegistry } from './models/registry';
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  jobLog: JobLog;
+  /** Stops accepting, finishes in-flight requests, flushes the job log, closes pools. */
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const registry = await ModelRegistry.load(config.modelsDir, config.defaultModel);
+  const pool = new InferencePool(registry, { threads: config.inferenceThreads, maxQueued: config.maxQueuedJobs, cpus: availableParallelism() });
+  let modelsReady = false;
+  const warm = pool.warmUp().then(() => (modelsReady = true));
+
+  const db: SqlClient = config.databaseUrl ? createPostgresClient(config.databaseUrl, logger) : await createPgliteClient(config.pgliteDir);
+  const jobStore = new JobStore(db);
+  const jobLog = new JobLog(jobStore, logger, {
+    queueLimit: config.jobLogQueueLimit,
+    retryMaxMs: config.jobLogRetryMaxMs,
+    prepare: async () => {
+      const applied = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+    },
+  });
+  // The database is tried now but not awaited: an outage must not keep predictions from starting.
+  void jobLog.start();
+
+  const app = createApp({
+    apiTokens: config.apiTokens,
+    maxUploadBytes: config.maxUploadBytes,
+    registry,
+    pool,
+    jobLog,
+    jobStore,
+    logger,
+    gcpProject: config.gcpProject,
+    modelsReady: () => modelsReady,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  // Cloud Run's front end keeps connections open; ours must outlive its idle timeout.
+  server.keepAliveTimeout = 620_000;
+  server.headersTimeout = 621_000;
+  await warm;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind }, 'service ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await jobLog.close(Math.max(1000, config.shutdownTimeoutMs - 2000));
+      await pool.close();
+      await db.close();
+    })());
+  return { server, port, jobLog, stop };
+}
