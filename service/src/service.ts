@@ -7,7 +7,7 @@ import { InferencePool } from './inference/pool';
 import { JobLog } from './jobs/job-log';
 import { JobStore } from './jobs/job-store';
 import { migrate } from './jobs/migrate';
-import { createPgliteClient, createPostgresClient, SqlClient } from './jobs/sql-client';
+import { createPgliteClient, createPostgresClient, openLazily, SqlClient } from './jobs/sql-client';
 import type { Logger } from './logging';
 import { ModelRegistry } from './models/registry';
 
@@ -25,7 +25,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let modelsReady = false;
   const warm = pool.warmUp().then(() => (modelsReady = true));
 
-  const db: SqlClient = config.databaseUrl ? createPostgresClient(config.databaseUrl, logger) : await createPgliteClient(config.pgliteDir);
+  const db: SqlClient = config.databaseUrl
+    ? createPostgresClient(config.databaseUrl, logger)
+    : openLazily('pglite', () => createPgliteClient(config.pgliteDir));
   const jobStore = new JobStore(db);
   const jobLog = new JobLog(jobStore, logger, {
     queueLimit: config.jobLogQueueLimit,

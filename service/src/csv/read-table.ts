@@ -116,6 +116,9 @@ export function readTable(text: string, opts: ReadOptions): Table {
       const raw = text.slice(cursor, result.meta.cursor);
       cursor = result.meta.cursor;
       if (header === undefined) {
+        if (cells.length === 1 && cells[0].trim() === '') {
+          throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
+        }
         header = cells;
         positions = checkHeader(cells, opts, errors);
         headerLine = cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw);
@@ -135,7 +138,7 @@ export function readTable(text: string, opts: ReadOptions): Table {
     },
   });
 
-  if (header === undefined || (header.length === 1 && header[0].trim() === '')) {
+  if (header === undefined) {
     throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
   }
   errors.throwIfAny('the upload has invalid rows');

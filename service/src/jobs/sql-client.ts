@@ -83,3 +83,20 @@ export async function createPgliteClient(dir: string): Promise<SqlClient> {
     close: () => db.close(),
   };
 }
+
+/**
+ * A client opened on first use and reopened after a failed open, so opening the database
+ * (PGlite's first start takes seconds) never delays the service's start.
+ */
+export function openLazily(kind: SqlClient['kind'], open: () => Promise<SqlClient>): SqlClient {
+  let opening: Promise<SqlClient> | undefined;
+  const client = () => (opening ??= open().catch((error: unknown) => ((opening = undefined), Promise.reject(error))));
+  return {
+    kind,
+    query: async (text, params) => (await client()).query(text, params),
+    transaction: async (fn) => (await client()).transaction(fn),
+    close: async () => {
+      if (opening) await (await opening.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/** Shared fixtures for the service tests: real models, real worker pool, real PGlite or Postgres. */
+import { mkdtempSync } from 'node:fs';
+import { createServer, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp } from '../src/app';
+import { InferencePool } from '../src/inference/pool';
+import { JobLog } from '../src/jobs/job-log';
+import { JobStore } from '../src/jobs/job-store';
+import { migrate } from '../src/jobs/migrate';
+import { createPgliteClient, createPostgresClient, SqlClient } from '../src/jobs/sql-client';
+import { createLogger } from '../src/logging';
+import { ModelRegistry } from '../src/models/registry';
+import { MODELS_DIR } from '../src/paths';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const OTHER_TOKEN = 'rotated-token-fedcba9876543210';
+export const AUTH = { Authorization: `Bearer ${TOKEN}` };
+export const FEATURES = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
+
+/** A logger that keeps its lines, so tests can read what was logged. */
+export function memoryLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The embedded database, or the real server when DATABASE_URL is set. */
+export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<SqlClient> {
+  if (kind === 'postgres') return createPostgresClient(await isolatedSchemaUrl(process.env.DATABASE_URL!), memoryLogger().logger);
+  return createPgliteClient(tempDir('pglite-'));
+}
+
+/** A URL whose connections use a fresh schema of their own, so test files never see each other's rows. */
+export async function isolatedSchemaUrl(url: string): Promise<string> {
+  const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = createPostgresClient(url, memoryLogger().logger);
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.close();
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+export const DATABASES: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  registry: ModelRegistry;
+  pool: InferencePool;
+  jobLog: JobLog;
+  jobStore: JobStore;
+  db: SqlClient;
+  logLines: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(opts: { maxUploadBytes?: number; threads?: number; maxQueued?: number; db?: SqlClient } = {}): Promise<TestApp> {
+  const { logger, lines } = memoryLogger();
+  const registry = await ModelRegistry.load(MODELS_DIR);
+  const pool = new InferencePool(registry, { threads: opts.threads ?? 1, maxQueued: opts.maxQueued ?? 16, cpus: 2 });
+  await pool.warmUp();
+  const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));
+  await migrate(db);
+  const jobStore = new JobStore(db);
+  const jobLog = new JobLog(jobStore, logger, { queueLimit: 1000, retryMaxMs: 1000, retryMinMs: 20 });
+  const app = createApp({
+    apiTokens: [TOKEN, OTHER_TOKEN],
+    maxUploadBytes: opts.maxUploadBytes ?? 32 * 1024 * 1024,
+    registry,
+    pool,
+    jobLog,
+    jobStore,
+    logger,
+    modelsReady: () => true,
+  });
+  return {
+    app,
+    registry,
+    pool,
+    jobLog,
+    jobStore,
+    db,
+    logLines: lines,
+    close: async () => {
+      await jobLog.close(2000);
+      await pool.close();
+      await db.close();
+    },
+  };
+}
+
+export function csv(rows: (string | number)[][]): string {
+  return rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
+}
+
+/** A TCP proxy in front of Postgres that can cut every connection and refuse new ones: a real outage. */
+export class OutageProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { JobLog } from '../src/jobs/job-log';
+import { JobRecord, JobStore } from '../src/jobs/job-store';
+import { migrate } from '../src/jobs/migrate';
+import { createPostgresClient, SqlClient } from '../src/jobs/sql-client';
+import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, OutageProxy } from './helpers';
+
+function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id: randomUUID(),
+    modelName: 'penguin-sex',
+    modelVersion: '1.0.0',
+    status: 'succeeded',
+    httpStatus: 200,
+    rows: i,
+    bytesIn: 100 + i,
+    bytesOut: 200 + i,
+    durationMs: 5,
+    errorSummary: null,
+    tokenFingerprint: 'abcdef012345',
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    ...overrides,
+  };
+}
+
+describe.each(DATABASES)('job store on %s', (kind) => {
+  let db: SqlClient;
+  let store: JobStore;
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+    store = new JobStore(db);
+  });
+  afterAll(() => db.close());
+
+  it('migrates once, idempotently', async () => {
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql']);
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it('pages newest first with a cursor, and inserts idempotently', async () => {
+    const jobs = Array.from({ length: 7 }, (_, i) => job(i));
+    await store.insertMany(jobs);
+    await store.insertMany(jobs.slice(0, 2));
+    const seen: string[] = [];
+    let cursor: [string, string] | undefined;
+    for (;;) {
+      const page = await store.list(3, cursor);
+      seen.push(...page.jobs.map((j) => j.id));
+      if (!page.nextCursor) break;
+      cursor = Buffer.from(page.nextCursor, 'base64url').toString().split('|') as [string, string];
+    }
+    expect(seen).toEqual([...jobs].reverse().map((j) => j.id));
+    expect(await store.get(jobs[3].id)).toEqual(jobs[3]);
+  });
+});
+
+const postgresOnly = process.env.DATABASE_URL ? describe : describe.skip;
+
+postgresOnly('job log through a real database outage (PostgreSQL behind a TCP proxy)', () => {
+  it('keeps records while the database is away and writes them all once it returns', async () => {
+    const target = new URL(process.env.DATABASE_URL!);
+    const proxy = new OutageProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const db = createPostgresClient(viaProxy.toString(), memoryLogger().logger);
+    const store = new JobStore(db);
+    const log = new JobLog(store, memoryLogger().logger, { queueLimit: 10_000, retryMinMs: 20, retryMaxMs: 200, prepare: () => migrate(db) });
+    await log.start();
+    log.record(job(1));
+    expect(await log.flush(5000)).toBe(true);
+
+    const port = proxy.port;
+    await proxy.stop();
+    const during = Array.from({ length: 1200 }, (_, i) => job(i + 10));
+    for (const j of during) log.record(j);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(log.status()).toMatchObject({ database: 'unreachable', queued: 1200 });
+    expect(await log.check()).toBe(false);
+
+    await proxy.start(port);
+    expect(await log.flush(10_000)).toBe(true);
+    expect(log.status()).toMatchObject({ database: 'ok', queued: 0, dropped: 0 });
+    const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM jobs');
+    expect(Number(count)).toBe(1201);
+    await log.close(1000);
+    await db.close();
+    await proxy.stop();
+  });
+});
+
+describe('job log bound', () => {
+  it('drops the oldest records, and counts them, only past its limit', async () => {
+    const failing = { insertMany: () => Promise.reject(new Error('down')), ping: () => Promise.reject(new Error('down')) } as unknown as JobStore;
+    const log = new JobLog(failing, memoryLogger().logger, { queueLimit: 5, retryMinMs: 1000, retryMaxMs: 1000 });
+    for (let i = 0; i < 8; i++) log.record(job(i));
+    expect(log.status()).toMatchObject({ queued: 5, dropped: 3 });
+    await log.close(10);
+  });
+});
