@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseManifest } from '../service/src/models/manifest';
 import { LOGISTIC_OUTPUTS, logisticToOnnx } from './training/export-logistic';
 import { PENGUIN_FEATURES, PENGUINS_PROVENANCE, trainPenguinModels } from './training/penguin-models';
+import { loadPenguins } from './training/penguins';
 
 const MODEL_VERSION = '1.0.0';
 
@@ -37,4 +38,12 @@ function main(): void {
   }
 }
 
+/** A sample upload with every penguin: the README's example and the page's demo file. */
+function writeSample(): void {
+  const header = ['id', 'island', ...PENGUIN_FEATURES, 'species', 'sex'].join(',');
+  const rows = loadPenguins().map((p, i) => [i + 1, p.island, ...p.features, p.species, p.sex ?? ''].join(','));
+  writeFileSync(join(__dirname, 'samples', 'penguins.csv'), [header, ...rows].join('\r\n') + '\r\n');
+}
+
 main();
+writeSample();

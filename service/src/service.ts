@@ -1,5 +1,5 @@
 /** Wires the real collaborators together and owns their lifecycle: start, listen, drain, stop. */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createApp } from './app';
 import type { Config } from './config';
@@ -62,9 +62,20 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind }, 'service ready');
 
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      draining = true;
+      // In-flight responses end their connection once sent, so the server can close without cutting them off.
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -20,10 +20,11 @@ function penguinCsv(extra: (i: number) => string[] = () => []): string {
   return csv([['id', ...FEATURES, 'species'], ...penguins.map((p, i) => [String(i + 1), ...p.features.map(String), p.species, ...extra(i)])]);
 }
 
-const binaryParser = (res: NodeJS.ReadableStream, cb: (e: Error | null, b: Buffer) => void) => {
+const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
 };
 
 describe('POST /v1/predict', () => {
