@@ -1,0 +1,148 @@
+/**
+ * npm run bench: figures for this machine, against the built service in its own process.
+ *   end-to-end rows/s (1k and 100k rows × 30 numeric columns), peak RSS for a 32 MiB upload,
+ *   latency and throughput with 50 and 200 concurrent clients, start → ready, CSV parsers alone.
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { numericCsv, writeBenchModel } from './bench-model';
+import { compareParsers } from './parsers';
+
+const ROOT = join(__dirname, '..');
+const TOKEN = 'bench-token-0123456789abcdef';
+const RUNS = 5;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  readyMs: number;
+}
+
+async function start(modelsDir: string, env: Record<string, string> = {}): Promise<Server> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/service/src/server.js')], {
+    env: { ...process.env, PORT: '0', API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  // LOG_LEVEL=warn hides the ready line, so find the port from /proc and poll /readyz.
+  for (;;) {
+    const port = await listeningPort(child.pid!);
+    if (port) {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (res?.status === 200) return { child, url: `http://127.0.0.1:${port}`, readyMs: performance.now() - t0 };
+    }
+    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function listeningPort(pid: number): Promise<number | undefined> {
+  try {
+    const inodes = new Set(
+      (await import('node:fs')).readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          const m = /socket:\[(\d+)\]/.exec((require('node:fs') as typeof import('node:fs')).readlinkSync(`/proc/${pid}/fd/${fd}`));
+          return m ? [m[1]] : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    for (const file of ['/proc/net/tcp6', '/proc/net/tcp']) {
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols[3] === '0A' && inodes.has(cols[9])) return parseInt(cols[1].split(':')[1], 16);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function peakRssKb(pid: number): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+async function predict(url: string, body: string): Promise<number> {
+  const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body });
+  if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${await res.text()}`);
+  return (await res.arrayBuffer()).byteLength;
+}
+
+async function stop(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.on('exit', r));
+}
+
+async function throughput(url: string): Promise<void> {
+  for (const rows of [1_000, 100_000]) {
+    const body = numericCsv(rows);
+    await predict(url, body);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await predict(url, body);
+      times.push(performance.now() - t0);
+    }
+    const ms = median(times);
+    console.log(`end to end, ${rows} rows × 30 cols (${(body.length / 1048576).toFixed(1)} MiB): median ${ms.toFixed(1)} ms → ${Math.round((rows / ms) * 1000).toLocaleString('en')} rows/s`);
+  }
+}
+
+async function load(url: string): Promise<void> {
+  const body = numericCsv(100);
+  for (const connections of [50, 200]) {
+    const result = await autocannon({
+      url: `${url}/v1/predict`,
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' },
+      body,
+      connections,
+      duration: 10,
+    });
+    const errors = result.errors + result.non2xx + result.timeouts;
+    console.log(
+      `${connections} clients × 10 s, 100-row files: p50 ${result.latency.p50} ms, p95 ${(result.latency as unknown as Record<string, number>).p97_5 ?? '?'}(p97.5) ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s, ${errors} errors`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const modelsDir = writeBenchModel();
+  compareParsers();
+
+  const startups: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = await start(modelsDir);
+    startups.push(s.readyMs);
+    await stop(s);
+  }
+  console.log(`process start → /readyz 200: median ${median(startups).toFixed(0)} ms of ${RUNS}`);
+
+  const server = await start(modelsDir);
+  await throughput(server.url);
+  await load(server.url);
+  await stop(server);
+
+  const fresh = await start(modelsDir);
+  const before = peakRssKb(fresh.child.pid!);
+  const rows = Math.floor((32 * 1048576 - 300) / 160);
+  let body = numericCsv(rows);
+  while (Buffer.byteLength(body) > 32 * 1048576) body = body.slice(0, body.lastIndexOf('\r\n', body.length - 3) + 2);
+  const out = await predict(fresh.url, body);
+  console.log(`32 MiB upload (${(Buffer.byteLength(body) / 1048576).toFixed(1)} MiB, ${body.split('\r\n').length - 2} rows → ${(out / 1048576).toFixed(1)} MiB out): peak RSS ${mb(peakRssKb(fresh.child.pid!))} (idle after start ${mb(before)})`);
+  await stop(fresh);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
