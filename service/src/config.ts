@@ -17,7 +17,8 @@ const envSchema = z.object({
   DEFAULT_MODEL: z.string().optional(),
   MAX_UPLOAD_BYTES: positiveInt(32 * MiB),
   INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
-  MAX_QUEUED_JOBS: positiveInt(64),
+  MAX_QUEUED_JOBS: positiveInt(1000),
+  MAX_PENDING_BYTES: positiveInt(128 * MiB),
   JOB_LOG_QUEUE_LIMIT: positiveInt(100_000),
   JOB_LOG_RETRY_MAX_MS: positiveInt(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(9_000),
@@ -36,6 +37,7 @@ export interface Config {
   maxUploadBytes: number;
   inferenceThreads: number;
   maxQueuedJobs: number;
+  maxPendingBytes: number;
   jobLogQueueLimit: number;
   jobLogRetryMaxMs: number;
   shutdownTimeoutMs: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     inferenceThreads: e.INFERENCE_THREADS,
     maxQueuedJobs: e.MAX_QUEUED_JOBS,
+    maxPendingBytes: e.MAX_PENDING_BYTES,
     jobLogQueueLimit: e.JOB_LOG_QUEUE_LIMIT,
     jobLogRetryMaxMs: e.JOB_LOG_RETRY_MAX_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -21,7 +21,12 @@ export interface RunningService {
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const registry = await ModelRegistry.load(config.modelsDir, config.defaultModel);
-  const pool = new InferencePool(registry, { threads: config.inferenceThreads, maxQueued: config.maxQueuedJobs, cpus: availableParallelism() });
+  const pool = new InferencePool(registry, {
+    threads: config.inferenceThreads,
+    maxQueued: config.maxQueuedJobs,
+    maxPendingBytes: config.maxPendingBytes,
+    cpus: availableParallelism(),
+  });
   let modelsReady = false;
   const warm = pool.warmUp().then(() => (modelsReady = true));
 
@@ -37,8 +42,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       if (applied.length) logger.info({ applied }, 'database migrated');
     },
   });
-  // The database is tried now but not awaited: an outage must not keep predictions from starting.
-  void jobLog.start();
+  // A server is tried now but not awaited: an outage must not keep predictions from starting.
+  // PGlite opens on first use instead: its start blocks the event loop for a second or more.
+  if (config.databaseUrl) void jobLog.start();
 
   const app = createApp({
     apiTokens: config.apiTokens,

@@ -68,7 +68,7 @@ export interface TestApp {
 export async function buildTestApp(opts: { maxUploadBytes?: number; threads?: number; maxQueued?: number; db?: SqlClient } = {}): Promise<TestApp> {
   const { logger, lines } = memoryLogger();
   const registry = await ModelRegistry.load(MODELS_DIR);
-  const pool = new InferencePool(registry, { threads: opts.threads ?? 1, maxQueued: opts.maxQueued ?? 16, cpus: 2 });
+  const pool = new InferencePool(registry, { threads: opts.threads ?? 1, maxQueued: opts.maxQueued ?? 16, maxPendingBytes: 64 * 1024 * 1024, cpus: 2 });
   await pool.warmUp();
   const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));
   await migrate(db);

@@ -81,7 +81,7 @@ describe('server process', () => {
   });
 
   it('answers 503 with Retry-After past its queue bound, never running out of memory', async () => {
-    const server = await startServer({ PGLITE_DIR: tempDir('pglite-server-'), INFERENCE_THREADS: '1', MAX_QUEUED_JOBS: '1' });
+    const server = await startServer({ PGLITE_DIR: tempDir('pglite-server-'), INFERENCE_THREADS: '1', MAX_QUEUED_JOBS: '1000', MAX_PENDING_BYTES: '3000000' });
     const body = bigCsv(50_000);
     const responses = await Promise.all(Array.from({ length: 6 }, () => predict(server.url, body)));
     const statuses = responses.map((r) => r.status);

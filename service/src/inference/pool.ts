@@ -14,6 +14,8 @@ export interface InferencePoolOptions {
   threads: number;
   /** Jobs that may wait for a free thread; past it callers get 503 with Retry-After. */
   maxQueued: number;
+  /** Upload bytes held by waiting and running jobs; past it callers get 503 (memory stays bounded). */
+  maxPendingBytes: number;
   cpus: number;
 }
 
@@ -22,10 +24,18 @@ function workerFile(): string {
   return existsSync(built) ? built : join(__dirname, 'worker-dev.cjs');
 }
 
+function overloaded(): HttpProblem {
+  return new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
+}
+
 export class InferencePool {
   private readonly pool: Piscina<WorkerTask, PredictOutcome | 'ready'>;
+  private pendingBytes = 0;
 
-  constructor(registry: ModelRegistry, opts: InferencePoolOptions) {
+  constructor(
+    registry: ModelRegistry,
+    private readonly opts: InferencePoolOptions,
+  ) {
     const workerData: WorkerData = {
       models: registry.list(),
       // Threads share the CPUs: each session gets its share, never fewer than one.
@@ -51,13 +61,20 @@ export class InferencePool {
   }
 
   async predict(task: PredictTask): Promise<PredictOutcome> {
+    const size = task.bytes.byteLength;
+    // One job is always taken, however large, so the limit never refuses a lone upload.
+    if (this.pendingBytes > 0 && this.pendingBytes + size > this.opts.maxPendingBytes) throw overloaded();
+    this.pendingBytes += size;
+    // The upload moves to the worker instead of being copied, unless it shares its memory with others.
+    const owned = task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength;
+    const bytes = owned ? task.bytes : task.bytes.slice();
     try {
-      return (await this.pool.run(task)) as PredictOutcome;
+      return (await this.pool.run({ ...task, bytes }, { transferList: [bytes.buffer as ArrayBuffer] })) as PredictOutcome;
     } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
-        throw new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
-      }
+      if (error instanceof Error && /queue is at limit/i.test(error.message)) throw overloaded();
       throw error;
+    } finally {
+      this.pendingBytes -= size;
     }
   }
 

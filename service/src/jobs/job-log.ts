@@ -63,6 +63,10 @@ export class JobLog {
 
   /** Checks the database answers; updates the status the readiness check reports. */
   async check(): Promise<boolean> {
+    if (this.state === 'starting') {
+      void this.drain();
+      return false;
+    }
     try {
       await this.store.ping();
     } catch (error) {
