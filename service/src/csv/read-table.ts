@@ -75,25 +75,34 @@ function checkHeader(header: string[], opts: ReadOptions, errors: ErrorList): nu
   return positions;
 }
 
-/** Parses one feature cell into `values`, or records why it cannot be used. */
+/**
+ * Whether Number() read `cell` as the plain decimal it looks like. Number() also takes hex
+ * (0x10), binary, octal and blank text, which a spreadsheet would not call numbers; those, and
+ * anything not starting like a decimal, go through the strict pattern instead.
+ */
+function plainDecimal(cell: string, value: number): boolean {
+  if (value !== value || value === Infinity || value === -Infinity || value === 0) return NUMBER.test(cell);
+  const c0 = cell.charCodeAt(0);
+  const startsLikeNumber = (c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46;
+  if (!startsLikeNumber || (c0 === 48 && cell.length > 1 && (cell.charCodeAt(1) | 32) > 96)) return NUMBER.test(cell);
+  return true;
+}
+
+/** Parses one feature cell, or records why it cannot be used. */
 function readCell(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number | string {
   if (feature.type === 'string') return cell;
+  const value = +cell;
+  if (plainDecimal(cell, value) && Number.isFinite(value)) {
+    if (feature.type === 'float' && (value > FLOAT32_MAX || value < -FLOAT32_MAX)) errors.add(row, feature.name, `${describe(cell)} is out of range`);
+    else if (feature.type === 'int64' && !Number.isSafeInteger(value)) errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
+    return value;
+  }
   if (cell.trim() === '') {
-    if (imputed) return NaN;
-    errors.add(row, feature.name, 'empty value; a number is required');
+    if (!imputed) errors.add(row, feature.name, 'empty value; a number is required');
     return NaN;
   }
-  if (!NUMBER.test(cell)) {
-    errors.add(row, feature.name, `${describe(cell)} is not a number`);
-    return NaN;
-  }
-  const value = Number(cell);
-  if (feature.type === 'int64' && !Number.isSafeInteger(value)) {
-    errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
-  } else if (!Number.isFinite(value) || (feature.type === 'float' && Math.abs(value) > FLOAT32_MAX)) {
-    errors.add(row, feature.name, `${describe(cell)} is out of range`);
-  }
-  return value;
+  errors.add(row, feature.name, NUMBER.test(cell) ? `${describe(cell)} is out of range` : `${describe(cell)} is not a number`);
+  return NaN;
 }
 
 export function readTable(text: string, opts: ReadOptions): Table {
