@@ -1,0 +1,26 @@
+import { parse } from 'pg-connection-string';
+import { loadConfig } from '../src/config';
+import { poolConfig } from '../src/jobs/sql-client';
+
+describe('loadConfig', () => {
+  it('reads rotation tokens and defaults', () => {
+    const c = loadConfig({ API_TOKENS: 'first-token-0123456789, second-token-0123456789' });
+    expect(c.apiTokens).toEqual(['first-token-0123456789', 'second-token-0123456789']);
+    expect(c).toMatchObject({ port: 8080, maxUploadBytes: 32 * 1024 * 1024, databaseUrl: undefined });
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadConfig({})).toThrow(/API_TOKENS \(comma-separated\) or API_TOKEN must be set/);
+    expect(() => loadConfig({ API_TOKEN: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => loadConfig({ API_TOKEN: 'a-long-enough-token-123', PORT: 'eighty' })).toThrow(/PORT:/);
+    expect(() => loadConfig({ API_TOKEN: 'a-long-enough-token-123', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL:/);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it("accepts Cloud SQL's unix-socket form", () => {
+    const url = 'postgresql://svc:secret@/jobs?host=/cloudsql/my-project:asia-northeast1:inference-db';
+    const parsed = parse(poolConfig(url).connectionString!);
+    expect(parsed).toMatchObject({ host: '/cloudsql/my-project:asia-northeast1:inference-db', database: 'jobs', user: 'svc' });
+  });
+});
