@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobLog } from '../src/jobs/job-log';
-import { JobRecord, JobStore } from '../src/jobs/job-store';
+import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
 import { createPostgresClient, SqlClient } from '../src/jobs/sql-client';
 import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, OutageProxy } from './helpers';
@@ -47,7 +47,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
       const page = await store.list(3, cursor);
       seen.push(...page.jobs.map((j) => j.id));
       if (!page.nextCursor) break;
-      cursor = Buffer.from(page.nextCursor, 'base64url').toString().split('|') as [string, string];
+      cursor = decodeCursor(page.nextCursor);
     }
     expect(seen).toEqual([...jobs].reverse().map((j) => j.id));
     expect(await store.get(jobs[3].id)).toEqual(jobs[3]);

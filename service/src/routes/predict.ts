@@ -66,7 +66,6 @@ export function predictRouter(deps: PredictDeps): Router {
         .set({
           'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
           'Content-Disposition': contentDisposition(upload.baseName),
-          'X-Job-Id': res.locals.jobId,
           'X-Model-Name': model.manifest.name,
           'X-Model-Version': model.manifest.version,
           'X-Row-Count': String(outcome.rows),
