@@ -21,6 +21,9 @@ export interface RunningService {
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const registry = await ModelRegistry.load(config.modelsDir, config.defaultModel);
+  for (const model of registry.list()) {
+    for (const rewrite of model.rewrites) logger.info({ model: model.manifest.name }, `${model.manifest.name}: ${rewrite} (the file is unchanged)`);
+  }
   const pool = new InferencePool(registry, {
     threads: config.inferenceThreads,
     maxQueued: config.maxQueuedJobs,

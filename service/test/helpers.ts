@@ -65,9 +65,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(opts: { maxUploadBytes?: number; threads?: number; maxQueued?: number; db?: SqlClient } = {}): Promise<TestApp> {
+export async function buildTestApp(opts: { modelsDir?: string; maxUploadBytes?: number; threads?: number; maxQueued?: number; db?: SqlClient } = {}): Promise<TestApp> {
   const { logger, lines } = memoryLogger();
-  const registry = await ModelRegistry.load(MODELS_DIR);
+  const registry = await ModelRegistry.load(opts.modelsDir ?? MODELS_DIR);
   const pool = new InferencePool(registry, { threads: opts.threads ?? 1, maxQueued: opts.maxQueued ?? 16, maxPendingBytes: 64 * 1024 * 1024, cpus: 2 });
   await pool.warmUp();
   const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));

@@ -28,7 +28,7 @@ describe('ModelRegistry', () => {
   it.each([
     ['a feature the graph does not take', (m: Record<string, any>) => m.features.push({ name: 'extra', type: 'float' }), /penguin-sex.onnx: input "features" takes 4 features but the manifest lists 5/],
     ['an output the graph lacks', (m: Record<string, any>) => (m.outputs.probabilities = 'scores'), /penguin-sex.onnx: the graph has no output "scores"/],
-    ['a class count the graph disagrees with', (m: Record<string, any>) => ((m.classes = ['a', 'b', 'c']), delete m.positiveClass), /has 2 columns but the manifest lists 3 classes/],
+    ['a class count the graph disagrees with', (m: Record<string, any>) => ((m.classes = ['a', 'b', 'c']), delete m.positiveClass), /penguin-sex.onnx: the graph's classes are \[female, male\] but the manifest lists \[a, b, c\]/],
     ['a checksum that does not match', (m: Record<string, any>) => (m.sha256 = '0'.repeat(64)), /penguin-sex.onnx: sha256 [0-9a-f]+ does not match/],
     ['a manifest field of the wrong kind', (m: Record<string, any>) => (m.task = 'clustering'), /penguin-sex.json: invalid manifest — task:/],
   ])('stops startup on %s, naming the file and the mismatch', async (_name, edit, message) => {

@@ -25,10 +25,10 @@ function countClasses(predictions: string[]): Record<string, number> {
   return counts;
 }
 
-export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession, imputed?: ReadonlySet<string>): Promise<PredictOutcome> {
+export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
   try {
     const decoded = decodeUpload(task.bytes, task.encoding);
-    const table = readTable(decoded.text, { features: model.manifest.features, imputed, reserved: outputColumns(model.manifest) });
+    const table = readTable(decoded.text, { features: model.manifest.features, imputed: new Set(model.plan.imputed), reserved: outputColumns(model.manifest) });
     const rows = table.lines.length;
     const result = await runModel(session, model, table.columns, rows);
     // Shift_JIS or BOM input is a spreadsheet's export: UTF-8 with BOM is what Excel opens correctly.

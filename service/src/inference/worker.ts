@@ -15,7 +15,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | 'r
   const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
-    const session = await ort.InferenceSession.create(model.file, { intraOpNumThreads, interOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 });
     sessions.set(model.manifest.name, { model, session });
   }
   return async (task) => {

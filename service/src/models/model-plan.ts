@@ -20,6 +20,8 @@ export type InputPlan =
 
 export interface ModelPlan {
   inputs: InputPlan;
+  /** Features whose empty cells go to the model as NaN, because an Imputer in the graph fills them. */
+  imputed: string[];
   /** Rows per run when the graph fixes its batch dimension, else undefined (any size). */
   fixedBatch?: number;
 }
@@ -33,13 +35,24 @@ function batchOf(shape: readonly (number | string)[] | undefined): number | unde
   return typeof first === 'number' && first > 0 ? first : undefined;
 }
 
-export function planModel(file: string, manifest: Manifest, inputs: readonly ValueMetadata[], outputs: readonly ValueMetadata[]): ModelPlan {
+const CSV_TYPES = new Set<string>(['float32', 'float64', 'int64', 'string']);
+
+export function planModel(
+  file: string,
+  manifest: Manifest,
+  inputs: readonly ValueMetadata[],
+  outputs: readonly ValueMetadata[],
+  imputedInputs: ReadonlySet<string> = new Set(),
+): ModelPlan {
   const fail = (message: string): never => {
     throw new ModelPlanError(`${file}: ${message}`);
   };
   for (const input of inputs) {
     if (!input.isTensor) {
-      fail(`input "${input.name}" is a map or sequence; export one tensor input (a [N, F] float matrix, or one [N, 1] tensor per column)`);
+      fail(`input "${input.name}" is a map or sequence, which a CSV cannot fill; export one tensor input (a [N, F] float matrix, or one [N, 1] tensor per column)`);
+    }
+    if (!CSV_TYPES.has(input.type ?? '')) {
+      fail(`input "${input.name}" is a ${input.type} tensor, which a CSV column cannot fill; declare it as FloatTensorType, Int64TensorType or StringTensorType`);
     }
   }
   const features = manifest.features;
@@ -79,20 +92,22 @@ export function planModel(file: string, manifest: Manifest, inputs: readonly Val
     };
   }
 
+  for (const output of outputs) {
+    if (!output.isTensor) fail(`output "${output.name}" is a map or sequence, which onnxruntime-node cannot return; export it as a tensor`);
+  }
   const outputNames = new Map(outputs.map((o) => [o.name, o]));
   const prediction = outputNames.get(manifest.outputs.prediction);
   if (!prediction) fail(`the graph has no output "${manifest.outputs.prediction}" (outputs: ${[...outputNames.keys()].join(', ')})`);
   if (manifest.outputs.probabilities) {
     const probabilities = outputNames.get(manifest.outputs.probabilities);
     if (!probabilities) fail(`the graph has no output "${manifest.outputs.probabilities}" (outputs: ${[...outputNames.keys()].join(', ')})`);
-    if (!probabilities!.isTensor) {
-      fail(`output "${probabilities!.name}" is a ZipMap (sequence of maps); export with options={id(clf): {'zipmap': False}}`);
-    }
     const width = probabilities!.shape?.[1];
     if (typeof width === 'number' && width !== manifest.classes!.length) {
       fail(`output "${probabilities!.name}" has ${width} columns but the manifest lists ${manifest.classes!.length} classes`);
     }
   }
   const batches = inputs.map((i) => batchOf(i.shape)).filter((b): b is number => b !== undefined);
-  return { inputs: plan, fixedBatch: batches.length ? Math.min(...batches) : undefined };
+  const imputedInput = (f: Feature) => (plan.kind === 'matrix' ? imputedInputs.has(plan.name) : imputedInputs.has(f.name));
+  const imputed = features.filter((f) => (f.type === 'float' || f.type === 'double') && imputedInput(f)).map((f) => f.name);
+  return { inputs: plan, imputed, fixedBatch: batches.length ? Math.min(...batches) : undefined };
 }

@@ -6,12 +6,17 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { readGraph } from './graph';
 import { Manifest, parseManifest } from './manifest';
 import { ModelPlan, planModel } from './model-plan';
 
 export interface LoadedModel {
   manifest: Manifest;
   file: string;
+  /** The graph onnxruntime runs: the file's bytes, or a copy with ZipMap replaced. */
+  servable: Uint8Array;
+  /** What was changed in the servable copy, for the start-up log. */
+  rewrites: string[];
   plan: ModelPlan;
 }
 
@@ -61,11 +66,22 @@ async function loadModel(manifestPath: string): Promise<LoadedModel> {
   if (sha256 !== manifest.sha256) {
     throw new Error(`${basename(file)}: sha256 ${sha256} does not match the manifest's ${manifest.sha256}; re-run model:add or restore the file`);
   }
-  const session = await ort.InferenceSession.create(bytes).catch((e: Error) => {
-    throw new Error(`${basename(file)}: onnxruntime cannot load it: ${e.message}`);
+  return inspectModel(basename(file), file, bytes, manifest);
+}
+
+/** Checks a manifest against the graph onnxruntime loads; shared with the model:add tool. */
+export async function inspectModel(label: string, file: string, bytes: Uint8Array, manifest: Manifest): Promise<LoadedModel> {
+  const graph = readGraph(bytes, label);
+  if (graph.classes && manifest.classes && graph.classes.join('\u0000') !== manifest.classes.join('\u0000')) {
+    throw new Error(`${label}: the graph's classes are [${graph.classes.join(', ')}] but the manifest lists [${manifest.classes.join(', ')}]; list them in the graph's order`);
+  }
+  if (graph.task && graph.task !== manifest.task) throw new Error(`${label}: the graph is a ${graph.task} model but the manifest says ${manifest.task}`);
+  const session = await ort.InferenceSession.create(graph.servable).catch((e: Error) => {
+    throw new Error(`${label}: onnxruntime cannot load it: ${e.message}`);
   });
   try {
-    return { manifest, file, plan: planModel(basename(file), manifest, session.inputMetadata, session.outputMetadata) };
+    const plan = planModel(label, manifest, session.inputMetadata, session.outputMetadata, graph.imputedInputs);
+    return { manifest, file, servable: graph.servable, rewrites: graph.rewrites, plan };
   } finally {
     await session.release();
   }

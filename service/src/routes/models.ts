@@ -5,7 +5,12 @@ import { HttpProblem } from '../http/problem';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 
 function describe(model: LoadedModel, registry: ModelRegistry) {
-  return { ...model.manifest, default: model.manifest.name === registry.defaultName, outputColumns: outputColumns(model.manifest) };
+  return {
+    ...model.manifest,
+    default: model.manifest.name === registry.defaultName, outputColumns: outputColumns(model.manifest),
+    // Columns whose empty cells the model's own Imputer fills; every other feature cell needs a value.
+    emptyAllowed: model.plan.imputed,
+  };
 }
 
 export function modelsRouter(registry: ModelRegistry): Router {
