@@ -28,6 +28,7 @@ function main(): void {
         outputs: LOGISTIC_OUTPUTS,
         metrics: trained.metrics,
         training: { ...PENGUINS_PROVENANCE, rows: trained.trainingRows },
+        sample: 'samples/penguins.csv',
         sha256: createHash('sha256').update(onnxBytes).digest('hex'),
       },
       trained.name,

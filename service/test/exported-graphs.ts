@@ -88,10 +88,16 @@ export function logisticWithZipMap(features: string[], w: number[], b: number, i
   };
 }
 
-/** A random forest classifier: leaves hold class shares, averaged over trees; string labels; ZipMap. */
+/**
+ * A random forest classifier: leaves hold class shares, averaged over trees; string labels; ZipMap.
+ * Binary forests keep only the second class's share as one score, as skl2onnx writes them
+ * (onnxruntime then returns [1 - s, s]; with both shares its label output is wrong).
+ */
 export function randomForestWithZipMap(features: string[], classes: string[], trees: Tree[]): ExportedGraph {
+  const binary = classes.length === 2;
   const scaled = trees.map(function scale(t: Tree): Tree {
-    return 'leaf' in t ? { leaf: t.leaf.map((v) => v / trees.length) } : { ...t, left: scale(t.left), right: scale(t.right) };
+    if (!('leaf' in t)) return { ...t, left: scale(t.left), right: scale(t.right) };
+    return { leaf: (binary ? t.leaf.slice(1) : t.leaf).map((v) => v / trees.length) };
   });
   const nodes = [
     ml('TreeEnsembleClassifier', ['float_input'], ['output_label', 'probabilities'], {

@@ -27,6 +27,8 @@ export const manifestSchema = z
       .object({ dataset: z.string(), source: z.string(), licence: z.string(), rows: z.number().int() })
       .partial()
       .optional(),
+    /** A small CSV under models/samples/ that model:check predicts as a smoke test. */
+    sample: z.string().regex(/^samples\/[A-Za-z0-9._-]+\.csv$/, 'a file under samples/, such as samples/<name>.csv').optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
   })
   .superRefine((m, ctx) => {

@@ -51,7 +51,8 @@ export class ModelRegistry {
   }
 }
 
-async function loadModel(manifestPath: string): Promise<LoadedModel> {
+/** Loads one models/<name>.json and its graph, checking one against the other. */
+export async function loadModel(manifestPath: string): Promise<LoadedModel> {
   const file = manifestPath.replace(/\.json$/, '.onnx');
   const label = basename(manifestPath);
   const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), label);
