@@ -1,0 +1,125 @@
+/**
+ * One environment's settings, validated before any construct is built: a wrong or missing field
+ * stops synthesis with a sentence naming the file, the field and the allowed values.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const ENVIRONMENTS_DIR = join(__dirname, 'environments');
+
+/** Regions that have both Cloud Run and API Gateway, so the gateway sits beside its backend. */
+export const REGIONS = [
+  'asia-east1', 'asia-northeast1', 'australia-southeast1', 'europe-west1', 'europe-west2', 'us-central1', 'us-east1', 'us-east4', 'us-west2',
+] as const;
+export const CPUS = ['1', '2', '4', '8'] as const;
+export const MEMORY = ['512Mi', '1Gi', '2Gi', '4Gi', '8Gi', '16Gi', '32Gi'] as const;
+export const POSTGRES_VERSIONS = ['POSTGRES_14', 'POSTGRES_15', 'POSTGRES_16', 'POSTGRES_17'] as const;
+
+const MEMORY_MIB: Record<(typeof MEMORY)[number], number> = { '512Mi': 512, '1Gi': 1024, '2Gi': 2048, '4Gi': 4096, '8Gi': 8192, '16Gi': 16384, '32Gi': 32768 };
+/** Cloud Run's floor of memory per CPU count. */
+const MIN_MEMORY_MIB: Record<(typeof CPUS)[number], number> = { '1': 512, '2': 1024, '4': 2048, '8': 4096 };
+
+const ratio = z.number().gt(0, 'must be above 0').lte(1, 'must be at most 1 (a ratio, not a percentage)');
+const name = (what: string, max: number) =>
+  z.string().regex(new RegExp(`^[a-z][a-z0-9-]{0,${max - 2}}[a-z0-9]$`), `must be a ${what}: lower-case letters, digits and dashes, starting with a letter, at most ${max} characters`);
+
+export const environmentSchema = z
+  .strictObject({
+    environment: name('short environment name such as dev or prod', 10),
+    app: name('short application name', 12).default('inference'),
+    projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id: 6 to 30 lower-case letters, digits and dashes'),
+    region: z.enum(REGIONS),
+    /** Bucket for every Terraform state of this project, made by the bootstrap stack. */
+    stateBucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3 to 63 lower-case letters, digits, dots, dashes)'),
+    service: z.strictObject({
+      cpu: z.enum(CPUS),
+      memory: z.enum(MEMORY),
+      concurrency: z.number().int().min(1).max(1000),
+      timeoutSeconds: z.number().int().min(10).max(3600),
+      minInstances: z.number().int().min(0).max(100),
+      maxInstances: z.number().int().min(1).max(1000),
+    }),
+    database: z.strictObject({
+      tier: z.string().regex(/^db-(f1-micro|g1-small|custom-\d+-\d+|perf-optimized-N-\d+)$/, 'must be a Cloud SQL tier such as db-f1-micro, db-g1-small or db-custom-2-7680'),
+      version: z.enum(POSTGRES_VERSIONS),
+      diskSizeGb: z.number().int().min(10).max(65536),
+      highAvailability: z.boolean(),
+      deletionProtection: z.boolean(),
+      backupRetentionDays: z.number().int().min(1).max(365),
+    }),
+    network: z
+      .strictObject({
+        subnetCidr: z.string().regex(/^10\.\d+\.\d+\.\d+\/\d+$/, 'must be a 10.x.x.x/n range'),
+        connectorCidr: z.string().regex(/^10\.\d+\.\d+\.\d+\/28$/, 'must be a 10.x.x.x/28 range (Serverless VPC Access needs exactly /28)'),
+      })
+      .default({ subnetCidr: '10.10.0.0/24', connectorCidr: '10.8.0.0/28' }),
+    alerts: z.strictObject({
+      notificationEmail: z.email('must be an email address'),
+      p95LatencyMs: z.number().int().min(50).max(600000),
+      errorRatio: ratio,
+      databaseCpu: ratio,
+      databaseDisk: ratio,
+    }),
+    edge: z.strictObject({
+      cloudflareAccountId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32 hex digits of a Cloudflare account id'),
+      pagesProject: name('Cloudflare Pages project name', 58),
+      customDomain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a host name such as predict.example.com').optional(),
+      /** Email domains allowed through Cloudflare Zero Trust Access; empty leaves the page open. */
+      allowedEmailDomains: z.array(z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be email domains such as example.com')).default([]),
+      /**
+       * Who writes the Pages secrets (API key and token): 'wrangler' in CI, because cloudflare
+       * provider 5.14 fails applies with sensitive env vars; 'terraform' once on 5.15 or later.
+       */
+      secretsVia: z.enum(['wrangler', 'terraform']).default('wrangler'),
+    }),
+    github: z.strictObject({
+      repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
+      /** Branch whose workflows may assume the deploy identity. */
+      deployBranch: z.string().min(1).default('main'),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.service.minInstances > c.service.maxInstances) {
+      ctx.addIssue({ code: 'custom', path: ['service', 'minInstances'], message: `must not exceed service.maxInstances (${c.service.maxInstances})` });
+    }
+    if (MEMORY_MIB[c.service.memory] < MIN_MEMORY_MIB[c.service.cpu]) {
+      ctx.addIssue({ code: 'custom', path: ['service', 'memory'], message: `must be at least ${MIN_MEMORY_MIB[c.service.cpu]} MiB for ${c.service.cpu} CPUs (Cloud Run's minimum)` });
+    }
+  });
+
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.join('.') || '(the file)';
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_value') return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(issue.input)})`;
+  if (issue.code === 'unrecognized_keys') return `${field === '(the file)' ? '' : `${field}: `}unknown field(s) ${issue.keys.join(', ')}`;
+  return `${field} ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`;
+}
+
+export function parseEnvironment(json: unknown, source: string): EnvironmentConfig {
+  const result = environmentSchema.safeParse(json, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(`${source}: ${result.error.issues.map(describeIssue).join('; ')}`);
+}
+
+export function loadEnvironment(env: string, dir = ENVIRONMENTS_DIR): EnvironmentConfig {
+  const available = listEnvironments(dir);
+  if (!available.includes(env)) throw new ConfigError(`environment "${env}" has no config; INFRA_ENV must be one of ${available.join(', ')} (files in ${dir})`);
+  const file = join(dir, `${env}.json`);
+  const config = parseEnvironment(JSON.parse(readFileSync(file, 'utf8')), `infra/environments/${env}.json`);
+  if (config.environment !== env) throw new ConfigError(`infra/environments/${env}.json: environment is "${config.environment}" but the file is named ${env}.json`);
+  return config;
+}
+
+export function listEnvironments(dir = ENVIRONMENTS_DIR): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+}
+
+export const isProduction = (c: EnvironmentConfig) => c.environment === 'prod';
+
+/** Labels every labelable resource carries, so cost and ownership reports can group by them. */
+export const labelsFor = (c: EnvironmentConfig) => ({ app: c.app, environment: c.environment, 'managed-by': 'cdktf' });
