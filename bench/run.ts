@@ -1,7 +1,8 @@
 /**
  * npm run bench: figures for this machine, against the built service in its own process.
  *   end-to-end rows/s (1k and 100k rows × 30 numeric columns), peak RSS for a 32 MiB upload,
- *   latency and throughput with 50 and 200 concurrent clients, start → ready, CSV parsers alone.
+ *   latency and throughput with 50 and 200 concurrent clients, start → ready, CSV parsers alone,
+ *   and synthesis of every infrastructure stack.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { numericCsv, writeBenchModel } from './bench-model';
 import { compareParsers } from './parsers';
+import { measureSynth } from './synth';
 
 const ROOT = join(__dirname, '..');
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -120,6 +122,7 @@ async function load(url: string): Promise<void> {
 async function main(): Promise<void> {
   const modelsDir = writeBenchModel();
   compareParsers();
+  measureSynth();
 
   const startups: number[] = [];
   for (let i = 0; i < RUNS; i++) {
