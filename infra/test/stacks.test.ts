@@ -4,6 +4,7 @@ import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { Testing } from 'cdktf';
+import 'cdktf/lib/testing/adapters/jest';
 import { ROUTES } from '../../service/src/http/contract';
 import { documentHash, openApiDocument } from '../openapi';
 import { DEPLOY_ROLES, PLAN_ROLES } from '../stacks/bootstrap-stack';
