@@ -104,8 +104,18 @@ export function csv(rows: (string | number)[][]): string {
   return rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
 }
 
-/** A TCP proxy in front of Postgres that can cut every connection and refuse new ones: a real outage. */
-export class OutageProxy {
+export interface TcpProxyOptions {
+  /** Sees every chunk, in each direction, as it passes. */
+  tap?: (direction: 'request' | 'response', chunk: Buffer) => void;
+  /** Holds the response for `ms` once `afterBytes` of it have passed, to show what streams. */
+  holdResponse?: { afterBytes: number; ms: number };
+}
+
+/**
+ * A TCP proxy in front of a real server: it can cut every connection and refuse new ones (an
+ * outage), record the bytes that pass and hold a response midway.
+ */
+export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -113,6 +123,7 @@ export class OutageProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly options: TcpProxyOptions = {},
   ) {}
 
   async start(port = 0): Promise<void> {
@@ -124,12 +135,38 @@ export class OutageProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (chunk) => {
+        this.options.tap?.('request', chunk);
+        upstream.write(chunk);
+      });
+      this.relayResponse(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
     this.port = (this.server.address() as { port: number }).port;
+  }
+
+  private relayResponse(upstream: Socket, client: Socket): void {
+    const hold = this.options.holdResponse;
+    let sent = 0;
+    let held = false;
+    upstream.on('data', (chunk) => {
+      this.options.tap?.('response', chunk);
+      if (!hold || held || sent + chunk.length <= hold.afterBytes) {
+        sent += chunk.length;
+        client.write(chunk);
+        return;
+      }
+      held = true;
+      const cut = hold.afterBytes - sent;
+      client.write(chunk.subarray(0, cut));
+      upstream.pause();
+      setTimeout(() => {
+        client.write(chunk.subarray(cut));
+        upstream.resume();
+      }, hold.ms);
+    });
   }
 
   async stop(): Promise<void> {

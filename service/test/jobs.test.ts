@@ -3,7 +3,7 @@ import { JobLog } from '../src/jobs/job-log';
 import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
 import { createPostgresClient, SqlClient } from '../src/jobs/sql-client';
-import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, OutageProxy } from './helpers';
+import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, TcpProxy } from './helpers';
 
 function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
   return {
@@ -59,7 +59,7 @@ const postgresOnly = process.env.DATABASE_URL ? describe : describe.skip;
 postgresOnly('job log through a real database outage (PostgreSQL behind a TCP proxy)', () => {
   it('keeps records while the database is away and writes them all once it returns', async () => {
     const target = new URL(process.env.DATABASE_URL!);
-    const proxy = new OutageProxy(target.hostname, Number(target.port || 5432));
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
     const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
     viaProxy.host = `127.0.0.1:${proxy.port}`;

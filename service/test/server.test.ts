@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createPostgresClient } from '../src/jobs/sql-client';
 import { PROJECT_ROOT } from '../src/paths';
-import { csv, FEATURES, isolatedSchemaUrl, memoryLogger, OutageProxy, tempDir, TOKEN } from './helpers';
+import { csv, FEATURES, isolatedSchemaUrl, memoryLogger, TcpProxy, tempDir, TOKEN } from './helpers';
 
 interface Proc {
   child: ChildProcess;
@@ -96,7 +96,7 @@ describe('server process', () => {
 
   (process.env.DATABASE_URL ? it : it.skip)('keeps predicting through a PostgreSQL outage; the rows land once it returns', async () => {
     const target = new URL(process.env.DATABASE_URL!);
-    const proxy = new OutageProxy(target.hostname, Number(target.port || 5432));
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
     const direct = await isolatedSchemaUrl(process.env.DATABASE_URL!);
     const viaProxy = new URL(direct);

@@ -1,0 +1,167 @@
+/**
+ * The Pages Function in the real workerd runtime (wrangler pages dev) in front of the real
+ * service, with a TCP proxy between them that records what reaches the API and when.
+ */
+import { request as httpRequest } from 'node:http';
+import { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tokenFingerprint } from '../../service/src/http/auth';
+import { AUTH, buildTestApp, TcpProxy, TestApp, TOKEN } from '../../service/test/helpers';
+import { PagesDev, startPagesDev } from '../dev/pages-dev';
+
+const SAMPLE = readFileSync(join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv'));
+const API_KEY = 'gateway-key-for-tests';
+const MAX_UPLOAD = 1024 * 1024;
+
+let service: TestApp;
+let server: Server;
+let tap: TcpProxy;
+let pages: PagesDev;
+let seen: { direction: string; at: number; text: string }[] = [];
+let holdResponse: { afterBytes: number; ms: number } | undefined;
+
+beforeAll(async () => {
+  service = await buildTestApp();
+  server = service.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const servicePort = (server.address() as { port: number }).port;
+  tap = new TcpProxy('127.0.0.1', servicePort, {
+    tap: (direction, chunk) => seen.push({ direction, at: performance.now(), text: chunk.toString('latin1') }),
+    get holdResponse() {
+      return holdResponse;
+    },
+  });
+  await tap.start();
+  pages = await startPagesDev({ apiUrl: `http://127.0.0.1:${tap.port}`, apiToken: TOKEN, apiKey: API_KEY, maxUploadBytes: MAX_UPLOAD });
+}, 90_000);
+
+afterAll(async () => {
+  await pages?.stop();
+  await tap?.stop();
+  server?.close();
+  await service?.close();
+});
+
+beforeEach(() => {
+  seen = [];
+  holdResponse = undefined;
+});
+
+const upstreamRequests = () => seen.filter((s) => s.direction === 'request').map((s) => s.text).join('');
+
+describe('the /api proxy in workerd', () => {
+  it('forwards a prediction and returns the API’s bytes with its content type, disposition and X-Job/X-Model headers', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([SAMPLE], { type: 'text/csv' }), 'penguins.csv');
+    const viaProxy = await fetch(`${pages.url}/api/models/penguin-species/predict`, { method: 'POST', body: form });
+    const direct = await fetch(`http://127.0.0.1:${tap.port}/v1/models/penguin-species/predict`, { method: 'POST', body: SAMPLE, headers: { ...AUTH, 'content-type': 'text/csv' } });
+    expect(viaProxy.status).toBe(200);
+    expect(Buffer.from(await viaProxy.arrayBuffer())).toEqual(Buffer.from(await direct.arrayBuffer()));
+    expect(viaProxy.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(viaProxy.headers.get('content-disposition')).toContain('filename="penguins-predictions.csv"');
+    expect(viaProxy.headers.get('x-job-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(viaProxy.headers.get('x-model-name')).toBe('penguin-species');
+    expect(viaProxy.headers.get('x-model-version')).toBe('1.0.0');
+  });
+
+  it('adds its own token and API key and drops the credentials the client sent', async () => {
+    const res = await fetch(`${pages.url}/api/models?x=1`, { headers: { authorization: 'Bearer client-token-should-vanish', 'x-api-key': 'client-key', cookie: 'session=abc', 'x-forwarded-authorization': 'Bearer spoof' } });
+    expect(res.status).toBe(200);
+    const sent = upstreamRequests().toLowerCase();
+    expect(sent).toMatch(/^get \/v1\/models\?x=1 http\/1\.1/);
+    expect(sent).toContain(`authorization: bearer ${TOKEN}`.toLowerCase());
+    expect(sent).toContain(`x-api-key: ${API_KEY}`);
+    for (const leaked of ['client-token-should-vanish', 'client-key', 'session=abc', 'spoof']) expect(sent).not.toContain(leaked);
+    await service.jobLog.flush(5000);
+    const jobs = await (await fetch(`${pages.url}/api/jobs?limit=1`)).json();
+    expect(jobs.jobs[0].tokenFingerprint).toBe(tokenFingerprint(TOKEN));
+  });
+
+  it('passes only the contract’s routes and methods', async () => {
+    const status = async (method: string, path: string) => (await fetch(`${pages.url}${path}`, { method })).status;
+    expect(await status('GET', '/api/jobs')).toBe(200);
+    expect(await status('GET', '/api/models/penguin-sex')).toBe(200);
+    const wrongMethod = await fetch(`${pages.url}/api/models`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(wrongMethod.headers.get('content-type')).toBe('application/problem+json');
+    for (const path of ['/api/healthz', '/api/readyz', '/api/v1/models', '/api/models/a/b/predict', '/api/admin']) expect(await status('GET', path)).toBe(404);
+    expect(upstreamRequests()).not.toMatch(/healthz|readyz|admin|\/v1\/v1/);
+  });
+
+  it('refuses an oversize upload with 413 before anything reaches the API, and an upload without a length with 411', async () => {
+    const big = Buffer.alloc(MAX_UPLOAD + 1, 'a');
+    const res = await fetch(`${pages.url}/api/predict`, { method: 'POST', body: big, headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(413);
+    expect((await res.json()).detail).toBe('the upload is larger than 1 MiB; split the file and upload the parts');
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${pages.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      });
+      req.on('error', reject);
+      req.end(SAMPLE);
+    });
+    expect(chunked).toBe(411);
+    expect(upstreamRequests()).toBe('');
+  });
+
+  it('streams the upload: the API receives the first part while the client is still sending', async () => {
+    const parts = 8;
+    const body = Buffer.concat(Array.from({ length: parts }, () => SAMPLE)).subarray(0, 8 * 14000);
+    let clientDone = 0;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${pages.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/csv', 'content-length': body.length } }, (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      });
+      req.on('error', reject);
+      const size = Math.ceil(body.length / parts);
+      let i = 0;
+      const next = () => {
+        req.write(body.subarray(i * size, (i + 1) * size));
+        if (++i < parts) setTimeout(next, 150);
+        else {
+          clientDone = performance.now();
+          req.end();
+        }
+      };
+      next();
+    });
+    expect([200, 422]).toContain(status); // a cut row at the end is fine: what matters is when bytes moved
+    const firstUpstream = seen.find((s) => s.direction === 'request')!.at;
+    expect(clientDone - firstUpstream).toBeGreaterThan(600);
+  });
+
+  it('streams the response: the client reads the first bytes while the API’s answer is held midway', async () => {
+    holdResponse = { afterBytes: 4096, ms: 1500 };
+    // New connections only: workerd keeps the earlier ones alive, and the hold is set per connection.
+    await tap.stop();
+    await tap.start(tap.port);
+    await fetch(`${pages.url}/api/models`); // lets workerd find its pooled connection gone
+    const t0 = performance.now();
+    const res = await fetch(`${pages.url}/api/predict`, { method: 'POST', body: SAMPLE, headers: { 'content-type': 'text/csv' } });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    const firstAt = performance.now() - t0;
+    let rest = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value.length;
+    const endAt = performance.now() - t0;
+    expect(res.status).toBe(200);
+    expect(first.value!.length + rest).toBeGreaterThan(4096);
+    expect(endAt - firstAt).toBeGreaterThan(1000);
+  });
+
+  it('answers 502 problem+json when the API cannot be reached', async () => {
+    await tap.stop();
+    try {
+      const res = await fetch(`${pages.url}/api/models`);
+      expect(res.status).toBe(502);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 502, detail: 'the prediction service could not be reached; try again in a minute' });
+    } finally {
+      await tap.start(tap.port);
+    }
+  });
+});
