@@ -74,7 +74,7 @@ describe('the /api proxy in workerd', () => {
     expect(sent).toContain(`x-api-key: ${API_KEY}`);
     for (const leaked of ['client-token-should-vanish', 'client-key', 'session=abc', 'spoof']) expect(sent).not.toContain(leaked);
     await service.jobLog.flush(5000);
-    const jobs = await (await fetch(`${pages.url}/api/jobs?limit=1`)).json();
+    const jobs = (await (await fetch(`${pages.url}/api/jobs?limit=1`)).json()) as { jobs: { tokenFingerprint: string }[] };
     expect(jobs.jobs[0].tokenFingerprint).toBe(tokenFingerprint(TOKEN));
   });
 
@@ -94,7 +94,7 @@ describe('the /api proxy in workerd', () => {
     const big = Buffer.alloc(MAX_UPLOAD + 1, 'a');
     const res = await fetch(`${pages.url}/api/predict`, { method: 'POST', body: big, headers: { 'content-type': 'text/csv' } });
     expect(res.status).toBe(413);
-    expect((await res.json()).detail).toBe('the upload is larger than 1 MiB; split the file and upload the parts');
+    expect(((await res.json()) as { detail: string }).detail).toBe('the upload is larger than 1 MiB; split the file and upload the parts');
     const chunked = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${pages.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } }, (r) => {
         r.resume();
