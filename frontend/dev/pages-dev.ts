@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyVendorScripts } from './vendor';
 
 export const FRONTEND_DIR = join(__dirname, '..');
 const WRANGLER = join(FRONTEND_DIR, '..', 'node_modules', '.bin', 'wrangler');
@@ -38,6 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startPagesDev(opts: PagesDevOptions): Promise<PagesDev> {
+  copyVendorScripts();
   const port = opts.port ?? (await freePort());
   const bindings = { API_URL: opts.apiUrl, API_TOKEN: opts.apiToken, ...(opts.apiKey ? { API_KEY: opts.apiKey } : {}), ...(opts.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(opts.maxUploadBytes) } : {}) };
   const args = [

@@ -1,0 +1,353 @@
+// The upload page: picks a model, uploads a CSV through /api (the Pages Function adds the
+// credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
+import { initialLanguage, MESSAGES } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const PREVIEW_ROWS = 10;
+const BINS = 10;
+
+const state = {
+  lang: initialLanguage(localStorage.getItem('lang'), navigator.languages ?? [navigator.language]),
+  models: [],
+  file: null,
+  result: null, // { blob, name, rows, model, version, parsed }
+  problem: null, // { status, body, retryAfter }
+  jobs: [],
+};
+const t = (key, ...args) => {
+  const m = MESSAGES[state.lang][key];
+  return typeof m === 'function' ? m(...args) : m;
+};
+
+// ---- language ----------------------------------------------------------------------------
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  document.title = t('title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
+  renderModel();
+  renderProblem();
+  renderResult();
+  renderHistory();
+}
+
+for (const button of document.querySelectorAll('[data-lang]')) {
+  button.addEventListener('click', () => {
+    state.lang = button.dataset.lang;
+    localStorage.setItem('lang', state.lang);
+    applyLanguage();
+  });
+}
+
+// ---- models ------------------------------------------------------------------------------
+
+const selectedModel = () => state.models.find((m) => m.name === $('model').value);
+
+async function loadModels() {
+  const res = await fetch('/api/models');
+  if (!res.ok) return showProblem(res.status, await problemOf(res), res.headers.get('retry-after'));
+  const body = await res.json();
+  state.models = body.models;
+  const select = $('model');
+  select.replaceChildren(...state.models.map((m) => new Option(`${m.name} (v${m.version})`, m.name, m.default, m.default)));
+  select.disabled = false;
+  $('template').disabled = false;
+  renderModel();
+}
+
+function renderModel() {
+  const model = selectedModel();
+  if (!model) return;
+  $('model-description').textContent = model.description ?? '';
+  $('columns').replaceChildren(
+    ...model.features.map((f) => {
+      const li = document.createElement('li');
+      li.textContent = f.name;
+      const note = document.createElement('small');
+      note.textContent = ` ${f.type}${model.emptyAllowed?.includes(f.name) ? `, ${t('emptyAllowed')}` : ''}`;
+      li.append(note);
+      return li;
+    }),
+  );
+}
+
+$('model').addEventListener('change', renderModel);
+$('template').addEventListener('click', () => {
+  const model = selectedModel();
+  const header = Papa.unparse([model.features.map((f) => f.name)], { newline: '\r\n' }) + '\r\n';
+  saveBlob(new Blob(['\ufeff', header], { type: 'text/csv' }), `${model.name}-template.csv`);
+});
+
+// ---- file choice -------------------------------------------------------------------------
+
+function chooseFile(file) {
+  state.file = file ?? null;
+  $('file-name').textContent = file ? `${file.name} (${formatBytes(file.size)})` : '';
+}
+
+$('file').addEventListener('change', (e) => chooseFile(e.target.files[0]));
+const zone = $('dropzone');
+zone.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  zone.classList.add('over');
+});
+zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+zone.addEventListener('drop', (e) => {
+  e.preventDefault();
+  zone.classList.remove('over');
+  if (e.dataTransfer.files.length) chooseFile(e.dataTransfer.files[0]);
+});
+
+// ---- upload ------------------------------------------------------------------------------
+
+/** XMLHttpRequest, not fetch: it reports upload progress. */
+function upload(model, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict`);
+    xhr.responseType = 'blob';
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onload = () => resolve(xhr);
+    xhr.onerror = () => reject(new Error('network'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+function setBusy(phase, fraction = 0) {
+  const busy = phase !== null;
+  $('predict').disabled = busy;
+  $('progress-area').hidden = !busy;
+  $('progress').value = Math.round(fraction * 100);
+  $('progress-label').textContent = phase === 'uploading' ? `${t('uploading')} ${Math.round(fraction * 100)}%` : phase === 'working' ? t('working') : '';
+  if (phase === 'working') $('progress').removeAttribute('value'); // indeterminate while the model runs
+  $('status').textContent = $('progress-label').textContent;
+}
+
+$('predict').addEventListener('click', async () => {
+  const model = selectedModel();
+  if (!state.file) return showProblem(0, { detail: t('noFile') });
+  state.result = null;
+  state.problem = null;
+  renderResult();
+  renderProblem();
+  setBusy('uploading', 0);
+  try {
+    const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f));
+    if (xhr.status === 200) await showResult(xhr, model);
+    else showProblem(xhr.status, await problemOf(xhr.response), xhr.getResponseHeader('retry-after'));
+  } catch {
+    showProblem(-1, {});
+  } finally {
+    setBusy(null);
+    $('status').textContent = state.result ? t('done', state.result.rows.toLocaleString(state.lang)) : '';
+    loadHistory();
+    // The job log is written in the background: look again once it has landed.
+    setTimeout(loadHistory, 1500);
+  }
+});
+
+// ---- result ------------------------------------------------------------------------------
+
+async function showResult(xhr, model) {
+  const blob = xhr.response;
+  const text = (await blob.text()).replace(/^\ufeff/, '');
+  const parsed = Papa.parse(text, { header: true, skipEmptyLines: true });
+  const base = state.file.name.replace(/\.[^.]*$/, '');
+  state.result = {
+    blob,
+    name: `${base}-predictions.csv`,
+    rows: parsed.data.length,
+    model: xhr.getResponseHeader('x-model-name') ?? model.name,
+    version: xhr.getResponseHeader('x-model-version') ?? model.version,
+    task: model.task,
+    classes: model.classes ?? [],
+    parsed,
+  };
+  renderResult();
+}
+
+function renderResult() {
+  const r = state.result;
+  $('result').hidden = !r;
+  if (!r) return;
+  $('result-rows').textContent = r.rows.toLocaleString(state.lang);
+  $('result-model').textContent = `${r.model} v${r.version}`;
+  const rows = r.parsed.data;
+  const classifier = r.task === 'classification';
+  $('class-share-block').hidden = !classifier;
+  if (classifier) renderShares(rows, r.classes);
+  const values = histogramValues(rows, r);
+  $('histogram-title').textContent = classifier ? t('histogramProbability') : t('histogramPrediction');
+  renderHistogram(values, classifier ? [0, 1] : undefined);
+  const link = $('download');
+  if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
+  link.dataset.url = URL.createObjectURL(r.blob);
+  link.href = link.dataset.url;
+  link.download = r.name;
+  link.textContent = t('download', r.name);
+  $('preview-title').textContent = t('preview', Math.min(PREVIEW_ROWS, rows.length));
+  renderTable($('preview'), r.parsed.meta.fields, rows.slice(0, PREVIEW_ROWS).map((row) => r.parsed.meta.fields.map((f) => row[f])));
+}
+
+function renderShares(rows, classes) {
+  const counts = new Map(classes.map((c) => [c, 0]));
+  for (const row of rows) counts.set(row.prediction, (counts.get(row.prediction) ?? 0) + 1);
+  $('class-share').replaceChildren(
+    ...[...counts].map(([label, n]) => {
+      const li = document.createElement('li');
+      const share = rows.length ? n / rows.length : 0;
+      const name = document.createElement('span');
+      name.textContent = label;
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.width = `${share * 100}%`;
+      const figure = document.createElement('span');
+      figure.textContent = `${n.toLocaleString(state.lang)} (${(share * 100).toFixed(1)}%)`;
+      li.append(name, bar, figure);
+      return li;
+    }),
+  );
+}
+
+/** Binary: the positive class's probability; multiclass: the predicted class's; regression: the value. */
+function histogramValues(rows, r) {
+  if (r.task !== 'classification') return rows.map((row) => Number(row.prediction)).filter(Number.isFinite);
+  if (r.classes.length === 2) return rows.map((row) => Number(row.probability));
+  return rows.map((row) => Number(row[`probability_${row.prediction}`]));
+}
+
+function renderHistogram(values, range) {
+  const [lo, hi] = range ?? [Math.min(...values), Math.max(...values)];
+  const width = (hi - lo) / BINS || 1;
+  const counts = new Array(BINS).fill(0);
+  for (const v of values) counts[Math.min(BINS - 1, Math.max(0, Math.floor((v - lo) / width)))]++;
+  const max = Math.max(1, ...counts);
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 400 180');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', t('histogramLabel', values.length));
+  counts.forEach((n, i) => {
+    const h = (n / max) * 140;
+    const rect = document.createElementNS(ns, 'rect');
+    Object.entries({ x: 10 + i * 38, y: 150 - h, width: 34, height: h }).forEach(([k, v]) => rect.setAttribute(k, v));
+    const title = document.createElementNS(ns, 'title');
+    title.textContent = `${format(lo + i * width)} – ${format(lo + (i + 1) * width)}: ${n}`;
+    rect.append(title);
+    const label = document.createElementNS(ns, 'text');
+    Object.entries({ x: 10 + i * 38, y: 165 }).forEach(([k, v]) => label.setAttribute(k, v));
+    label.textContent = format(lo + i * width);
+    svg.append(rect, label);
+  });
+  $('histogram').replaceChildren(svg);
+}
+
+// ---- problems ----------------------------------------------------------------------------
+
+async function problemOf(body) {
+  try {
+    const text = typeof body === 'string' ? body : await (body instanceof Blob ? body : await body.blob()).text();
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+function showProblem(status, body, retryAfter) {
+  state.problem = { status, body, retryAfter };
+  state.result = null;
+  renderResult();
+  renderProblem();
+}
+
+function problemText({ status, body, retryAfter }) {
+  if (status === 0) return body.detail;
+  if (status === -1) return t('network');
+  if (status === 401) return t('status401');
+  if (status === 404) return t('status404');
+  if (status === 411) return t('status411');
+  if (status === 413) return t('status413');
+  if (status === 415) return t('status415');
+  if (status === 502) return t('status502');
+  if (status === 429 || status === 503) return t('status503', retryAfter);
+  if (status === 400 || status === 422) return body.detail ?? t('statusOther', status);
+  return t('statusOther', status);
+}
+
+function renderProblem() {
+  const p = state.problem;
+  $('errors').hidden = !p;
+  if (!p) return;
+  $('error-text').textContent = problemText(p);
+  const errors = p.body.errors ?? [];
+  $('error-table').hidden = errors.length === 0;
+  $('error-count').textContent = errors.length ? t('errorsTable', errors.length, p.body.totalErrors ?? errors.length) : '';
+  // Data rows are 1-based under the header, so the spreadsheet shows them one lower.
+  renderTable($('error-table'), null, errors.map((e) => [e.row === null ? t('headerRow') : String(e.row + 1), e.column ?? '', e.message]));
+}
+
+// ---- history -----------------------------------------------------------------------------
+
+async function loadHistory() {
+  const res = await fetch('/api/jobs?limit=20').catch(() => null);
+  if (!res?.ok) return;
+  state.jobs = (await res.json()).jobs;
+  renderHistory();
+}
+
+function renderHistory() {
+  const rows = state.jobs.map((j) => [
+    new Date(j.createdAt).toLocaleString(state.lang),
+    `${j.modelName}${j.modelVersion ? ` v${j.modelVersion}` : ''}`,
+    j.rows === null ? '—' : j.rows.toLocaleString(state.lang),
+    t('statusNames')[j.status] ?? j.status,
+    `${(j.durationMs / 1000).toFixed(2)} s`,
+  ]);
+  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '']]);
+}
+
+$('refresh-history').addEventListener('click', loadHistory);
+
+// ---- helpers -----------------------------------------------------------------------------
+
+/** Fills a table's body (and header, when `fields` is given) with text cells only: no HTML from data. */
+function renderTable(table, fields, rows) {
+  if (fields) {
+    const head = table.createTHead();
+    head.replaceChildren(row(fields, 'th'));
+  }
+  const body = table.tBodies[0] ?? table.createTBody();
+  body.replaceChildren(...rows.map((r) => row(r, 'td')));
+}
+
+function row(cells, tag) {
+  const tr = document.createElement('tr');
+  for (const c of cells) {
+    const cell = document.createElement(tag);
+    if (tag === 'th') cell.scope = 'col';
+    cell.textContent = c ?? '';
+    tr.append(cell);
+  }
+  return tr;
+}
+
+function saveBlob(blob, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+const format = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+const formatBytes = (n) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+
+window.addEventListener('DOMContentLoaded', () => {
+  applyLanguage();
+  loadModels().catch(() => showProblem(502, {}));
+  loadHistory();
+});

@@ -1,0 +1,189 @@
+/**
+ * The upload page end to end: Chromium → page and Pages Function in workerd → the real service.
+ * Screenshots of the main states go to test-artifacts/screenshots (not committed).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Server } from 'node:http';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { AUTH, buildTestApp, tempDir, TestApp, TOKEN } from '../../service/test/helpers';
+import { PagesDev, startPagesDev } from '../dev/pages-dev';
+import { launchChromium, SCREENSHOTS } from './browser';
+
+const SAMPLE_PATH = join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv');
+const MAX_UPLOAD = 3 * 1024 * 1024;
+
+let service: TestApp;
+let server: Server;
+let pages: PagesDev;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let serviceUrl: string;
+
+beforeAll(async () => {
+  service = await buildTestApp({ maxUploadBytes: 32 * 1024 * 1024 });
+  server = service.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  serviceUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  pages = await startPagesDev({ apiUrl: serviceUrl, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pages?.stop();
+  server?.close();
+  await service?.close();
+});
+
+async function openPage(locale = 'en-US'): Promise<Page> {
+  context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 1400 } });
+  page = await context.newPage();
+  await page.goto(pages.url);
+  await page.waitForSelector('#model:not([disabled])');
+  return page;
+}
+afterEach(async () => context?.close());
+
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+/** What the API itself answers for a file, to compare the page's download with. */
+async function apiAnswer(bytes: Buffer, model = 'penguin-sex'): Promise<Buffer> {
+  const res = await fetch(`${serviceUrl}/v1/models/${model}/predict`, { method: 'POST', body: bytes, headers: { ...AUTH, 'content-type': 'text/csv' } });
+  return Buffer.from(await res.arrayBuffer());
+}
+
+async function download(): Promise<{ name: string; bytes: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
+}
+
+describe('the upload page', () => {
+  it('lists the models with the columns they need and offers a template CSV', async () => {
+    await openPage();
+    expect(await page.textContent('h1')).toBe('Spreadsheet predictions');
+    expect(await page.$$eval('#model option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['penguin-sex', 'penguin-species']);
+    expect(await page.inputValue('#model')).toBe('penguin-sex');
+    expect(await page.$$eval('#columns li', (li) => li.map((x) => x.firstChild!.textContent))).toEqual(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
+    const [template] = await Promise.all([page.waitForEvent('download'), page.click('#template')]);
+    expect(template.suggestedFilename()).toBe('penguin-sex-template.csv');
+    expect(readFileSync((await template.path())!, 'utf8')).toBe('\ufeffbill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\r\n');
+    await shot('01-start');
+  });
+
+  it('uploads with a progress bar and a working state, then shows the summary, histogram and preview, and downloads what the API answers', async () => {
+    await openPage();
+    await page.selectOption('#model', 'penguin-species');
+    // A 2.6 MB file over a throttled link, so the progress bar has time to move.
+    const rows = readFileSync(SAMPLE_PATH, 'utf8').trimEnd().split('\r\n');
+    const big = Buffer.from([rows[0], ...Array.from({ length: 23 }, () => rows.slice(1)).flat()].join('\r\n') + '\r\n');
+    const file = join(tempDir('upload-'), 'field survey.csv');
+    writeFileSync(file, big);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+    await page.evaluate(() => {
+      const seen: string[] = ((window as any).progressSeen = []);
+      new MutationObserver(() => seen.push(document.getElementById('progress-label')!.textContent!)).observe(document.getElementById('progress-label')!, { childList: true, characterData: true, subtree: true });
+    });
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#progress-area:not([hidden])');
+    await shot('02-uploading');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    const progress: string[] = await page.evaluate(() => (window as any).progressSeen);
+    expect(progress.some((p) => /^Uploading… ([1-9]\d?)%$/.test(p))).toBe(true);
+    expect(progress).toContain('Predicting… large files can take a little while.');
+
+    const expected = await apiAnswer(big, 'penguin-species');
+    const dataRows = 342 * 23;
+    expect(await page.textContent('#result-rows')).toBe(dataRows.toLocaleString('en'));
+    expect(await page.textContent('#result-model')).toBe('penguin-species v1.0.0');
+    const predicted = (parse(expected, { columns: true, bom: true }) as Record<string, string>[]).map((r) => r.prediction);
+    const share = (c: string) => predicted.filter((p) => p === c).length;
+    const shares = await page.$$eval('#class-share li', (li) => li.map((x) => x.textContent));
+    expect(shares).toEqual(['Adelie', 'Chinstrap', 'Gentoo'].map((c) => `${c}${share(c).toLocaleString('en')} (${((share(c) / dataRows) * 100).toFixed(1)}%)`));
+    expect(await page.$$eval('#histogram rect', (r) => r.length)).toBe(10);
+    expect(await page.$$eval('#preview tbody tr', (r) => r.length)).toBe(10);
+    expect(await page.$$eval('#preview thead th', (th) => th.map((x) => x.textContent))).toEqual(expected.toString('utf8').split('\r\n')[0].split(','));
+    await shot('03-result');
+    const got = await download();
+    expect(got.name).toBe('field survey-predictions.csv');
+    expect(got.bytes.equals(expected)).toBe(true);
+    expect(await page.$$eval('#history tbody tr', (r) => r.length)).toBeGreaterThan(0);
+  });
+
+  it('round-trips a Shift_JIS file with Japanese text, in Japanese', async () => {
+    await openPage('ja-JP');
+    expect(await page.textContent('h1')).toBe('表計算データの予測');
+    const csv = '個体,島,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,備考\r\nペンギン1,トージャーセン島,39.1,18.7,181,3750,初回の観察\r\nペンギン2,ビスコー島,46.5,17.9,192,3500,再観察（雨天）\r\n';
+    const sjis = iconv.encode(csv, 'Shift_JIS');
+    const file = join(tempDir('sjis-'), '観察記録.csv');
+    writeFileSync(file, sjis);
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.textContent('#preview tbody tr:first-child')).toContain('トージャーセン島');
+    await shot('04-shift-jis-ja');
+    const got = await download();
+    expect(got.name).toBe('観察記録-predictions.csv');
+    expect(got.bytes.equals(await apiAnswer(sjis))).toBe(true);
+    expect(got.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(got.bytes.toString('utf8')).toContain('再観察（雨天）');
+  });
+
+  it('shows a bad file’s problems as a table of spreadsheet row, column and message', async () => {
+    await openPage();
+    const file = join(tempDir('bad-'), 'bad.csv');
+    writeFileSync(file, 'bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\r\n39.1,18.7,181,3750\r\n39.5,abc,186,3800\r\n40.3,18,,3250\r\n');
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#errors:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe('the upload has invalid rows: 2 problems found');
+    expect(await page.textContent('#error-count')).toBe('2 problems. Fix and upload again.');
+    const rows = await page.$$eval('#error-table tbody tr', (tr) => tr.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows).toEqual([
+      ['3', 'bill_depth_mm', '"abc" is not a number'],
+      ['4', 'flipper_length_mm', 'empty value; a number is required'],
+    ]);
+    expect(await page.isHidden('#result')).toBe(true);
+    await shot('05-errors');
+  });
+
+  it('explains an oversize file and a file that is not a CSV in plain words', async () => {
+    await openPage();
+    const dir = tempDir('refused-');
+    writeFileSync(join(dir, 'huge.csv'), Buffer.alloc(MAX_UPLOAD + 10, 'a'));
+    await page.setInputFiles('#file', join(dir, 'huge.csv'));
+    await page.click('#predict');
+    await page.waitForSelector('#errors:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe('The file is too large (the limit is 32 MB). Split it into smaller files and upload them one by one.');
+    writeFileSync(join(dir, 'photo.csv'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]));
+    await page.setInputFiles('#file', join(dir, 'photo.csv'));
+    await page.click('#predict');
+    await page.waitForFunction(() => document.getElementById('error-text')!.textContent!.startsWith('This file is not a CSV'));
+    await shot('06-not-csv');
+  });
+
+  it('switches language with the buttons and keeps the choice, operable from the keyboard', async () => {
+    await openPage('en-US');
+    await page.focus('[data-lang="ja"]');
+    await page.keyboard.press('Enter');
+    expect(await page.textContent('h1')).toBe('表計算データの予測');
+    expect(await page.getAttribute('html', 'lang')).toBe('ja');
+    expect(await page.getAttribute('[data-lang="ja"]', 'aria-pressed')).toBe('true');
+    await page.reload();
+    await page.waitForSelector('#model:not([disabled])');
+    expect(await page.textContent('#history-heading')).toBe('最近のジョブ');
+    await shot('07-japanese');
+    await page.click('[data-lang="en"]');
+    expect(await page.textContent('#history-heading')).toBe('Recent jobs');
+    // Every visible control has an accessible name.
+    const unnamed = await page.$$eval('button, select, input, a[href]', (els) =>
+      els.filter((e) => (e as HTMLElement).offsetParent !== null || e.tagName === 'INPUT').filter((e) => !(e.getAttribute('aria-label') || e.textContent!.trim() || (e.id && document.querySelector(`label[for="${e.id}"]`)) || e.closest('label'))).length,
+    );
+    expect(unnamed).toBe(0);
+  });
+});
