@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The upload page end to end: Chromium → page and Pages Function in workerd → the real service.
  * Screenshots of the main states go to test-artifacts/screenshots (not committed).

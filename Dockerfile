@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# The inference service image: TypeScript built in one stage, runtime dependencies only in the
+# next. Debian slim, not Alpine: onnxruntime's binaries need glibc 2.28 or later.
+ARG NODE_IMAGE=docker.io/library/node:20.20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Scripts are skipped: nothing the compiler needs runs one, and onnxruntime's would download.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY service/src service/src
+COPY models/training models/training
+RUN npx tsc -p tsconfig.build.json
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=8080 \
+    PGLITE_DIR=/tmp/pglite
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# onnxruntime-node ships binaries for every platform (288 MB); the binding loads the library
+# beside itself, so only linux/x64 is kept.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules/onnxruntime-node/bin -mindepth 2 -maxdepth 2 ! -name linux -exec rm -rf {} + \
+ && find node_modules/onnxruntime-node/bin -path '*/linux/*' -mindepth 3 -maxdepth 3 ! -name x64 -exec rm -rf {} + \
+ && rm -rf /tmp/*
+COPY --from=build /app/dist ./dist
+COPY service/migrations service/migrations
+COPY models/*.onnx models/*.json models/
+USER node
+EXPOSE 8080
+# Node itself is PID 1's command, so SIGTERM reaches the server's drain (no npm wrapper).
+CMD ["node", "dist/service/src/server.js"]
