@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The upload page end to end: Chromium → page and Pages Function in workerd → the real service.
  * Screenshots of the main states go to test-artifacts/screenshots (not committed).
@@ -53,7 +54,7 @@ const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name
 
 /** What the API itself answers for a file, to compare the page's download with. */
 async function apiAnswer(bytes: Buffer, model = 'penguin-sex'): Promise<Buffer> {
-  const res = await fetch(`${serviceUrl}/v1/models/${model}/predict`, { method: 'POST', body: bytes, headers: { ...AUTH, 'content-type': 'text/csv' } });
+  const res = await fetch(`${serviceUrl}/v1/models/${model}/predict`, { method: 'POST', body: new Uint8Array(bytes), headers: { ...AUTH, 'content-type': 'text/csv' } });
   return Buffer.from(await res.arrayBuffer());
 }
 
