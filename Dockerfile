@@ -20,11 +20,14 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # onnxruntime-node ships binaries for every platform (288 MB); the binding loads the library
-# beside itself, so only linux/x64 is kept.
+# beside itself, so only linux/x64 is kept. Also out: protobufjs's CLI (its own 20 MB of
+# packages), type declarations, source maps and docs, and npm itself (the image runs node).
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && find node_modules/onnxruntime-node/bin -mindepth 2 -maxdepth 2 ! -name linux -exec rm -rf {} + \
  && find node_modules/onnxruntime-node/bin -path '*/linux/*' -mindepth 3 -maxdepth 3 ! -name x64 -exec rm -rf {} + \
- && rm -rf /tmp/*
+ && rm -rf node_modules/protobufjs/cli \
+ && find node_modules \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \) -type f -delete \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg /tmp/*
 COPY --from=build /app/dist ./dist
 COPY service/migrations service/migrations
 COPY models/*.onnx models/*.json models/

@@ -1,0 +1,74 @@
+/**
+ * The service image, built with podman (image/build.sh) and run as Cloud Run would: published on
+ * a local port, ready on /readyz, a real prediction, then SIGTERM and a clean exit.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { freePort } from '../frontend/dev/pages-dev';
+import { AUTH, buildTestApp, TOKEN } from '../service/test/helpers';
+
+const ROOT = join(__dirname, '..');
+const SAMPLE = readFileSync(join(ROOT, 'models', 'samples', 'penguins.csv'));
+const MAX_IMAGE_MB = 300;
+
+const podman = (...args: string[]) => execFileSync('podman', args, { encoding: 'utf8' }).trim();
+
+let tag: string;
+let container: string;
+let url: string;
+
+beforeAll(async () => {
+  tag = execFileSync(join(ROOT, 'image', 'build.sh'), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const port = await freePort();
+  container = podman('run', '-d', '--rm=false', '-p', `127.0.0.1:${port}:8080`, '-e', `API_TOKEN=${TOKEN}`, tag);
+  url = `http://127.0.0.1:${port}`;
+}, 600_000);
+
+afterAll(() => {
+  if (container) spawnSync('podman', ['rm', '-f', container]);
+});
+
+async function waitReady(deadlineMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < deadlineMs) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready after ${deadlineMs} ms:\n${podman('logs', container)}`);
+}
+
+describe('the service image', () => {
+  it(`is at most ${MAX_IMAGE_MB} MB, runs as the non-root node user and starts node directly`, () => {
+    const mb = Number(podman('image', 'inspect', tag, '--format', '{{.Size}}')) / 1e6;
+    console.log(`image ${tag}: ${mb.toFixed(0)} MB`);
+    expect(mb).toBeLessThanOrEqual(MAX_IMAGE_MB);
+    expect(podman('image', 'inspect', tag, '--format', '{{.Config.User}} {{json .Config.Cmd}}')).toBe('node ["node","dist/service/src/server.js"]');
+    expect(podman('exec', container, 'id', '-u')).toBe('1000');
+    expect(podman('exec', container, 'ls', '/app/node_modules/onnxruntime-node/bin/napi-v6')).toBe('linux');
+  });
+
+  it('gets ready and answers a real prediction exactly as the service does in-process', async () => {
+    await waitReady(60_000);
+    const res = await fetch(`${url}/v1/predict`, { method: 'POST', body: SAMPLE, headers: { ...AUTH, 'content-type': 'text/csv' } });
+    expect(res.status).toBe(200);
+    const inContainer = await res.text();
+    const local = await buildTestApp();
+    try {
+      const expected = await request(local.app).post('/v1/predict').set(AUTH).set('Content-Type', 'text/csv').send(SAMPLE);
+      expect(inContainer).toBe(expected.text);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('drains on SIGTERM and exits 0', async () => {
+    podman('kill', '--signal', 'TERM', container);
+    expect(podman('wait', container)).toBe('0');
+    const logs = podman('logs', container);
+    expect(logs).toContain('shutting down: draining requests and the job log');
+    expect(logs).toContain('"message":"stopped"');
+  });
+});
