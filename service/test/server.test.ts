@@ -80,6 +80,22 @@ describe('server process', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('on SIGTERM finishes the jobs of clients that hung up, queued ones too, and exits 0 without killing a thread mid-job', async () => {
+    const server = await startServer({ PGLITE_DIR: tempDir('pglite-server-'), INFERENCE_THREADS: '2' });
+    const body = bigCsv(40_000);
+    const aborted = Array.from({ length: 30 }, () => {
+      const controller = new AbortController();
+      const done = fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { ...auth, 'Content-Type': 'text/csv' }, body, signal: controller.signal }).catch(() => undefined);
+      return { controller, done };
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const a of aborted) a.controller.abort();
+    await Promise.all(aborted.map((a) => a.done));
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).not.toMatch(/Terminating worker thread|unhandled error|terminate called/);
+  });
+
   it('answers 503 with Retry-After past its queue bound, never running out of memory', async () => {
     const server = await startServer({ PGLITE_DIR: tempDir('pglite-server-'), INFERENCE_THREADS: '1', MAX_QUEUED_JOBS: '1000', MAX_PENDING_BYTES: '3000000' });
     const body = bigCsv(50_000);

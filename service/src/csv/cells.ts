@@ -1,4 +1,5 @@
 /** Writing CSV cells: RFC 4180 quoting, and OWASP CSV-injection neutralisation for spreadsheets. */
+import { fastDecimal } from './decimal';
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -8,7 +9,7 @@ export function isFormulaLike(cell: string): boolean {
   const c = cell.charCodeAt(0);
   // = + - @ TAB CR
   if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13) return false;
-  return !NUMBER.test(cell);
+  return Number.isNaN(fastDecimal(cell)) && !NUMBER.test(cell);
 }
 
 /** Prefixing a quote makes a spreadsheet show the text instead of evaluating it. */

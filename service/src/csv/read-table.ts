@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
 import { isFormulaLike, writeRow } from './cells';
+import { fastDecimal } from './decimal';
 
 export const MAX_LISTED_ERRORS = 100;
 
@@ -22,6 +23,8 @@ export interface Table {
   headerLine: string;
   lines: string[];
   columns: FeatureColumn[];
+  /** Records after the header, blank lines included: the row numbering's last number. */
+  recordCount: number;
 }
 
 export interface ReadOptions {
@@ -42,12 +45,21 @@ class ErrorList {
     this.total++;
     if (this.listed.length < MAX_LISTED_ERRORS) this.listed.push({ row, column, message });
   }
-  throwIfAny(detail: string): void {
+  throwIfAny(detail: string, recordCount = 0): void {
     if (this.total === 0) return;
-    throw new HttpProblem(422, 'invalid-rows', `${detail}: ${this.total} problem${this.total === 1 ? '' : 's'} found`, {
-      errors: this.listed,
-      totalErrors: this.total,
-    });
+    throw new InvalidRowsProblem(`${detail}: ${this.total} problem${this.total === 1 ? '' : 's'} found`, this.listed, this.total, recordCount);
+  }
+}
+
+/** 422 for bad rows; also says how many records were read, so a split upload can number its rows. */
+export class InvalidRowsProblem extends HttpProblem {
+  constructor(
+    detail: string,
+    errors: RowError[],
+    totalErrors: number,
+    readonly recordCount: number,
+  ) {
+    super(422, 'invalid-rows', detail, { errors, totalErrors });
   }
 }
 
@@ -91,6 +103,11 @@ function plainDecimal(cell: string, value: number): boolean {
 /** Parses one feature cell, or records why it cannot be used. */
 function readCell(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number | string {
   if (feature.type === 'string') return cell;
+  const fast = fastDecimal(cell);
+  if (fast === fast) {
+    if (feature.type === 'int64' && !Number.isInteger(fast)) errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
+    return fast;
+  }
   const value = +cell;
   if (plainDecimal(cell, value) && Number.isFinite(value)) {
     if (feature.type === 'float' && (value > FLOAT32_MAX || value < -FLOAT32_MAX)) errors.add(row, feature.name, `${describe(cell)} is out of range`);
@@ -133,6 +150,8 @@ export function readTable(text: string, opts: ReadOptions): Table {
         headerLine = cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw);
         return;
       }
+      // papaparse ends a file that ends with a newline with one empty record of no text: not a row.
+      if (raw === '') return;
       row++;
       if (cells.length === 1 && cells[0] === '' && header.length > 1) return;
       for (const e of result.errors) errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
@@ -150,9 +169,9 @@ export function readTable(text: string, opts: ReadOptions): Table {
   if (header === undefined) {
     throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
   }
-  errors.throwIfAny('the upload has invalid rows');
+  errors.throwIfAny('the upload has invalid rows', row);
   if (lines.length === 0) {
     throw new HttpProblem(400, 'no-rows', 'the upload has a header but no data rows');
   }
-  return { header, headerLine, lines, columns };
+  return { header, headerLine, lines, columns, recordCount: row };
 }

@@ -22,6 +22,8 @@ export function outputColumns(manifest: Manifest): string[] {
 export interface OutputOptions {
   encoding: TextEncoding;
   bom: boolean;
+  /** False for the later pieces of a split upload: the first piece writes the header line. */
+  header?: boolean;
 }
 
 function encodeChunk(text: string, encoding: TextEncoding, firstRow: number): Uint8Array {
@@ -39,7 +41,7 @@ export function writeOutput(table: Table, manifest: Manifest, result: Prediction
   const positive = binary ? classes.indexOf(manifest.positiveClass!) : -1;
   const added = outputColumns(manifest);
   const chunks: Uint8Array[] = opts.bom && opts.encoding === 'utf-8' ? [BOM] : [];
-  let text = `${table.headerLine},${writeRow(added)}\r\n`;
+  let text = opts.header === false ? '' : `${table.headerLine},${writeRow(added)}\r\n`;
   let chunkStart = 1;
   const labels = new Map<string, string>();
   const cellOf = (label: string) => labels.get(label) ?? labels.set(label, writeRow([label])).get(label)!;

@@ -8,7 +8,11 @@ import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
 import type { PredictOutcome, PredictTask } from './predict-csv';
+import { joinOutcomes, splitUpload } from './split-upload';
 import type { WorkerData, WorkerTask } from './worker';
+
+/** Below this, one thread finishes sooner than two would after splitting and joining. */
+const SPLIT_MIN_BYTES = 2 * 1024 * 1024;
 
 export interface InferencePoolOptions {
   threads: number;
@@ -24,6 +28,9 @@ function workerFile(): string {
   return existsSync(built) ? built : join(__dirname, 'worker-dev.cjs');
 }
 
+/** A copy with a buffer of its own (Buffer#slice would return a view of the same memory). */
+const copyOf = (bytes: Uint8Array) => new Uint8Array(bytes);
+
 function overloaded(): HttpProblem {
   return new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
 }
@@ -31,6 +38,9 @@ function overloaded(): HttpProblem {
 export class InferencePool {
   private readonly pool: Piscina<WorkerTask, PredictOutcome | 'ready'>;
   private pendingBytes = 0;
+  /** Tasks handed to piscina and not yet settled, queued ones included. */
+  private active = 0;
+  private onIdle: (() => void) | undefined;
 
   constructor(
     registry: ModelRegistry,
@@ -65,20 +75,52 @@ export class InferencePool {
     // One job is always taken, however large, so the limit never refuses a lone upload.
     if (this.pendingBytes > 0 && this.pendingBytes + size > this.opts.maxPendingBytes) throw overloaded();
     this.pendingBytes += size;
-    // The upload moves to the worker instead of being copied, unless it shares its memory with others.
+    // The upload moves to a worker instead of being copied, unless it shares its memory with others.
     const owned = task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength;
-    const bytes = owned ? task.bytes : task.bytes.slice();
+    task = owned ? task : { ...task, bytes: copyOf(task.bytes) };
     try {
-      return (await this.pool.run({ ...task, bytes }, { transferList: [bytes.buffer as ArrayBuffer] })) as PredictOutcome;
-    } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) throw overloaded();
-      throw error;
+      const split = this.splittable(task) ? splitUpload(task.bytes, this.opts.threads) : undefined;
+      if (split) {
+        // Pieces are copies that move to their threads; the upload stays here in case the pieces
+        // cannot be joined (they read as different encodings) and it must run whole.
+        const tasks = split.pieces.map((bytes, index) => ({ ...task, bytes: copyOf(bytes), part: { index, header: index === 0 ? undefined : copyOf(split.header) } }));
+        const joined = joinOutcomes(await Promise.all(tasks.map((t) => this.runOne(t))));
+        if (joined) return joined;
+      }
+      return await this.runOne(task);
     } finally {
       this.pendingBytes -= size;
     }
   }
 
+  /**
+   * Large uploads are split across the threads. Not for Shift_JIS output, whose error message
+   * names a row only the whole file can number.
+   */
+  private splittable(task: PredictTask): boolean {
+    return this.opts.threads > 1 && task.bytes.byteLength >= SPLIT_MIN_BYTES && task.outputEncoding !== 'shift_jis';
+  }
+
+  /** Runs a task whose bytes (and header) own their buffers, which move to the thread. */
+  private async runOne(task: PredictTask): Promise<PredictOutcome> {
+    const transferList = [task.bytes.buffer as ArrayBuffer, ...(task.part?.header ? [task.part.header.buffer as ArrayBuffer] : [])];
+    this.active++;
+    try {
+      return (await this.pool.run(task, { transferList })) as PredictOutcome;
+    } catch (error) {
+      if (error instanceof Error && /queue is at limit/i.test(error.message)) throw overloaded();
+      throw error;
+    } finally {
+      if (--this.active === 0) this.onIdle?.();
+    }
+  }
+
+  /**
+   * Finishes every task already taken, queued ones too (their callers may have hung up, but a
+   * thread terminated inside onnxruntime aborts the process), then stops the threads.
+   */
   async close(): Promise<void> {
+    if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
     await this.pool.close();
   }
 }
