@@ -57,6 +57,8 @@ export class InferencePool {
       maxThreads: opts.threads,
       maxQueue: opts.maxQueued,
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      // While one task waits (on onnxruntime's run or on posting its answer) a second keeps the thread busy.
+      concurrentTasksPerWorker: 2,
       workerData,
     });
   }

@@ -47,6 +47,8 @@ function withHeader(header: Uint8Array | undefined, bytes: Uint8Array): Uint8Arr
 export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
   try {
     const decoded = decodeUpload(withHeader(task.part?.header, task.bytes), task.encoding);
+    // The text is all that is read from here on: let the upload's bytes go.
+    task.bytes = new Uint8Array(0);
     const table = readTable(decoded.text, { features: model.manifest.features, imputed: new Set(model.plan.imputed), reserved: outputColumns(model.manifest) });
     const rows = table.lines.length;
     const result = await runModel(session, model, table.columns, rows);
