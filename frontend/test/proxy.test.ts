@@ -3,30 +3,25 @@
  * service, with a TCP proxy between them that records what reaches the API and when.
  */
 import { request as httpRequest } from 'node:http';
-import { Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFingerprint } from '../../service/src/http/auth';
-import { AUTH, buildTestApp, TcpProxy, TestApp, TOKEN } from '../../service/test/helpers';
+import { AUTH, ServedTestApp, serveTestApp, TcpProxy, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 
 const SAMPLE = readFileSync(join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv'));
 const API_KEY = 'gateway-key-for-tests';
 const MAX_UPLOAD = 1024 * 1024;
 
-let service: TestApp;
-let server: Server;
+let service: ServedTestApp;
 let tap: TcpProxy;
 let pages: PagesDev;
 let seen: { direction: string; at: number; text: string }[] = [];
 let holdResponse: { afterBytes: number; ms: number } | undefined;
 
 beforeAll(async () => {
-  service = await buildTestApp();
-  server = service.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const servicePort = (server.address() as { port: number }).port;
-  tap = new TcpProxy('127.0.0.1', servicePort, {
+  service = await serveTestApp();
+  tap = new TcpProxy('127.0.0.1', service.port, {
     tap: (direction, chunk) => seen.push({ direction, at: performance.now(), text: chunk.toString('latin1') }),
     get holdResponse() {
       return holdResponse;
@@ -39,7 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pages?.stop();
   await tap?.stop();
-  server?.close();
   await service?.close();
 });
 

@@ -5,39 +5,32 @@
  * Screenshots of the main states go to test-artifacts/screenshots (not committed).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { AUTH, buildTestApp, tempDir, TestApp, TOKEN } from '../../service/test/helpers';
+import { AUTH, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 import { launchChromium, SCREENSHOTS } from './browser';
 
 const SAMPLE_PATH = join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv');
 const MAX_UPLOAD = 3 * 1024 * 1024;
 
-let service: TestApp;
-let server: Server;
+let service: ServedTestApp;
 let pages: PagesDev;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let serviceUrl: string;
 
 beforeAll(async () => {
-  service = await buildTestApp({ maxUploadBytes: 32 * 1024 * 1024 });
-  server = service.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  serviceUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  pages = await startPagesDev({ apiUrl: serviceUrl, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD });
+  service = await serveTestApp({ maxUploadBytes: 32 * 1024 * 1024 });
+  pages = await startPagesDev({ apiUrl: service.url, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await pages?.stop();
-  server?.close();
   await service?.close();
 });
 
@@ -54,7 +47,7 @@ const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name
 
 /** What the API itself answers for a file, to compare the page's download with. */
 async function apiAnswer(bytes: Buffer, model = 'penguin-sex'): Promise<Buffer> {
-  const res = await fetch(`${serviceUrl}/v1/models/${model}/predict`, { method: 'POST', body: new Uint8Array(bytes), headers: { ...AUTH, 'content-type': 'text/csv' } });
+  const res = await fetch(`${service.url}/v1/models/${model}/predict`, { method: 'POST', body: new Uint8Array(bytes), headers: { ...AUTH, 'content-type': 'text/csv' } });
   return Buffer.from(await res.arrayBuffer());
 }
 

@@ -5,11 +5,10 @@
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { buildTestApp, TestApp, TOKEN } from '../../service/test/helpers';
+import { ServedTestApp, serveTestApp, TOKEN } from '../../service/test/helpers';
 
 const ROOT = join(__dirname, '..', '..');
 // The package's entry also loads its CLI's ES-only colour library, which jest cannot require;
@@ -99,24 +98,16 @@ describe('workflows', () => {
 });
 
 describe('the smoke test script', () => {
-  let app: TestApp;
-  let server: Server;
-  let url: string;
+  let app: ServedTestApp;
   const run = (token: string) =>
-    promisify(execFile)(join(ROOT, '.github', 'scripts', 'smoke-test.sh'), [url, join(ROOT, 'models', 'samples', 'penguins.csv')], {
+    promisify(execFile)(join(ROOT, '.github', 'scripts', 'smoke-test.sh'), [app.url, join(ROOT, 'models', 'samples', 'penguins.csv')], {
       env: { ...process.env, API_KEY: 'unused-locally', API_TOKEN: token, SMOKE_ATTEMPTS: '2', SMOKE_DELAY_SECONDS: '0' },
     });
 
   beforeAll(async () => {
-    app = await buildTestApp();
-    server = app.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    app = await serveTestApp();
   });
-  afterAll(async () => {
-    server.close();
-    await app.close();
-  });
+  afterAll(() => app.close());
 
   it('passes against a working API and fails with a token it refuses', async () => {
     expect((await run(TOKEN)).stdout).toContain('smoke test passed on attempt 1: 342 rows predicted');

@@ -100,6 +100,28 @@ export async function buildTestApp(opts: { modelsDir?: string; maxUploadBytes?: 
   };
 }
 
+export interface ServedTestApp extends TestApp {
+  url: string;
+  port: number;
+}
+
+/** A test app listening on a free local port, for clients outside the process (workerd, Chromium, curl). */
+export async function serveTestApp(opts: Parameters<typeof buildTestApp>[0] = {}): Promise<ServedTestApp> {
+  const app = await buildTestApp(opts);
+  const server = app.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    ...app,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await app.close();
+    },
+  };
+}
+
 export function csv(rows: (string | number)[][]): string {
   return rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
 }
