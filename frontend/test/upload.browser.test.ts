@@ -162,6 +162,40 @@ describe('the upload page', () => {
     await shot('06-not-csv');
   });
 
+  it('takes a file dropped on the drop zone', async () => {
+    await openPage();
+    const text = readFileSync(SAMPLE_PATH, 'utf8');
+    const dataTransfer = await page.evaluateHandle((csv) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([csv], 'dropped.csv', { type: 'text/csv' }));
+      return dt;
+    }, text);
+    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
+    expect(await page.getAttribute('#dropzone', 'class')).toContain('over');
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    expect(await page.textContent('#file-name')).toMatch(/^dropped\.csv \(\d+\.\d KB\)$/);
+    await page.click('#predict');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.textContent('#result-rows')).toBe('342');
+    expect((await download()).name).toBe('dropped-predictions.csv');
+  });
+
+  it('says in plain words when the proxy’s credentials are refused (401)', async () => {
+    const misconfigured = await startPagesDev({ apiUrl: service.url, apiToken: 'a-token-the-service-does-not-know' });
+    try {
+      context = await browser.newContext({ locale: 'en-US' });
+      page = await context.newPage();
+      await page.goto(misconfigured.url);
+      await page.waitForSelector('#errors:not([hidden])');
+      expect(await page.textContent('#error-text')).toBe(
+        'The page was not allowed to use the prediction service (its access key was refused). Please contact the platform team.',
+      );
+      await shot('08-unauthorized');
+    } finally {
+      await misconfigured.stop();
+    }
+  });
+
   it('switches language with the buttons and keeps the choice, operable from the keyboard', async () => {
     await openPage('en-US');
     await page.focus('[data-lang="ja"]');
