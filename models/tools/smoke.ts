@@ -13,7 +13,9 @@ function describeProblem(problem: ProblemBody): string {
 
 /** Returns a one-line summary, or throws with the problem the service would have answered. */
 export async function smokePredict(model: LoadedModel, sample: Uint8Array): Promise<string> {
-  const session = await ort.InferenceSession.create(model.servable);
+  const session = await ort.InferenceSession.create(model.servable).catch((e: Error) => {
+    throw new Error(`${model.manifest.name}.onnx: onnxruntime cannot load it: ${e.message}`);
+  });
   try {
     const outcome = await predictCsv({ model: model.manifest.name, bytes: sample }, model, session);
     if (!outcome.ok) throw new Error(`the smoke prediction on the sample failed (${outcome.problem.status}): ${describeProblem(outcome.problem)}`);

@@ -32,6 +32,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   let modelsReady = false;
   const warm = pool.warmUp().then(() => (modelsReady = true));
+  // Awaited below, after the listener is up; until then a failure must not count as unhandled.
+  warm.catch(() => undefined);
 
   const db: SqlClient = config.databaseUrl
     ? createPostgresClient(config.databaseUrl, logger)

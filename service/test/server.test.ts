@@ -1,5 +1,8 @@
 /** The real server process over HTTP: startup, predictions, SIGTERM drain, and a database outage. */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { encodeModel, node, tensorInfo, TensorType } from '../../models/training/onnx-builder';
 import { join } from 'node:path';
 import { createPostgresClient } from '../src/jobs/sql-client';
 import { PROJECT_ROOT } from '../src/paths';
@@ -41,6 +44,29 @@ function predict(url: string, body: string) {
 }
 
 describe('server process', () => {
+  it('refuses to start when onnxruntime cannot load a model, naming the file', async () => {
+    const dir = tempDir('models-unloadable-');
+    const bytes = encodeModel({
+      name: 'broken',
+      inputs: [tensorInfo('x', TensorType.FLOAT, ['N', 1])],
+      outputs: [tensorInfo('y', TensorType.FLOAT, ['N', 1])],
+      nodes: [node({ op: 'NoSuchOperator', inputs: ['x'], outputs: ['y'] })],
+    });
+    writeFileSync(join(dir, 'broken.onnx'), bytes);
+    const manifest = { name: 'broken', version: '1', task: 'regression', features: [{ name: 'a', type: 'float' }], outputs: { prediction: 'y' } };
+    writeFileSync(join(dir, 'broken.json'), JSON.stringify({ ...manifest, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
+      env: { ...process.env, API_TOKEN: TOKEN, MODELS_DIR: dir, PORT: '0', PGLITE_DIR: tempDir('pglite-'), NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(1);
+    expect(err).toMatch(/broken\.onnx: onnxruntime cannot load it: .*NoSuchOperator/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses to start on a bad setting, naming it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
       env: { ...process.env, API_TOKEN: '', API_TOKENS: '', NODE_OPTIONS: '' },

@@ -65,6 +65,25 @@ describe('splitting an upload across threads', () => {
     expect(b.body.errors.map((e: { row: number }) => e.row)).toEqual([17, 30_000, 60_000, 60_001]);
   });
 
+  it('detects the encoding on the whole file, and lets a piece be empty, as the whole file would', async () => {
+    // Plain ASCII up to the last rows, then Shift_JIS: the first piece alone would read as UTF-8.
+    const lateJapanese = iconv.encode(upload(3, (i) => (i > 85_000 ? `${i},"再観察",40,15,190,3500` : undefined)), 'Shift_JIS');
+    const [a, b] = await both(lateJapanese);
+    expect(b.status).toBe(200);
+    expect(b.text).toBe(a.text);
+    expect(b.text.charCodeAt(0)).toBe(0xfeff);
+    expect(b.text).toContain('再観察');
+
+    // The first half is blank lines only: its piece has no rows, and the header still comes first.
+    const blanks = `${HEADER}\r\n${'\r\n'.repeat(1_600_000)}1,a,40,15,190,3500\r\n2,b,41,16,191,3600\r\n`;
+    const [c, d] = await both(blanks);
+    expect(c.status).toBe(200);
+    expect(d.text).toBe(c.text);
+    const [e, f] = await both(`${HEADER}\r\n${'\r\n'.repeat(1_600_000)}`);
+    expect(e.status).toBe(400);
+    expect(f.body).toEqual(e.body);
+  });
+
   it('keeps Shift_JIS detection and the BOM of the answer, and header problems, as for the whole file', async () => {
     const sjis = iconv.encode(upload(3, (i) => (i % 1000 === 0 ? `${i},"観察（雨天）",40,15,190,3500` : undefined)), 'Shift_JIS');
     const [a, b] = await both(sjis);

@@ -1,4 +1,5 @@
 /** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced. */
+import { isUtf8 } from 'node:buffer';
 import { HttpProblem } from '../http/problem';
 
 export type TextEncoding = 'utf-8' | 'shift_jis';
@@ -57,17 +58,26 @@ function rejectBinary(bytes: Uint8Array): void {
   }
 }
 
-export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding): DecodedText {
+/**
+ * `detected` is the encoding found for the whole upload when this is one piece of it (a piece may
+ * be plain ASCII while the file is Shift_JIS); failing it reads as failing detection.
+ */
+/** What auto-detection picks for a whole upload: UTF-8 when it is valid UTF-8, else Shift_JIS. */
+export function detectEncoding(bytes: Uint8Array): TextEncoding {
+  return isUtf8(bytes) ? 'utf-8' : 'shift_jis';
+}
+
+export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding, detected?: TextEncoding): DecodedText {
   if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
   rejectBinary(bytes);
   const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = hadBom ? bytes.subarray(3) : bytes;
-  const candidates: TextEncoding[] = forced ? [forced] : hadBom ? ['utf-8'] : ['utf-8', 'shift_jis'];
+  const candidates: TextEncoding[] = forced ? [forced] : detected ? [detected] : hadBom ? ['utf-8'] : ['utf-8', 'shift_jis'];
   for (const encoding of candidates) {
     const text = decodeStrict(body, encoding);
     if (text !== undefined) return { text, encoding, hadBom };
   }
-  const tried = candidates.join(' or ');
+  const tried = forced || hadBom ? candidates.join(' or ') : 'utf-8 or shift_jis';
   throw new HttpProblem(
     forced ? 400 : 415,
     'bad-encoding',

@@ -33,6 +33,8 @@ export interface ReadOptions {
   imputed?: ReadonlySet<string>;
   /** Column names the output adds; an upload may not already have them. */
   reserved: readonly string[];
+  /** A piece of a split upload may hold no data rows (the whole upload is checked for that). */
+  allowNoRows?: boolean;
 }
 
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
@@ -49,6 +51,10 @@ class ErrorList {
     if (this.total === 0) return;
     throw new InvalidRowsProblem(`${detail}: ${this.total} problem${this.total === 1 ? '' : 's'} found`, this.listed, this.total, recordCount);
   }
+}
+
+export function noRowsProblem(): HttpProblem {
+  return new HttpProblem(400, 'no-rows', 'the upload has a header but no data rows');
 }
 
 /** 422 for bad rows; also says how many records were read, so a split upload can number its rows. */
@@ -170,8 +176,8 @@ export function readTable(text: string, opts: ReadOptions): Table {
     throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
   }
   errors.throwIfAny('the upload has invalid rows', row);
-  if (lines.length === 0) {
-    throw new HttpProblem(400, 'no-rows', 'the upload has a header but no data rows');
+  if (lines.length === 0 && !opts.allowNoRows) {
+    throw noRowsProblem();
   }
   return { header, headerLine, lines, columns, recordCount: row };
 }

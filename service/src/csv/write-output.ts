@@ -59,5 +59,12 @@ export function writeOutput(table: Table, manifest: Manifest, result: Prediction
     }
   }
   if (text) chunks.push(encodeChunk(text, opts.encoding, chunkStart));
-  return Buffer.concat(chunks);
+  // One buffer of its own (Buffer.concat may hand out a slice of a shared pool), so it can move threads.
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
 import type { PredictOutcome, PredictTask } from './predict-csv';
+import { detectEncoding } from '../csv/decode';
 import { joinOutcomes, splitUpload } from './split-upload';
 import type { WorkerData, WorkerTask } from './worker';
 
@@ -82,14 +83,16 @@ export class InferencePool {
     task = owned ? task : { ...task, bytes: copyOf(task.bytes) };
     try {
       const split = this.splittable(task) ? splitUpload(task.bytes, this.opts.threads) : undefined;
-      if (split) {
-        // Pieces are copies that move to their threads; the upload stays here in case the pieces
-        // cannot be joined (they read as different encodings) and it must run whole.
-        const tasks = split.pieces.map((bytes, index) => ({ ...task, bytes: copyOf(bytes), part: { index, header: index === 0 ? undefined : copyOf(split.header) } }));
-        const joined = joinOutcomes(await Promise.all(tasks.map((t) => this.runOne(t))));
-        if (joined) return joined;
-      }
-      return await this.runOne(task);
+      if (!split) return await this.runOne(task);
+      // Detected once for the whole upload: a piece alone might be plain ASCII.
+      const encoding = task.encoding ? undefined : detectEncoding(task.bytes);
+      // Later pieces are copied out first; the first moves with the upload's own buffer.
+      const tasks = split.pieces.map((bytes, index) => ({
+        ...task,
+        bytes: index === 0 ? bytes : copyOf(bytes),
+        part: { index, header: index === 0 ? undefined : copyOf(split.header), encoding },
+      }));
+      return joinOutcomes(await Promise.all(tasks.map((t) => this.runOne(t))));
     } finally {
       this.pendingBytes -= size;
     }

@@ -13,14 +13,18 @@ export interface PredictTask {
   /** Forced input encoding; undefined detects UTF-8 or Shift_JIS. */
   encoding?: TextEncoding;
   outputEncoding?: TextEncoding;
-  /** Set when the upload was split: this is piece `index`, and `header` is the upload's header record. */
-  part?: { index: number; header?: Uint8Array };
+  /**
+   * Set when the upload was split: this is piece `index`, `header` is the upload's header record,
+   * and `encoding` what the whole upload was detected as.
+   */
+  part?: { index: number; header?: Uint8Array; encoding?: TextEncoding };
 }
 
 export type PredictOutcome =
   | {
       ok: true;
-      body: Uint8Array;
+      /** The answer's bytes, in order: one piece for a whole upload, one per piece of a split one. */
+      body: Uint8Array[];
       rows: number;
       /** Records read after the header, blank lines included (the numbering of the next piece starts after it). */
       recordCount: number;
@@ -46,10 +50,15 @@ function withHeader(header: Uint8Array | undefined, bytes: Uint8Array): Uint8Arr
 
 export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
   try {
-    const decoded = decodeUpload(withHeader(task.part?.header, task.bytes), task.encoding);
+    const decoded = decodeUpload(withHeader(task.part?.header, task.bytes), task.encoding, task.part?.encoding);
     // The text is all that is read from here on: let the upload's bytes go.
     task.bytes = new Uint8Array(0);
-    const table = readTable(decoded.text, { features: model.manifest.features, imputed: new Set(model.plan.imputed), reserved: outputColumns(model.manifest) });
+    const table = readTable(decoded.text, {
+      features: model.manifest.features,
+      imputed: new Set(model.plan.imputed),
+      reserved: outputColumns(model.manifest),
+      allowNoRows: task.part !== undefined,
+    });
     const rows = table.lines.length;
     const result = await runModel(session, model, table.columns, rows);
     // Shift_JIS or BOM input is a spreadsheet's export: UTF-8 with BOM is what Excel opens correctly.
@@ -58,7 +67,7 @@ export async function predictCsv(task: PredictTask, model: LoadedModel, session:
     const bom = first && outputEncoding === 'utf-8' && (decoded.hadBom || decoded.encoding === 'shift_jis');
     const body = writeOutput(table, model.manifest, result, { encoding: outputEncoding, bom, header: first });
     const classCounts = model.manifest.task === 'classification' ? countClasses(result.predictions) : undefined;
-    return { ok: true, body, rows, recordCount: table.recordCount, inputEncoding: decoded.encoding, outputEncoding, classCounts };
+    return { ok: true, body: [body], rows, recordCount: table.recordCount, inputEncoding: decoded.encoding, outputEncoding, classCounts };
   } catch (error) {
     if (error instanceof InvalidRowsProblem) return { ok: false, problem: error.toBody(), recordCount: error.recordCount };
     if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };

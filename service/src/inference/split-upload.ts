@@ -3,11 +3,11 @@
  * pieces that the pool's threads read, validate and predict at once, and their answers are joined
  * into what one thread would have answered for the whole file. Cutting bytes is safe for both
  * accepted encodings: in UTF-8 and in Shift_JIS the bytes of '"' and '\n' never occur inside a
- * multi-byte character.
+ * multi-byte character. The encoding is detected on the whole upload before it is cut.
  */
 import type { RowError } from '../http/problem';
 import { problemBody } from '../http/problem';
-import { MAX_LISTED_ERRORS } from '../csv/read-table';
+import { MAX_LISTED_ERRORS, noRowsProblem } from '../csv/read-table';
 import type { PredictOutcome } from './predict-csv';
 
 const QUOTE = 0x22;
@@ -56,16 +56,13 @@ export function splitUpload(bytes: Uint8Array, count: number): UploadPieces | un
 
 const isRowsProblem = (o: PredictOutcome) => !o.ok && o.problem.type === '/problems/invalid-rows' && !o.problem.errors?.some((e) => e.row === null);
 
-/**
- * The pieces' outcomes as one. Undefined when they cannot be joined faithfully (the pieces read as
- * different encodings, or a piece had no data rows): the caller then runs the upload whole.
- */
-export function joinOutcomes(outcomes: PredictOutcome[]): PredictOutcome | undefined {
+/** The pieces' outcomes (in order) as the one outcome of the whole upload. */
+export function joinOutcomes(outcomes: PredictOutcome[]): PredictOutcome {
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
     // A problem with the file itself (encoding, header) is the same in every piece: the first says it.
     const fileProblem = outcomes.find((o) => !o.ok && !isRowsProblem(o));
-    if (fileProblem) return fileProblem.ok === false && fileProblem.problem.type === '/problems/no-rows' ? undefined : fileProblem;
+    if (fileProblem) return fileProblem;
     let offset = 0;
     let total = 0;
     const errors: RowError[] = [];
@@ -80,7 +77,9 @@ export function joinOutcomes(outcomes: PredictOutcome[]): PredictOutcome | undef
     return { ok: false, problem: problemBody(422, 'invalid-rows', detail, { errors: errors.slice(0, MAX_LISTED_ERRORS), totalErrors: total }), recordCount: offset };
   }
   const ok = outcomes.filter((o): o is Extract<PredictOutcome, { ok: true }> => o.ok);
-  if (new Set(ok.map((o) => o.inputEncoding)).size > 1) return undefined;
+  const rows = ok.reduce((s, o) => s + o.rows, 0);
+  // Pieces may be empty (blank lines only); the upload may not.
+  if (rows === 0) return { ok: false, problem: noRowsProblem().toBody() };
   let classCounts: Record<string, number> | undefined;
   for (const o of ok) {
     if (!o.classCounts) continue;
@@ -89,8 +88,8 @@ export function joinOutcomes(outcomes: PredictOutcome[]): PredictOutcome | undef
   }
   return {
     ok: true,
-    body: Buffer.concat(ok.map((o) => o.body)),
-    rows: ok.reduce((s, o) => s + o.rows, 0),
+    body: ok.flatMap((o) => o.body),
+    rows,
     recordCount: ok.reduce((s, o) => s + o.recordCount, 0),
     inputEncoding: ok[0].inputEncoding,
     outputEncoding: ok[0].outputEncoding,

@@ -15,14 +15,20 @@ async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | 'r
   const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
-    const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 }).catch((e: Error) => {
+      throw new Error(`${model.manifest.name}.onnx: onnxruntime cannot load it: ${e.message}`);
+    });
     sessions.set(model.manifest.name, { model, session });
   }
   return async (task) => {
     if (task === 'warm-up') return 'ready';
     const entry = sessions.get(task.model);
     if (!entry) throw new Error(`worker has no session for model ${task.model}`);
-    return predictCsv(task, entry.model, entry.session);
+    const outcome = await predictCsv(task, entry.model, entry.session);
+    if (!outcome.ok) return outcome;
+    // The answer's buffers move to the main thread instead of being copied.
+    const movable = { [Piscina.transferableSymbol]: outcome.body.map((b) => b.buffer), [Piscina.valueSymbol]: outcome };
+    return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PredictOutcome;
   };
 }
 

@@ -5,6 +5,7 @@
  * ("Non tensor type is temporarily not supported"). The file on disk is never modified.
  */
 import { onnx } from 'onnx-proto';
+import type { ValueMetadata } from './model-plan';
 
 const ML_DOMAIN = 'ai.onnx.ml';
 const CLASSIFIERS = new Set(['LinearClassifier', 'TreeEnsembleClassifier', 'SVMClassifier']);
@@ -24,6 +25,21 @@ export interface GraphFacts {
   /** Graph inputs whose NaN values an Imputer replaces before the model uses them. */
   imputedInputs: Set<string>;
   producer: string;
+  /** The servable graph's inputs and outputs, as onnxruntime would report them. */
+  inputs: ValueMetadata[];
+  outputs: ValueMetadata[];
+}
+
+const ELEMENT_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
+};
+
+/** An input or output as onnxruntime's metadata describes it; read from the graph so the main thread never loads onnxruntime. */
+function metadataOf(value: onnx.IValueInfoProto): ValueMetadata {
+  const tensor = value.type?.tensorType;
+  if (!tensor) return { name: value.name ?? '', isTensor: false };
+  const dims = tensor.shape?.dim?.map((d) => (d.dimValue !== undefined && d.dimValue !== null && num(d.dimValue) > 0 ? num(d.dimValue) : (d.dimParam ?? '?')));
+  return { name: value.name ?? '', isTensor: true, type: ELEMENT_TYPES[tensor.elemType ?? 0] ?? `type ${tensor.elemType}`, shape: dims };
 }
 
 type Long = { toString(): string };
@@ -112,5 +128,8 @@ export function readGraph(bytes: Uint8Array, file: string): GraphFacts {
   } as const;
   const rewrites = replaceZipMaps(model, file);
   const servable = rewrites.length ? onnx.ModelProto.encode(model).finish() : bytes;
-  return { ...facts, servable, rewrites };
+  // Initializers may be listed as graph inputs (older exporters); they are not fed.
+  const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
+  const inputs = (model.graph.input as onnx.ValueInfoProto[]).filter((i) => !initializers.has(i.name)).map(metadataOf);
+  return { ...facts, servable, rewrites, inputs, outputs: (model.graph.output as onnx.ValueInfoProto[]).map(metadataOf) };
 }

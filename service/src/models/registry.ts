@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { readGraph } from './graph';
 import { Manifest, parseManifest } from './manifest';
 import { ModelPlan, planModel } from './model-plan';
@@ -77,13 +76,8 @@ export async function inspectModel(label: string, file: string, bytes: Uint8Arra
     throw new Error(`${label}: the graph's classes are [${graph.classes.join(', ')}] but the manifest lists [${manifest.classes.join(', ')}]; list them in the graph's order`);
   }
   if (graph.task && graph.task !== manifest.task) throw new Error(`${label}: the graph is a ${graph.task} model but the manifest says ${manifest.task}`);
-  const session = await ort.InferenceSession.create(graph.servable).catch((e: Error) => {
-    throw new Error(`${label}: onnxruntime cannot load it: ${e.message}`);
-  });
-  try {
-    const plan = planModel(label, manifest, session.inputMetadata, session.outputMetadata, graph.imputedInputs);
-    return { manifest, file, servable: graph.servable, rewrites: graph.rewrites, plan };
-  } finally {
-    await session.release();
-  }
+  // The graph is read, not loaded: onnxruntime runs in the worker threads only (loading it here
+  // would cost the main thread 40 MB). Each thread loads every model before the service is ready.
+  const plan = planModel(label, manifest, graph.inputs, graph.outputs, graph.imputedInputs);
+  return { manifest, file, servable: graph.servable, rewrites: graph.rewrites, plan };
 }

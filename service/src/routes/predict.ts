@@ -60,7 +60,8 @@ export function predictRouter(deps: PredictDeps): Router {
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
-      res.locals.bytesOut = outcome.body.byteLength;
+      const bytesOut = outcome.body.reduce((n, b) => n + b.byteLength, 0);
+      res.locals.bytesOut = bytesOut;
       res
         .status(200)
         .set({
@@ -70,8 +71,11 @@ export function predictRouter(deps: PredictDeps): Router {
           'X-Model-Version': model.manifest.version,
           'X-Row-Count': String(outcome.rows),
           'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        })
-        .send(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+          'Content-Length': String(bytesOut),
+        });
+      // The pieces go out one after another: joining them would copy the whole answer once more.
+      for (const piece of outcome.body) res.write(piece);
+      res.end();
     } catch (error) {
       next(error);
     }
