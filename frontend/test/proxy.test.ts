@@ -147,6 +147,14 @@ describe('the /api proxy in workerd', () => {
     expect(endAt - firstAt).toBeGreaterThan(1000);
   });
 
+  it('serves the page with a strict content security policy', async () => {
+    const page = await fetch(`${pages.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('answers 502 problem+json when the API cannot be reached', async () => {
     await tap.stop();
     try {

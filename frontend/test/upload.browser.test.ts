@@ -34,14 +34,22 @@ afterAll(async () => {
   await service?.close();
 });
 
+/** Content-security-policy violations the page caused; the page must cause none. */
+let violations: string[] = [];
+
 async function openPage(locale = 'en-US'): Promise<Page> {
   context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 1400 } });
   page = await context.newPage();
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
   await page.goto(pages.url);
   await page.waitForSelector('#model:not([disabled])');
   return page;
 }
-afterEach(async () => context?.close());
+afterEach(async () => {
+  await context?.close();
+  expect(violations).toEqual([]);
+  violations = [];
+});
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
