@@ -56,13 +56,12 @@ export async function addModel(opts: AddOptions): Promise<{ manifest: Manifest; 
   const label = `${name}.onnx`;
   const target = join(modelsDir, label);
   const facts = readGraph(bytes, label);
-  const [inputs, outputs] = [facts.inputs, facts.outputs];
 
   const sampleBytes = readFileSync(opts.sample);
   const sample = sampleHead(decodeUpload(sampleBytes).text);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const version = opts.version ?? nextVersion(join(modelsDir, `${name}.json`));
-  const draft = inferManifest(facts, inputs, outputs, sample.header, sha256, { ...opts, name, version });
+  const draft = inferManifest(facts, sample.header, sha256, { ...opts, name, version });
   const manifest = parseManifest({ ...draft, sample: `samples/${name}.csv` }, `${name}.json`);
   const loaded = await inspectModel(label, target, bytes, manifest);
   const summary = await smokePredict(loaded, sampleBytes);

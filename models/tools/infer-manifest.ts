@@ -4,7 +4,7 @@
  */
 import type { GraphFacts } from '../../service/src/models/graph';
 import type { Feature, Manifest } from '../../service/src/models/manifest';
-import type { ValueMetadata } from '../../service/src/models/model-plan';
+import { FEATURE_ELEMENT, ValueMetadata } from '../../service/src/models/model-plan';
 
 export interface ManifestOptions {
   name: string;
@@ -15,7 +15,8 @@ export interface ManifestOptions {
   features?: string[];
 }
 
-const FEATURE_TYPE: Record<string, Feature['type']> = { float32: 'float', float64: 'double', int64: 'int64', string: 'string' };
+// The manifest feature type for each tensor element type: FEATURE_ELEMENT read backwards.
+const FEATURE_TYPE = Object.fromEntries(Object.entries(FEATURE_ELEMENT).map(([feature, element]) => [element, feature])) as Record<string, Feature['type']>;
 const isPerColumn = (v: ValueMetadata) => (v.shape?.length ?? 2) === 1 || v.shape?.[1] === 1;
 
 function typeOf(input: ValueMetadata): Feature['type'] {
@@ -47,7 +48,8 @@ function inferFeatures(inputs: readonly ValueMetadata[], header: string[], opts:
   return names.map((name) => ({ name, type }));
 }
 
-function pickOutputs(facts: GraphFacts, outputs: readonly ValueMetadata[]): Manifest['outputs'] {
+function pickOutputs(facts: GraphFacts): Manifest['outputs'] {
+  const outputs = facts.outputs;
   const tensors = outputs.filter((o) => o.isTensor);
   if (facts.task === 'classification') {
     const label = tensors.find((o) => o.type === 'int64' || o.type === 'string');
@@ -62,8 +64,6 @@ function pickOutputs(facts: GraphFacts, outputs: readonly ValueMetadata[]): Mani
 
 export function inferManifest(
   facts: GraphFacts,
-  inputs: readonly ValueMetadata[],
-  outputs: readonly ValueMetadata[],
   header: string[],
   sha256: string,
   opts: ManifestOptions,
@@ -78,9 +78,9 @@ export function inferManifest(
     version: opts.version,
     task,
     ...(opts.description ? { description: opts.description } : {}),
-    features: inferFeatures(inputs, header, opts),
+    features: inferFeatures(facts.inputs, header, opts),
     ...(classifier ? { classes: facts.classes, positiveClass } : {}),
-    outputs: pickOutputs(facts, outputs),
+    outputs: pickOutputs(facts),
     metrics: {},
     training: { source: `exported by ${facts.producer}` },
     sha256,

@@ -58,26 +58,24 @@ function rejectBinary(bytes: Uint8Array): void {
   }
 }
 
-/**
- * `detected` is the encoding found for the whole upload when this is one piece of it (a piece may
- * be plain ASCII while the file is Shift_JIS); failing it reads as failing detection.
- */
 /** What auto-detection picks for a whole upload: UTF-8 when it is valid UTF-8, else Shift_JIS. */
 export function detectEncoding(bytes: Uint8Array): TextEncoding {
   return isUtf8(bytes) ? 'utf-8' : 'shift_jis';
 }
 
+/**
+ * `detected` is the encoding found for the whole upload when this is one piece of it (a piece may
+ * be plain ASCII while the file is Shift_JIS); failing it reads as failing detection.
+ */
 export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding, detected?: TextEncoding): DecodedText {
   if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
   rejectBinary(bytes);
   const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = hadBom ? bytes.subarray(3) : bytes;
-  const candidates: TextEncoding[] = forced ? [forced] : detected ? [detected] : hadBom ? ['utf-8'] : ['utf-8', 'shift_jis'];
-  for (const encoding of candidates) {
-    const text = decodeStrict(body, encoding);
-    if (text !== undefined) return { text, encoding, hadBom };
-  }
-  const tried = forced || hadBom ? candidates.join(' or ') : 'utf-8 or shift_jis';
+  const encoding = forced ?? (hadBom ? 'utf-8' : (detected ?? detectEncoding(body)));
+  const text = decodeStrict(body, encoding);
+  if (text !== undefined) return { text, encoding, hadBom };
+  const tried = forced ?? (hadBom ? 'utf-8' : 'utf-8 or shift_jis');
   throw new HttpProblem(
     forced ? 400 : 415,
     'bad-encoding',

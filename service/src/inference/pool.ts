@@ -10,7 +10,7 @@ import type { ModelRegistry } from '../models/registry';
 import type { PredictOutcome, PredictTask } from './predict-csv';
 import { detectEncoding } from '../csv/decode';
 import { joinOutcomes, splitUpload } from './split-upload';
-import type { WorkerData, WorkerTask } from './worker';
+import type { WarmedUp, WorkerData, WorkerTask } from './worker';
 
 /** Below this, one thread finishes sooner than two would after splitting and joining. */
 const SPLIT_MIN_BYTES = 2 * 1024 * 1024;
@@ -37,7 +37,7 @@ function overloaded(): HttpProblem {
 }
 
 export class InferencePool {
-  private readonly pool: Piscina<WorkerTask, PredictOutcome | 'ready'>;
+  private readonly pool: Piscina<WorkerTask, PredictOutcome | WarmedUp>;
   private pendingBytes = 0;
   /** Tasks handed to piscina and not yet settled, queued ones included. */
   private active = 0;
@@ -64,13 +64,17 @@ export class InferencePool {
     });
   }
 
-  /** Starts every thread and loads its sessions, so the first request does not pay for it. */
+  /**
+   * Resolves once every thread has loaded its sessions, so the first request does not pay for it.
+   * A thread takes two tasks at a time, so warm-ups repeat until each thread has answered one.
+   */
   async warmUp(): Promise<void> {
-    await Promise.all(Array.from({ length: this.pool.options.maxThreads }, () => this.pool.run('warm-up')));
-  }
-
-  get queued(): number {
-    return this.pool.queueSize;
+    const warmed = new Set<number>();
+    while (warmed.size < this.opts.threads) {
+      const answers = await Promise.all(Array.from({ length: this.opts.threads }, () => this.pool.run('warm-up') as Promise<WarmedUp>));
+      for (const a of answers) warmed.add(a.warmedUp);
+      if (warmed.size < this.opts.threads) await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async predict(task: PredictTask): Promise<PredictOutcome> {

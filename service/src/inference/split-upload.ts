@@ -58,8 +58,7 @@ const isRowsProblem = (o: PredictOutcome) => !o.ok && o.problem.type === '/probl
 
 /** The pieces' outcomes (in order) as the one outcome of the whole upload. */
 export function joinOutcomes(outcomes: PredictOutcome[]): PredictOutcome {
-  const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length > 0) {
+  if (outcomes.some((o) => !o.ok)) {
     // A problem with the file itself (encoding, header) is the same in every piece: the first says it.
     const fileProblem = outcomes.find((o) => !o.ok && !isRowsProblem(o));
     if (fileProblem) return fileProblem;

@@ -1,4 +1,5 @@
 /** Piscina worker: holds one onnxruntime session per model and runs whole prediction jobs off the main thread. */
+import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
@@ -10,8 +11,10 @@ export interface WorkerData {
 }
 
 export type WorkerTask = PredictTask | 'warm-up';
+/** A warm-up's answer: which thread has its sessions loaded. */
+export type WarmedUp = { warmedUp: number };
 
-async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | 'ready'>> {
+async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | WarmedUp>> {
   const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
@@ -21,7 +24,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | 'r
     sessions.set(model.manifest.name, { model, session });
   }
   return async (task) => {
-    if (task === 'warm-up') return 'ready';
+    if (task === 'warm-up') return { warmedUp: threadId };
     const entry = sessions.get(task.model);
     if (!entry) throw new Error(`worker has no session for model ${task.model}`);
     const outcome = await predictCsv(task, entry.model, entry.session);

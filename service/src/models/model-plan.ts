@@ -26,16 +26,15 @@ export interface ModelPlan {
   fixedBatch?: number;
 }
 
-const FEATURE_ELEMENT: Record<Feature['type'], ElementType> = { float: 'float32', double: 'float64', int64: 'int64', string: 'string' };
-
-export class ModelPlanError extends Error {}
+/** The tensor element type each manifest feature type is fed as. */
+export const FEATURE_ELEMENT: Record<Feature['type'], ElementType> = { float: 'float32', double: 'float64', int64: 'int64', string: 'string' };
 
 function batchOf(shape: readonly (number | string)[] | undefined): number | undefined {
   const first = shape?.[0];
   return typeof first === 'number' && first > 0 ? first : undefined;
 }
 
-const CSV_TYPES = new Set<string>(['float32', 'float64', 'int64', 'string']);
+const CSV_TYPES = new Set<string>(Object.values(FEATURE_ELEMENT));
 
 export function planModel(
   file: string,
@@ -45,7 +44,7 @@ export function planModel(
   imputedInputs: ReadonlySet<string> = new Set(),
 ): ModelPlan {
   const fail = (message: string): never => {
-    throw new ModelPlanError(`${file}: ${message}`);
+    throw new Error(`${file}: ${message}`);
   };
   for (const input of inputs) {
     if (!input.isTensor) {

@@ -46,7 +46,7 @@ export function predictRouter(deps: PredictDeps): Router {
     next();
   };
 
-  const run = async (req: Request, res: Response, next: NextFunction) => {
+  const run = async (_req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
