@@ -118,11 +118,28 @@ async function load(url: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const modelsDir = writeBenchModel();
-  compareParsers();
-  measureSynth();
+/** `npm run bench -- memory throughput` runs only the sections named; with none, all of them. */
+const SECTIONS = ['parsers', 'synth', 'startup', 'throughput', 'load', 'memory'] as const;
 
+async function main(): Promise<void> {
+  const named = process.argv.slice(2);
+  const unknown = named.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`unknown bench section ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  const runs = (section: (typeof SECTIONS)[number]) => named.length === 0 || named.includes(section);
+  const modelsDir = writeBenchModel();
+  if (runs('parsers')) compareParsers();
+  if (runs('synth')) measureSynth();
+  if (runs('startup')) await startup(modelsDir);
+  if (runs('throughput') || runs('load')) {
+    const server = await start(modelsDir);
+    if (runs('throughput')) await throughput(server.url);
+    if (runs('load')) await load(server.url);
+    await stop(server);
+  }
+  if (runs('memory')) await memory(modelsDir);
+}
+
+async function startup(modelsDir: string): Promise<void> {
   const startups: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const s = await start(modelsDir);
@@ -131,15 +148,13 @@ async function main(): Promise<void> {
   }
   const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite';
   console.log(`process start → /readyz 200 (${database}): median ${median(startups).toFixed(0)} ms of ${RUNS}`);
+}
 
-  const server = await start(modelsDir);
-  await throughput(server.url);
-  await load(server.url);
-  await stop(server);
-
+async function memory(modelsDir: string): Promise<void> {
   const fresh = await start(modelsDir);
   const before = peakRssKb(fresh.child.pid!);
-  const rows = Math.floor((32 * 1048576 - 300) / 160);
+  // As many rows as fit the 32 MiB limit (rows are about 130 bytes), then trimmed to it.
+  const rows = Math.ceil((32 * 1048576) / (Buffer.byteLength(numericCsv(1000)) / 1000));
   let body = numericCsv(rows);
   while (Buffer.byteLength(body) > 32 * 1048576) body = body.slice(0, body.lastIndexOf('\r\n', body.length - 3) + 2);
   const out = await predict(fresh.url, body);

@@ -65,6 +65,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     (res.locals.logger ?? deps.logger).error({ err: error }, 'unhandled error');
     res.locals.problemDetail = 'internal error';
+    // Mid-answer there is no status left to send: cutting the connection tells the client it is incomplete.
+    if (res.headersSent) return void res.destroy();
     sendProblem(res, problemBody(500, 'internal', 'the service failed on this request; it has been logged'));
   };
   app.use(onError);

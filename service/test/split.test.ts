@@ -4,7 +4,8 @@
  */
 import iconv from 'iconv-lite';
 import request from 'supertest';
-import { splitUpload } from '../src/inference/split-upload';
+import { recordRanges } from '../src/csv/record-bounds';
+import { splitUpload, UploadCut } from '../src/inference/split-upload';
 import { AUTH, buildTestApp, TestApp } from './helpers';
 
 const HEADER = 'id,note,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g';
@@ -35,16 +36,25 @@ async function both(body: string | Buffer, query = '') {
 describe('splitting an upload across threads', () => {
   it('cuts only at line ends outside quotes', () => {
     const text = 'a,b\n1,"x\ny"\n2,"p\nq\nr"\n3,z\n';
-    const bytes = Buffer.from(text);
+    const bytes = new Uint8Array(Buffer.from(text));
+    const pieces = (cut: UploadCut) => cut.ranges.map(([s, e]) => Buffer.from(bytes.subarray(s, e)).toString());
     for (let count = 2; count <= 4; count++) {
-      const split = splitUpload(new Uint8Array(bytes), count);
-      if (!split) continue;
-      expect(Buffer.from(split.header).toString()).toBe('a,b\n');
-      expect(split.pieces.map((p) => Buffer.from(p).toString()).join('')).toBe(text);
-      for (const piece of split.pieces.slice(1)) expect(['1,', '2,', '3,']).toContain(Buffer.from(piece).toString().slice(0, 2));
+      const cut = splitUpload(bytes, 0, count, '\n');
+      if (!cut) continue;
+      expect(cut.headerEnd).toBe(4);
+      expect(pieces(cut).join('')).toBe(text);
+      for (const piece of pieces(cut).slice(1)) expect(['1,', '2,', '3,']).toContain(piece.slice(0, 2));
     }
-    expect(splitUpload(new Uint8Array(Buffer.from('a,b\n"1\n2\n3\n4')), 2)).toBeUndefined();
-    expect(splitUpload(new Uint8Array(Buffer.from('just a header')), 2)).toBeUndefined();
+    expect(splitUpload(new Uint8Array(Buffer.from('a,b\n"1\n2\n3\n4')), 0, 2, '\n')).toBeUndefined();
+    expect(splitUpload(new Uint8Array(Buffer.from('just a header')), 0, 2, '\n')).toBeUndefined();
+  });
+
+  it('cuts CRLF records only at CRLF: a lone LF is text inside a field', () => {
+    const text = 'a,b\r\n1,x\ny\r\n2,p\nq\r\n';
+    const bytes = new Uint8Array(Buffer.from(text));
+    const ranges = recordRanges(bytes, 0, bytes.length, 1, '\r\n').map(([s, e]) => Buffer.from(bytes.subarray(s, e)).toString());
+    expect(ranges).toEqual(['a,b\r\n', '1,x\ny\r\n', '2,p\nq\r\n']);
+    expect(recordRanges(bytes, 0, bytes.length, 1, '\n').length).toBe(5);
   });
 
   it('answers a large upload byte for byte as one thread does, quoted newlines and blank lines included', async () => {

@@ -31,23 +31,6 @@ export function parseEncodingName(value: unknown, parameter: string): TextEncodi
   return found;
 }
 
-const CHUNK = 1 << 20;
-
-/** Decodes in streaming mode, chunk by chunk, so a two-byte character split across chunks survives. */
-function decodeStrict(bytes: Uint8Array, encoding: TextEncoding): string | undefined {
-  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
-  const parts: string[] = [];
-  try {
-    for (let at = 0; at < bytes.length; at += CHUNK) {
-      parts.push(decoder.decode(bytes.subarray(at, at + CHUNK), { stream: at + CHUNK < bytes.length }));
-    }
-    parts.push(decoder.decode());
-  } catch {
-    return undefined;
-  }
-  return parts.join('');
-}
-
 function rejectBinary(bytes: Uint8Array): void {
   const head = bytes.subarray(0, 4);
   if (head[0] === 0x50 && head[1] === 0x4b) {
@@ -63,22 +46,61 @@ export function detectEncoding(bytes: Uint8Array): TextEncoding {
   return isUtf8(bytes) ? 'utf-8' : 'shift_jis';
 }
 
+/** How an upload's text is to be read: from which byte (after any BOM), and in which encoding. */
+export interface UploadText {
+  encoding: TextEncoding;
+  /** The upload started with a UTF-8 byte order mark (as Excel's "CSV UTF-8" writes). */
+  hadBom: boolean;
+  /** Where the text starts: past the BOM, if there is one. */
+  start: number;
+  /** Whether the encoding was forced (a decoding failure then blames the parameter, not detection). */
+  forced: boolean;
+}
+
 /**
- * `detected` is the encoding found for the whole upload when this is one piece of it (a piece may
- * be plain ASCII while the file is Shift_JIS); failing it reads as failing detection.
+ * Checks that the upload is text and settles its encoding. `detected` is the encoding found for the
+ * whole upload when only a piece of it is read here (a piece may be plain ASCII while the file is
+ * Shift_JIS); failing it reads as failing detection.
  */
-export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding, detected?: TextEncoding): DecodedText {
+export function uploadText(bytes: Uint8Array, forced?: TextEncoding, detected?: TextEncoding): UploadText {
   if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
   rejectBinary(bytes);
   const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  const body = hadBom ? bytes.subarray(3) : bytes;
-  const encoding = forced ?? (hadBom ? 'utf-8' : (detected ?? detectEncoding(body)));
-  const text = decodeStrict(body, encoding);
-  if (text !== undefined) return { text, encoding, hadBom };
-  const tried = forced ?? (hadBom ? 'utf-8' : 'utf-8 or shift_jis');
-  throw new HttpProblem(
-    forced ? 400 : 415,
-    'bad-encoding',
-    `the file is not valid ${tried} text${forced ? '' : '; save it as "CSV UTF-8" or pass ?encoding=…'}`,
-  );
+  const start = hadBom ? 3 : 0;
+  const encoding = forced ?? (hadBom ? 'utf-8' : (detected ?? detectEncoding(bytes.subarray(start))));
+  return { encoding, hadBom, start, forced: forced !== undefined };
+}
+
+/**
+ * Decodes consecutive ranges of an upload in streaming mode, so a two-byte character split
+ * between ranges survives; text that is not valid in the encoding gets a clear 400/415.
+ */
+export class RangeDecoder {
+  private readonly decoder: TextDecoder;
+
+  constructor(private readonly upload: UploadText) {
+    this.decoder = new TextDecoder(upload.encoding, { fatal: true, ignoreBOM: true });
+  }
+
+  decode(bytes: Uint8Array, last = false): string {
+    try {
+      return this.decoder.decode(bytes, { stream: !last });
+    } catch {
+      const { forced, hadBom, encoding } = this.upload;
+      const tried = forced ? encoding : hadBom ? 'utf-8' : 'utf-8 or shift_jis';
+      throw new HttpProblem(forced ? 400 : 415, 'bad-encoding', `the file is not valid ${tried} text${forced ? '' : '; save it as "CSV UTF-8" or pass ?encoding=…'}`);
+    }
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/** The whole upload as text (for small files such as a model's sample). */
+export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding): DecodedText {
+  const upload = uploadText(bytes, forced);
+  const decoder = new RangeDecoder(upload);
+  const parts: string[] = [];
+  for (let at = upload.start; at < bytes.length; at += CHUNK) parts.push(decoder.decode(bytes.subarray(at, Math.min(bytes.length, at + CHUNK))));
+  parts.push(decoder.decode(new Uint8Array(0), true));
+  return { text: parts.join(''), encoding: upload.encoding, hadBom: upload.hadBom };
 }

@@ -1,7 +1,8 @@
 /**
- * Reads a decoded CSV against a model's features: checks the header, every row's width and
- * every feature cell, and keeps each data row's text for the output. Nothing is predicted
- * unless the whole file is valid, so a bad upload never yields a partial CSV.
+ * Reads a decoded CSV against a model's features, one chunk of whole records at a time: checks the
+ * header, every row's width and every feature cell, and notes where each data row's text is so the
+ * output can repeat it exactly. Nothing is predicted unless the whole file is valid, so a bad upload
+ * never yields a partial CSV; only the errors are kept across chunks.
  */
 import Papa from 'papaparse';
 import { HttpProblem, RowError } from '../http/problem';
@@ -17,14 +18,14 @@ export interface FeatureColumn {
   values: number[] | string[];
 }
 
-export interface Table {
-  header: string[];
-  /** The header and each data row as written to the output: the uploaded text, or re-quoted where neutralised. */
-  headerLine: string;
-  lines: string[];
+/** The data rows of one chunk of text. */
+export interface RowsRead {
+  /** Per row, the start and end of its text in the chunk (line terminator excluded): [start0, end0, start1, …]. */
+  spans: Int32Array;
+  /** Rows (by index in the chunk, ascending) to write neutralised, because a cell would run as a formula in a spreadsheet. */
+  neutralised: Int32Array;
   columns: FeatureColumn[];
-  /** Records after the header, blank lines included: the row numbering's last number. */
-  recordCount: number;
+  rows: number;
 }
 
 export interface ReadOptions {
@@ -33,14 +34,16 @@ export interface ReadOptions {
   imputed?: ReadonlySet<string>;
   /** Column names the output adds; an upload may not already have them. */
   reserved: readonly string[];
-  /** A piece of a split upload may hold no data rows (the whole upload is checked for that). */
-  allowNoRows?: boolean;
+  /** The upload's line break, found once for the whole file; undefined lets the parser guess. */
+  newline?: string;
+  /** Says why a row (as it would be written) cannot go into the output, e.g. in Shift_JIS; undefined when it can. */
+  unwritable?: (line: string) => string | undefined;
 }
 
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-class ErrorList {
+export class ErrorList {
   readonly listed: RowError[] = [];
   total = 0;
   add(row: number | null, column: string | null, message: string): void {
@@ -57,6 +60,10 @@ export function noRowsProblem(): HttpProblem {
   return new HttpProblem(400, 'no-rows', 'the upload has a header but no data rows');
 }
 
+function noHeaderProblem(): HttpProblem {
+  return new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
+}
+
 /** 422 for bad rows; also says how many records were read, so a split upload can number its rows. */
 export class InvalidRowsProblem extends HttpProblem {
   constructor(
@@ -69,10 +76,10 @@ export class InvalidRowsProblem extends HttpProblem {
   }
 }
 
-function stripTerminator(raw: string): string {
-  if (raw.endsWith('\r\n')) return raw.slice(0, -2);
-  if (raw.endsWith('\n') || raw.endsWith('\r')) return raw.slice(0, -1);
-  return raw;
+function terminatorLength(text: string, end: number): number {
+  if (end >= 2 && text.charCodeAt(end - 2) === 13 && text.charCodeAt(end - 1) === 10) return 2;
+  const last = text.charCodeAt(end - 1);
+  return last === 10 || last === 13 ? 1 : 0;
 }
 
 function describe(cell: string): string {
@@ -128,56 +135,104 @@ function readCell(cell: string, feature: Feature, imputed: boolean, row: number,
   return NaN;
 }
 
-export function readTable(text: string, opts: ReadOptions): Table {
-  const errors = new ErrorList();
-  const columns: FeatureColumn[] = opts.features.map((feature) => ({ feature, values: [] }));
-  const imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
-  const lines: string[] = [];
-  let header: string[] | undefined;
-  let headerLine = '';
-  let positions: number[] = [];
-  // Blank lines are skipped but still counted, so row numbers match the spreadsheet's (row + 1).
-  let row = 0;
-  let cursor = 0;
+/**
+ * Reads one upload (or one piece of it, after its header) chunk by chunk. Each chunk must hold
+ * whole records. Once a row is invalid, values and spans are no longer kept: only errors matter.
+ */
+export class TableReader {
+  readonly errors = new ErrorList();
+  header: string[] | undefined;
+  /** The header as written to the output: the uploaded text, or re-quoted where neutralised. */
+  headerLine = '';
+  /** Records after the header, blank lines included: the row numbering's last number. */
+  recordCount = 0;
+  /** Data rows read (blank lines excluded). */
+  rows = 0;
+  private positions: number[] = [];
+  /** Columns whose cells may carry a formula: a valid numeric feature cell never does. */
+  private textColumns: number[] = [];
+  private readonly imputed: boolean[];
 
-  Papa.parse<string[]>(text, {
-    delimiter: ',',
-    quoteChar: '"',
-    step: (result) => {
-      const cells = result.data;
-      const raw = text.slice(cursor, result.meta.cursor);
-      cursor = result.meta.cursor;
-      if (header === undefined) {
-        if (cells.length === 1 && cells[0].trim() === '') {
-          throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
+  constructor(private readonly opts: ReadOptions) {
+    this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
+  }
+
+  get valid(): boolean {
+    return this.errors.total === 0;
+  }
+
+  read(text: string): RowsRead {
+    const { features } = this.opts;
+    const columns: FeatureColumn[] = features.map((feature) => ({ feature, values: [] }));
+    const neutralised: number[] = [];
+    let spans = new Int32Array(256);
+    let rows = 0;
+    let cursor = 0;
+
+    Papa.parse<string[]>(text, {
+      delimiter: ',',
+      quoteChar: '"',
+      newline: this.opts.newline as Papa.ParseConfig['newline'],
+      step: (result) => {
+        const cells = result.data;
+        const start = cursor;
+        const end = result.meta.cursor;
+        cursor = end;
+        // papaparse ends text that ends with a line break with one empty record of no text: not a row.
+        if (end === start && this.header !== undefined) return;
+        const contentEnd = end - terminatorLength(text, end);
+        if (this.header === undefined) {
+          if (cells.length === 1 && cells[0].trim() === '') throw noHeaderProblem();
+          this.header = cells;
+          this.positions = checkHeader(cells, this.opts, this.errors);
+          const numeric = new Set(this.positions.filter((_, k) => features[k].type !== 'string'));
+          this.textColumns = cells.map((_, i) => i).filter((i) => !numeric.has(i));
+          this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(start, contentEnd);
+          return;
         }
-        header = cells;
-        positions = checkHeader(cells, opts, errors);
-        headerLine = cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw);
-        return;
-      }
-      // papaparse ends a file that ends with a newline with one empty record of no text: not a row.
-      if (raw === '') return;
-      row++;
-      if (cells.length === 1 && cells[0] === '' && header.length > 1) return;
-      for (const e of result.errors) errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
-      if (cells.length !== header.length) {
-        errors.add(row, null, `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${header.length}`);
-        return;
-      }
-      for (let k = 0; k < columns.length; k++) {
-        (columns[k].values as (number | string)[]).push(readCell(cells[positions[k]], columns[k].feature, imputed[k], row, errors));
-      }
-      lines.push(cells.some(isFormulaLike) ? writeRow(cells) : stripTerminator(raw));
-    },
-  });
+        // Blank lines are skipped but still counted, so row numbers match the spreadsheet's (row + 1).
+        const row = ++this.recordCount;
+        if (cells.length === 1 && cells[0] === '' && this.header.length > 1) return;
+        for (const e of result.errors) this.errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
+        if (cells.length !== this.header.length) {
+          this.errors.add(row, null, `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${this.header.length}`);
+          return;
+        }
+        const keep = this.valid;
+        for (let k = 0; k < columns.length; k++) {
+          const value = readCell(cells[this.positions[k]], features[k], this.imputed[k], row, this.errors);
+          if (keep) (columns[k].values as (number | string)[]).push(value);
+        }
+        this.rows++;
+        const formula = this.textColumns.some((i) => isFormulaLike(cells[i]));
+        const unwritable = this.opts.unwritable?.(formula ? writeRow(cells) : text.slice(start, contentEnd));
+        if (unwritable) this.errors.add(row, null, unwritable);
+        if (!keep) return;
+        if (rows * 2 + 2 > spans.length) spans = growTo(spans, spans.length * 2);
+        spans[rows * 2] = start;
+        spans[rows * 2 + 1] = contentEnd;
+        if (formula) neutralised.push(rows);
+        rows++;
+      },
+    });
+    return { spans: spans.slice(0, rows * 2), neutralised: Int32Array.from(neutralised), columns, rows };
+  }
 
-  if (header === undefined) {
-    throw new HttpProblem(400, 'empty-upload', 'the upload has no header row: the first line must name the columns');
+  /** Throws the upload's problem, if it has one, once every chunk has been read. */
+  finish(allowNoRows = false): void {
+    if (this.header === undefined) throw noHeaderProblem();
+    this.errors.throwIfAny('the upload has invalid rows', this.recordCount);
+    if (this.rows === 0 && !allowNoRows) throw noRowsProblem();
   }
-  errors.throwIfAny('the upload has invalid rows', row);
-  if (lines.length === 0 && !opts.allowNoRows) {
-    throw noRowsProblem();
-  }
-  return { header, headerLine, lines, columns, recordCount: row };
+}
+
+/** A row's text (one record, no terminator) with its formula cells neutralised and re-quoted. */
+export function neutraliseRow(line: string, newline: string | undefined): string {
+  return writeRow(Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', newline: newline as Papa.ParseConfig['newline'] }).data[0]);
+}
+
+function growTo(spans: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(length);
+  grown.set(spans);
+  return grown;
 }

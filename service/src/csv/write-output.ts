@@ -1,15 +1,13 @@
 /** The response CSV: each input row as uploaded, plus the prediction columns, in the chosen encoding. */
 import iconv from 'iconv-lite';
-import { HttpProblem } from '../http/problem';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../inference/run-model';
 import { writeRow } from './cells';
+import { neutraliseRow } from './read-table';
 import type { TextEncoding } from './decode';
-import type { Table } from './read-table';
 
 const PROBABILITY_DIGITS = 6;
-const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
-const ROWS_PER_CHUNK = 8192;
+export const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 
 /** Names of the columns the output adds, so an upload that already has one can be refused. */
 export function outputColumns(manifest: Manifest): string[] {
@@ -19,52 +17,46 @@ export function outputColumns(manifest: Manifest): string[] {
   return ['prediction', ...classes.map((c) => `probability_${c}`)];
 }
 
-export interface OutputOptions {
-  encoding: TextEncoding;
-  bom: boolean;
-  /** False for the later pieces of a split upload: the first piece writes the header line. */
-  header?: boolean;
+/** What a chunk of output is written from: the chunk's text, where its rows are, and their predictions. */
+export interface ChunkRows {
+  text: string;
+  spans: Int32Array;
+  neutralised: Int32Array;
+  predictions: Predictions;
+  linebreak: string;
 }
 
-function encodeChunk(text: string, encoding: TextEncoding, firstRow: number): Uint8Array {
-  if (encoding === 'utf-8') return Buffer.from(text, 'utf8');
-  const bytes = iconv.encode(text, 'cp932');
-  if (iconv.decode(bytes, 'cp932') !== text) {
-    throw new HttpProblem(422, 'unencodable', `rows from ${firstRow} on contain characters Shift_JIS cannot represent; use output_encoding=utf-8`);
-  }
-  return bytes;
+export function encodeText(text: string, encoding: TextEncoding): Uint8Array {
+  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'cp932');
 }
 
-export function writeOutput(table: Table, manifest: Manifest, result: Predictions, opts: OutputOptions): Uint8Array {
+/** Whether Shift_JIS output can carry `text` (CP932 has no emoji, for one). */
+export function fitsShiftJis(text: string): boolean {
+  return iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
+}
+
+/** The output's header line: the upload's header and the added columns. */
+export function headerLine(uploadHeader: string, manifest: Manifest): string {
+  return `${uploadHeader},${writeRow(outputColumns(manifest))}\r\n`;
+}
+
+/** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */
+export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
   const classes = manifest.classes ?? [];
   const binary = classes.length === 2;
   const positive = binary ? classes.indexOf(manifest.positiveClass!) : -1;
-  const added = outputColumns(manifest);
-  const chunks: Uint8Array[] = opts.bom && opts.encoding === 'utf-8' ? [BOM] : [];
-  let text = opts.header === false ? '' : `${table.headerLine},${writeRow(added)}\r\n`;
-  let chunkStart = 1;
-  const labels = new Map<string, string>();
-  const cellOf = (label: string) => labels.get(label) ?? labels.set(label, writeRow([label])).get(label)!;
-
-  for (let i = 0; i < table.lines.length; i++) {
-    let line = `${table.lines[i]},${cellOf(result.predictions[i])}`;
-    const p = result.probabilities;
-    if (p && binary) line += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
-    else if (p) for (let k = 0; k < classes.length; k++) line += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
-    text += `${line}\r\n`;
-    if ((i + 1) % ROWS_PER_CHUNK === 0) {
-      chunks.push(encodeChunk(text, opts.encoding, chunkStart));
-      text = '';
-      chunkStart = i + 2;
-    }
-  }
-  if (text) chunks.push(encodeChunk(text, opts.encoding, chunkStart));
-  // One buffer of its own (Buffer.concat may hand out a slice of a shared pool), so it can move threads.
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  const { text, spans, neutralised, predictions } = chunk;
+  const cells = predictions.labels.map((label) => writeRow([label]));
+  const p = predictions.probabilities;
+  let out = '';
+  let next = 0;
+  for (let i = 0; i < spans.length / 2; i++) {
+    const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
+    out += neutralised[next] === i ? (next++, neutraliseRow(line, chunk.linebreak)) : line;
+    out += `,${cells[predictions.codes[i]]}`;
+    if (p && binary) out += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
+    else if (p) for (let k = 0; k < classes.length; k++) out += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
+    out += '\r\n';
   }
   return out;
 }

@@ -1,7 +1,10 @@
 /** Reads the CSV upload: multipart field `file` (multer) or a raw text/csv body, up to the size limit. */
-import express, { RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { pipeline, Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HttpProblem } from './problem';
+import { readShared } from './shared-body';
 
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'];
 
@@ -20,15 +23,29 @@ function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(413, 'too-large', `the upload is larger than ${limit} bytes (${(limit / 1048576).toFixed(0)} MiB); split the file`);
 }
 
+const DECOMPRESS: Record<string, () => NodeJS.ReadWriteStream> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+
+/** Multer storage that keeps the file in shared memory (see shared-body.ts). */
+function sharedStorage(limit: number): multer.StorageEngine {
+  return {
+    _handleFile(req, file, done) {
+      readShared(file.stream, limit, Number(req.headers['content-length'] ?? 0)).then(
+        (bytes) => done(null, { buffer: bytes as Buffer, size: bytes.length }),
+        (error: Error) => done(error),
+      );
+    },
+    _removeFile: (_req, _file, done) => done(null),
+  };
+}
+
 /** Runs `handler` with the request's upload in `res.locals.upload`. */
 export function readUpload(limit: number): RequestHandler {
   const multipart = multer({
-    storage: multer.memoryStorage(),
+    storage: sharedStorage(limit),
     limits: { fileSize: limit, files: 1, fields: 10, parts: 12 },
     // Japanese file names arrive as UTF-8 in the multipart header.
     defParamCharset: 'utf8',
   } as multer.Options).single('file');
-  const raw = express.raw({ type: () => true, limit });
 
   return (req, res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -39,9 +56,15 @@ export function readUpload(limit: number): RequestHandler {
     }
     const onError = (error: unknown) => {
       const e = error as { code?: string; type?: string; field?: string };
-      if (e.code === 'LIMIT_FILE_SIZE' || e.type === 'entity.too.large') return next(tooLarge(limit));
+      if (e.code === 'LIMIT_FILE_SIZE') {
+        // The rest of the body is not worth reading.
+        res.set('Connection', 'close');
+        return next(tooLarge(limit));
+      }
+      if (e.code === 'BODY_ABORTED' || e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR')
+        return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
       if (e.code === 'LIMIT_UNEXPECTED_FILE') return next(new HttpProblem(400, 'bad-upload', `send the CSV in the multipart field "file" (got "${e.field}")`));
-      if (e.code?.startsWith('LIMIT_') || e.type === 'request.aborted') return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
+      if (e.code?.startsWith('LIMIT_')) return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
       return next(error);
     };
     const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -59,12 +82,16 @@ export function readUpload(limit: number): RequestHandler {
         new HttpProblem(415, 'unsupported-media-type', `send multipart/form-data with the CSV in field "file", or a text/csv body (got ${req.get('content-type') ?? 'no Content-Type'})`),
       );
     }
-    raw(req, res, (error?: unknown) => {
-      if (error) return onError(error);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const coding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (coding !== 'identity' && !DECOMPRESS[coding]) {
+      return next(new HttpProblem(415, 'unsupported-media-type', `Content-Encoding ${coding} is not supported; send the CSV as is, or gzip, deflate or br`));
+    }
+    // A compressed body's size says nothing of the text's: the limit applies to the text.
+    const body = coding === 'identity' ? req : (pipeline(req, DECOMPRESS[coding](), () => {}) as unknown as Readable);
+    readShared(body, limit, coding === 'identity' ? declared : undefined).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
-      res.locals.upload = { bytes: body, baseName: baseName(name) } satisfies Upload;
+      res.locals.upload = { bytes, baseName: baseName(name) } satisfies Upload;
       next();
-    });
+    }, onError);
   };
 }

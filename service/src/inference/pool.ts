@@ -7,13 +7,20 @@ import { join } from 'node:path';
 import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
-import type { PredictOutcome, PredictTask } from './predict-csv';
-import { detectEncoding } from '../csv/decode';
-import { joinOutcomes, splitUpload } from './split-upload';
-import type { WarmedUp, WorkerData, WorkerTask } from './worker';
+import { TextEncoding, UploadText, uploadText } from '../csv/decode';
+import { guessLinebreak } from '../csv/record-bounds';
+import { ChunkPlan, planBuffers } from './chunk-plan';
+import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
+import { joinReads, splitUpload } from './split-upload';
+import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
 
-/** Below this, one thread finishes sooner than two would after splitting and joining. */
-const SPLIT_MIN_BYTES = 2 * 1024 * 1024;
+/**
+ * From this size on, an upload is read in pieces by every thread and its answer streamed out in
+ * batches; below it, one thread does the whole job at once (less hand-over, same answer).
+ */
+const STREAM_MIN_BYTES = 2 * 1024 * 1024;
+/** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
+const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
 
 export interface InferencePoolOptions {
   threads: number;
@@ -22,22 +29,60 @@ export interface InferencePoolOptions {
   /** Upload bytes held by waiting and running jobs; past it callers get 503 (memory stays bounded). */
   maxPendingBytes: number;
   cpus: number;
+  /** Bytes read and validated at a time (tests make it small). */
+  chunkBytes?: number;
 }
+
+export type PoolOutcome =
+  | {
+      ok: true;
+      rows: number;
+      inputEncoding: TextEncoding;
+      outputEncoding: TextEncoding;
+      classCounts?: Record<string, number>;
+      /** The answer, in order. It must be read to its end (or returned early): that frees the job's place. */
+      body: AsyncIterable<Uint8Array>;
+      /** Known up front for an answer written at once; a streamed one is sent chunked. */
+      length?: number;
+    }
+  | Problem;
 
 function workerFile(): string {
   const built = join(__dirname, 'worker.js');
   return existsSync(built) ? built : join(__dirname, 'worker-dev.cjs');
 }
 
-/** A copy with a buffer of its own (Buffer#slice would return a view of the same memory). */
-const copyOf = (bytes: Uint8Array) => new Uint8Array(bytes);
+/** The upload in memory every thread can read, so pieces are not copied to each. */
+function shared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
+}
+
+/** Consecutive chunks grouped so each group covers about `bytes` of the upload. */
+function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
+  const batches: ChunkPlan[][] = [];
+  let size = Infinity;
+  for (const chunk of chunks) {
+    if (size >= bytes) {
+      batches.push([]);
+      size = 0;
+    }
+    batches[batches.length - 1].push(chunk);
+    size += chunk.end - chunk.start;
+  }
+  return batches;
+}
+
+const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
 
 function overloaded(): HttpProblem {
   return new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
 }
 
 export class InferencePool {
-  private readonly pool: Piscina<WorkerTask, PredictOutcome | WarmedUp>;
+  private readonly pool: Piscina<WorkerTask, WorkerResult>;
   private pendingBytes = 0;
   /** Tasks handed to piscina and not yet settled, queued ones included. */
   private active = 0;
@@ -61,6 +106,9 @@ export class InferencePool {
       // While one task waits (on onnxruntime's run or on posting its answer) a second keeps the thread busy.
       concurrentTasksPerWorker: 2,
       workerData,
+      // Each thread's garbage is bounded: a job holds about one chunk of text at a time, so the
+      // heap needs little room, and a small young generation frees the parser's garbage sooner.
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 },
     });
   }
 
@@ -77,47 +125,94 @@ export class InferencePool {
     }
   }
 
-  async predict(task: PredictTask): Promise<PredictOutcome> {
-    const size = task.bytes.byteLength;
+  async predict(job: PredictTask): Promise<PoolOutcome> {
+    const size = job.bytes.byteLength;
     // One job is always taken, however large, so the limit never refuses a lone upload.
     if (this.pendingBytes > 0 && this.pendingBytes + size > this.opts.maxPendingBytes) throw overloaded();
     this.pendingBytes += size;
-    // The upload moves to a worker instead of being copied, unless it shares its memory with others.
-    const owned = task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength;
-    task = owned ? task : { ...task, bytes: copyOf(task.bytes) };
+    let released = false;
+    const release = () => {
+      if (!released) this.pendingBytes -= size;
+      released = true;
+    };
     try {
-      const split = this.splittable(task) ? splitUpload(task.bytes, this.opts.threads) : undefined;
-      if (!split) return await this.runOne(task);
-      // Detected once for the whole upload: a piece alone might be plain ASCII.
-      const encoding = task.encoding ? undefined : detectEncoding(task.bytes);
-      // Later pieces are copied out first; the first moves with the upload's own buffer.
-      const tasks = split.pieces.map((bytes, index) => ({
-        ...task,
-        bytes: index === 0 ? bytes : copyOf(bytes),
-        part: { index, header: index === 0 ? undefined : copyOf(split.header), encoding },
-      }));
-      return joinOutcomes(await Promise.all(tasks.map((t) => this.runOne(t))));
+      job = { ...job, chunkBytes: this.opts.chunkBytes };
+      if (size < STREAM_MIN_BYTES) {
+        const outcome = (await this.run({ kind: 'predict', ...job })) as PredictOutcome;
+        if (!outcome.ok) return outcome;
+        const { body, ...summary } = outcome;
+        return { ...summary, body: iterate(body), length: body.reduce((n, b) => n + b.byteLength, 0) };
+      }
+      const upload = shared(job.bytes);
+      const read = await this.readAll(upload, job);
+      if (!read.ok) return read;
+      const { chunks, prefix, bom, linebreak, ...summary } = read;
+      const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
+      const body = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
+      released = true; // the body releases it once written
+      return { ...summary, body };
     } finally {
-      this.pendingBytes -= size;
+      if (!released) release();
     }
   }
 
-  /**
-   * Large uploads are split across the threads. Not for Shift_JIS output, whose error message
-   * names a row only the whole file can number.
-   */
-  private splittable(task: PredictTask): boolean {
-    return this.opts.threads > 1 && task.bytes.byteLength >= SPLIT_MIN_BYTES && task.outputEncoding !== 'shift_jis';
+  /** Every thread reads a piece of the upload at once; their findings join into the whole upload's. */
+  private async readAll(upload: Uint8Array, job: JobOptions): Promise<PieceRead> {
+    let text: UploadText;
+    try {
+      text = uploadText(upload, job.encoding);
+    } catch (error) {
+      if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
+      throw error;
+    }
+    const linebreak = guessLinebreak(upload.subarray(text.start), text.encoding);
+    const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads, linebreak) : undefined;
+    const ranges = cut?.ranges ?? [[0, upload.length]];
+    const reads = ranges.map(([start, end], index) => {
+      const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, encoding: text.encoding, linebreak };
+      return this.run({ kind: 'read', ...job, upload, piece }) as Promise<PieceRead>;
+    });
+    return joinReads(await Promise.all(reads));
   }
 
-  /** Runs a task whose bytes (and header) own their buffers, which move to the thread. */
-  private async runOne(task: PredictTask): Promise<PredictOutcome> {
-    const transferList = [task.bytes.buffer as ArrayBuffer, ...(task.part?.header ? [task.part.header.buffer as ArrayBuffer] : [])];
+  /** Writes the answer batch by batch, a batch per thread at a time, handing each out in order. */
+  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
+    const inFlight: Promise<Uint8Array[]>[] = [];
+    let next = 0;
+    try {
+      while (next < batches.length || inFlight.length > 0) {
+        while (inFlight.length < this.opts.threads && next < batches.length) {
+          const chunks = batches[next];
+          const first = next++ === 0;
+          inFlight.push(this.runWhenQueued({ kind: 'write', ...write, chunks, prefix: first ? prefix : undefined, bom: first && bom }, planBuffers(chunks)));
+        }
+        yield* (await inFlight.shift()!) as Uint8Array[];
+      }
+    } finally {
+      // Stopped early (the client went away): the tasks already handed out finish, unread.
+      await Promise.allSettled(inFlight);
+      release();
+    }
+  }
+
+  /** An answer being written must not fail for a full queue: it waits for room instead. */
+  private async runWhenQueued(task: WorkerTask, transferList: ArrayBuffer[]): Promise<Uint8Array[]> {
+    for (;;) {
+      try {
+        return (await this.run(task, transferList, false)) as Uint8Array[];
+      } catch (error) {
+        if (!isQueueFull(error)) throw error;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  private async run(task: WorkerTask, transferList: ArrayBuffer[] = [], refuseWhenFull = true): Promise<WorkerResult> {
     this.active++;
     try {
-      return (await this.pool.run(task, { transferList })) as PredictOutcome;
+      return await this.pool.run(task, { transferList });
     } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) throw overloaded();
+      if (refuseWhenFull && isQueueFull(error)) throw overloaded();
       throw error;
     } finally {
       if (--this.active === 0) this.onIdle?.();
@@ -132,4 +227,8 @@ export class InferencePool {
     if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
     await this.pool.close();
   }
+}
+
+async function* iterate(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* pieces;
 }

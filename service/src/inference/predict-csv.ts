@@ -1,76 +1,204 @@
-/** One prediction job, start to end: bytes in, validated, predicted, bytes out (or a problem). */
+/**
+ * One prediction job, in two steps that a large upload runs apart:
+ *   read  — one chunk of whole records at a time: decode, validate, predict; keep only where each
+ *           row's text is and its prediction (a few bytes a row), never the file's text;
+ *   write — once the whole upload is known to be valid: decode each chunk again and write its
+ *           output rows, chunk by chunk, so the answer never has to be held whole.
+ * A small upload does both in one task; a large one is read in pieces by every thread, then
+ * written in batches while the answer streams out (see pool.ts).
+ */
 import type * as ort from 'onnxruntime-node';
-import { decodeUpload, TextEncoding } from '../csv/decode';
-import { InvalidRowsProblem, readTable } from '../csv/read-table';
-import { outputColumns, writeOutput } from '../csv/write-output';
+import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
+import { InvalidRowsProblem, TableReader } from '../csv/read-table';
+import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
+import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
+import type { ChunkPlan } from './chunk-plan';
 import { runModel } from './run-model';
 
-export interface PredictTask {
+/**
+ * Text read, validated and predicted at a time: about a thousand rows, many enough for
+ * onnxruntime's runs, few enough that a thread's heap stays small (its limits are in pool.ts).
+ */
+export const CHUNK_BYTES = 128 * 1024;
+/**
+ * Longest single record. A longer one is nearly always a quote that never closes, and the
+ * parser would hold all of it at once, past the thread's heap limit.
+ */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+export interface JobOptions {
   model: string;
-  bytes: Uint8Array;
   /** Forced input encoding; undefined detects UTF-8 or Shift_JIS. */
   encoding?: TextEncoding;
   outputEncoding?: TextEncoding;
-  /**
-   * Set when the upload was split: this is piece `index`, `header` is the upload's header record,
-   * and `encoding` what the whole upload was detected as.
-   */
-  part?: { index: number; header?: Uint8Array; encoding?: TextEncoding };
+  /** Bytes per chunk (tests make it small to exercise many chunks on small files). */
+  chunkBytes?: number;
 }
 
-export type PredictOutcome =
-  | {
-      ok: true;
-      /** The answer's bytes, in order: one piece for a whole upload, one per piece of a split one. */
-      body: Uint8Array[];
-      rows: number;
-      /** Records read after the header, blank lines included (the numbering of the next piece starts after it). */
-      recordCount: number;
-      inputEncoding: TextEncoding;
-      outputEncoding: TextEncoding;
-      classCounts?: Record<string, number>;
-    }
-  | { ok: false; problem: ProblemBody; recordCount?: number };
+/** A whole job in one task: read, then write. */
+export interface PredictTask extends JobOptions {
+  bytes: Uint8Array;
+}
 
-function countClasses(predictions: string[]): Record<string, number> {
+/** Part of a large upload that one thread reads. The encoding and line break were settled for the whole upload. */
+export interface Piece {
+  index: number;
+  start: number;
+  end: number;
+  /** Where the header record ends: pieces after the first read it before their own rows. */
+  headerEnd: number;
+  encoding: TextEncoding;
+  linebreak: Linebreak;
+}
+
+export interface ReadTask extends JobOptions {
+  /** The whole upload (shared memory, not copied per thread). */
+  upload: Uint8Array;
+  piece: Piece;
+}
+
+interface ReadSummary {
+  rows: number;
+  /** Records read after the header, blank lines included (the numbering of the next piece starts after it). */
+  recordCount: number;
+  inputEncoding: TextEncoding;
+  outputEncoding: TextEncoding;
+  classCounts?: Record<string, number>;
+}
+
+export type Problem = { ok: false; problem: ProblemBody; recordCount?: number };
+
+export type PieceRead =
+  | (ReadSummary & {
+      ok: true;
+      /** What the answer starts with (first piece only): the BOM, if any, and the header line. */
+      prefix?: string;
+      bom: boolean;
+      linebreak: Linebreak;
+      chunks: ChunkPlan[];
+    })
+  | Problem;
+
+export type PredictOutcome = (ReadSummary & { ok: true; body: Uint8Array[] }) | Problem;
+
+/** Writes a run of chunks of a valid upload. The first batch of an answer carries its prefix. */
+export interface WriteTask {
+  model: string;
+  upload: Uint8Array;
+  chunks: ChunkPlan[];
+  inputEncoding: TextEncoding;
+  outputEncoding: TextEncoding;
+  linebreak: Linebreak;
+  prefix?: string;
+  bom?: boolean;
+}
+
+const SHIFT_JIS_HINT = 'Shift_JIS cannot write its characters; use output_encoding=utf-8';
+const ASCII = /^[\x00-\x7f]*$/;
+
+function countClasses(chunks: ChunkPlan[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const p of predictions) counts[p] = (counts[p] ?? 0) + 1;
+  for (const { predictions } of chunks) {
+    for (const code of predictions.codes) {
+      const label = predictions.labels[code];
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
+  }
   return counts;
 }
 
-function withHeader(header: Uint8Array | undefined, bytes: Uint8Array): Uint8Array {
-  if (!header) return bytes;
-  const joined = new Uint8Array(header.length + bytes.length);
-  joined.set(header);
-  joined.set(bytes, header.length);
-  return joined;
+/** The output's encoding: what was asked for, else UTF-8 (with a BOM where the upload looks like a spreadsheet's export). */
+function outputOf(job: JobOptions, text: UploadText): { outputEncoding: TextEncoding; bom: boolean } {
+  const outputEncoding = job.outputEncoding ?? 'utf-8';
+  return { outputEncoding, bom: outputEncoding === 'utf-8' && (text.hadBom || text.encoding === 'shift_jis') };
 }
 
-export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
+function asProblem(error: unknown): Problem {
+  if (error instanceof InvalidRowsProblem) return { ok: false, problem: error.toBody(), recordCount: error.recordCount };
+  if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
+  throw error;
+}
+
+/** Reads, validates and predicts one piece of an upload (or all of it), keeping only what writing needs. */
+export async function readPiece(upload: Uint8Array, piece: Piece | undefined, job: JobOptions, model: LoadedModel, session: ort.InferenceSession): Promise<PieceRead> {
   try {
-    const decoded = decodeUpload(withHeader(task.part?.header, task.bytes), task.encoding, task.part?.encoding);
-    // The text is all that is read from here on: let the upload's bytes go.
-    task.bytes = new Uint8Array(0);
-    const table = readTable(decoded.text, {
+    const text = uploadText(upload, job.encoding, piece?.encoding);
+    const linebreak = piece?.linebreak ?? guessLinebreak(upload.subarray(text.start), text.encoding);
+    const { outputEncoding, bom } = outputOf(job, text);
+    const toShiftJis = outputEncoding === 'shift_jis';
+    const reader = new TableReader({
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
-      allowNoRows: task.part !== undefined,
+      newline: linebreak,
+      unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
     });
-    const rows = table.lines.length;
-    const result = await runModel(session, model, table.columns, rows);
-    // Shift_JIS or BOM input is a spreadsheet's export: UTF-8 with BOM is what Excel opens correctly.
-    const outputEncoding = task.outputEncoding ?? 'utf-8';
-    const first = (task.part?.index ?? 0) === 0;
-    const bom = first && outputEncoding === 'utf-8' && (decoded.hadBom || decoded.encoding === 'shift_jis');
-    const body = writeOutput(table, model.manifest, result, { encoding: outputEncoding, bom, header: first });
-    const classCounts = model.manifest.task === 'classification' ? countClasses(result.predictions) : undefined;
-    return { ok: true, body: [body], rows, recordCount: table.recordCount, inputEncoding: decoded.encoding, outputEncoding, classCounts };
+    const decoder = new RangeDecoder(text);
+    const first = !piece || piece.index === 0;
+    if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
+    const chunks: ChunkPlan[] = [];
+    const end = piece?.end ?? upload.length;
+    for (const [start, stop] of recordRanges(upload, first ? text.start : piece.start, end, job.chunkBytes ?? CHUNK_BYTES, linebreak)) {
+      if (stop - start > MAX_RECORD_BYTES) {
+        // Rows after it cannot be numbered reliably, so reading stops here.
+        reader.errors.add(reader.recordCount + 1, null, `a record starting here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing?`);
+        break;
+      }
+      const rows = reader.read(decoder.decode(upload.subarray(start, stop), stop === upload.length));
+      // Once a row is invalid there will be no answer to write: only errors are gathered.
+      if (!reader.valid || rows.rows === 0) continue;
+      const predictions = await runModel(session, model, rows.columns, rows.rows);
+      chunks.push({ start, end: stop, spans: rows.spans, neutralised: rows.neutralised, predictions });
+    }
+    reader.finish(piece !== undefined);
+    let prefix: string | undefined;
+    if (first) {
+      prefix = headerLine(reader.headerLine, model.manifest);
+      if (toShiftJis && !fitsShiftJis(prefix + (model.manifest.classes ?? []).join(''))) {
+        throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have characters ${SHIFT_JIS_HINT}`);
+      }
+    }
+    const classCounts = model.manifest.task === 'classification' ? countClasses(chunks) : undefined;
+    return {
+      ok: true,
+      rows: reader.rows,
+      recordCount: reader.recordCount,
+      inputEncoding: text.encoding,
+      outputEncoding,
+      classCounts,
+      prefix,
+      bom: first && bom,
+      linebreak,
+      chunks,
+    };
   } catch (error) {
-    if (error instanceof InvalidRowsProblem) return { ok: false, problem: error.toBody(), recordCount: error.recordCount };
-    if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
-    throw error;
+    return asProblem(error);
   }
+}
+
+/** Writes the output of a run of chunks, one buffer per chunk. */
+export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
+  const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
+  const out: Uint8Array[] = task.bom ? [new Uint8Array(BOM)] : [];
+  task.chunks.forEach((chunk, k) => {
+    const text = decoder.decode(task.upload.subarray(chunk.start, chunk.end));
+    const rows = writeRows({ text, spans: chunk.spans, neutralised: chunk.neutralised, predictions: chunk.predictions, linebreak: task.linebreak }, model.manifest);
+    out.push(encodeText(k === 0 && task.prefix ? task.prefix + rows : rows, task.outputEncoding));
+  });
+  if (out.length === 0 && task.prefix) out.push(encodeText(task.prefix, task.outputEncoding));
+  return out;
+}
+
+/** A whole job in this thread: for small uploads, and for running a model's sample in tools. */
+export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
+  const read = await readPiece(task.bytes, undefined, task, model, session);
+  if (!read.ok) return read;
+  const { chunks, prefix, bom, linebreak, ok, ...summary } = read;
+  const body = writeChunks(
+    { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak, prefix, bom },
+    model,
+  );
+  return { ok, ...summary, body };
 }

@@ -7,8 +7,10 @@ import type { LoadedModel } from '../models/registry';
 const ROWS_PER_RUN = 65_536;
 
 export interface Predictions {
-  /** Predicted label (classifiers) or value (regressors), one per row, as output text. */
-  predictions: string[];
+  /** Per row, which of `labels` it predicts. */
+  codes: Uint32Array;
+  /** The predicted labels (classifiers) or values (regressors) as output text, each once. */
+  labels: string[];
   /** Row-major [rows × classes] probabilities, classifiers only. */
   probabilities?: Float32Array;
 }
@@ -56,7 +58,10 @@ function labelText(value: unknown): string {
 export async function runModel(session: ort.InferenceSession, model: LoadedModel, columns: FeatureColumn[], rowCount: number): Promise<Predictions> {
   const { outputs, classes } = model.manifest;
   const step = model.plan.fixedBatch ?? ROWS_PER_RUN;
-  const predictions: string[] = new Array(rowCount);
+  const codes = new Uint32Array(rowCount);
+  const labels: string[] = [];
+  // Keyed by the output's own value (number, bigint or string), so each label is formatted once.
+  const codeOf = new Map<unknown, number>();
   const classCount = classes?.length ?? 0;
   const probabilities = outputs.probabilities ? new Float32Array(rowCount * classCount) : undefined;
   for (let start = 0; start < rowCount; start += step) {
@@ -64,12 +69,16 @@ export async function runModel(session: ort.InferenceSession, model: LoadedModel
     const rows = model.plan.fixedBatch ?? end - start;
     const result = await session.run(feeds(model, columns, start, end, rows));
     const label = result[outputs.prediction].data as ArrayLike<unknown>;
-    for (let i = 0; i < end - start; i++) predictions[start + i] = labelText(label[i]);
+    for (let i = 0; i < end - start; i++) {
+      let code = codeOf.get(label[i]);
+      if (code === undefined) codeOf.set(label[i], (code = labels.push(labelText(label[i])) - 1));
+      codes[start + i] = code;
+    }
     if (probabilities) {
       const p = result[outputs.probabilities!].data as Float32Array;
       probabilities.set(p.subarray(0, (end - start) * classCount), start * classCount);
     }
     for (const tensor of Object.values(result)) tensor.dispose();
   }
-  return { predictions, probabilities };
+  return { codes, labels, probabilities };
 }

@@ -1,20 +1,32 @@
-/** Piscina worker: holds one onnxruntime session per model and runs whole prediction jobs off the main thread. */
+/** Piscina worker: holds one onnxruntime session per model and runs prediction work off the main thread. */
 import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
-import { predictCsv, PredictOutcome, PredictTask } from './predict-csv';
+import { planBuffers } from './chunk-plan';
+import { predictCsv, PredictOutcome, PredictTask, readPiece, PieceRead, ReadTask, writeChunks, WriteTask } from './predict-csv';
 
 export interface WorkerData {
   models: LoadedModel[];
   intraOpNumThreads: number;
 }
 
-export type WorkerTask = PredictTask | 'warm-up';
+export type WorkerTask = 'warm-up' | ({ kind: 'predict' } & PredictTask) | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
 /** A warm-up's answer: which thread has its sessions loaded. */
 export type WarmedUp = { warmedUp: number };
+export type WorkerResult = WarmedUp | PredictOutcome | PieceRead | Uint8Array[];
 
-async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | WarmedUp>> {
+/** A buffer of its own: Buffer.from and iconv may hand out a slice of a shared pool, which must not move. */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
+  const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value };
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
+}
+
+async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
@@ -23,15 +35,36 @@ async function init(): Promise<(task: WorkerTask) => Promise<PredictOutcome | Wa
     });
     sessions.set(model.manifest.name, { model, session });
   }
+  const entryFor = (name: string) => {
+    const entry = sessions.get(name);
+    if (!entry) throw new Error(`worker has no session for model ${name}`);
+    return entry;
+  };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
-    const entry = sessions.get(task.model);
-    if (!entry) throw new Error(`worker has no session for model ${task.model}`);
-    const outcome = await predictCsv(task, entry.model, entry.session);
-    if (!outcome.ok) return outcome;
-    // The answer's buffers move to the main thread instead of being copied.
-    const movable = { [Piscina.transferableSymbol]: outcome.body.map((b) => b.buffer), [Piscina.valueSymbol]: outcome };
-    return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PredictOutcome;
+    const { model, session } = entryFor(task.model);
+    switch (task.kind) {
+      case 'predict': {
+        const outcome = await predictCsv(task, model, session);
+        if (!outcome.ok) return outcome;
+        outcome.body = outcome.body.map(owned);
+        return moved(
+          outcome,
+          outcome.body.map((b) => b.buffer as ArrayBuffer),
+        );
+      }
+      case 'read': {
+        const read = await readPiece(task.upload, task.piece, task, model, session);
+        return read.ok ? moved(read, planBuffers(read.chunks)) : read;
+      }
+      case 'write': {
+        const body = writeChunks(task, model).map(owned);
+        return moved(
+          body,
+          body.map((b) => b.buffer as ArrayBuffer),
+        );
+      }
+    }
   };
 }
 

@@ -51,30 +51,27 @@ export function predictRouter(deps: PredictDeps): Router {
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
     try {
-      const outcome = await deps.pool.predict({
-        model: model.manifest.name,
-        bytes: upload.bytes,
-        encoding: res.locals.encoding,
-        outputEncoding: res.locals.outputEncoding,
-      });
+      const outcome = await deps.pool.predict({ model: model.manifest.name, bytes: upload.bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding });
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
-      const bytesOut = outcome.body.reduce((n, b) => n + b.byteLength, 0);
-      res.locals.bytesOut = bytesOut;
-      res
-        .status(200)
-        .set({
-          'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
-          'Content-Disposition': contentDisposition(upload.baseName),
-          'X-Model-Name': model.manifest.name,
-          'X-Model-Version': model.manifest.version,
-          'X-Row-Count': String(outcome.rows),
-          'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-          'Content-Length': String(bytesOut),
-        });
-      // The pieces go out one after another: joining them would copy the whole answer once more.
-      for (const piece of outcome.body) res.write(piece);
+      const headers: Record<string, string | undefined> = {
+        'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
+        'Content-Disposition': contentDisposition(upload.baseName),
+        'X-Model-Name': model.manifest.name,
+        'X-Model-Version': model.manifest.version,
+        'X-Row-Count': String(outcome.rows),
+        'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
+        'Content-Length': outcome.length === undefined ? undefined : String(outcome.length),
+      };
+      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+      res.locals.bytesOut = 0;
+      // Written as it comes, at the pace the client reads: the answer is never held whole.
+      for await (const piece of outcome.body) {
+        res.locals.bytesOut += piece.byteLength;
+        if (!res.write(piece)) await drained(res);
+        if (res.destroyed) break;
+      }
       res.end();
     } catch (error) {
       next(error);
@@ -110,6 +107,19 @@ export function predictRouter(deps: PredictDeps): Router {
   router.post('/v1/models/:name/predict', record, prepare, upload, run);
   router.post('/v1/predict', record, prepare, upload, run);
   return router;
+}
+
+/** Resolves when the socket takes more, or is gone. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** A problem the worker computed (it crossed the thread as plain data), passed on like any other. */

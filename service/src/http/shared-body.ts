@@ -1,0 +1,64 @@
+/**
+ * Reads a request body into shared memory: the inference threads read the upload where it lies,
+ * so a large upload is held once, never copied per thread or joined from its network chunks.
+ */
+import type { Readable } from 'node:stream';
+
+/** The body went past the size limit; mapped to 413 like multer's own limit. */
+export class BodyTooLarge extends Error {
+  readonly code = 'LIMIT_FILE_SIZE';
+  constructor() {
+    super('the body is larger than the limit');
+  }
+}
+
+/** The client went away before the body ended. */
+export class BodyAborted extends Error {
+  readonly code = 'BODY_ABORTED';
+  constructor() {
+    super('the client closed the connection before the upload ended');
+  }
+}
+
+const FIRST_SIZE = 1 << 20;
+
+function grown(bytes: Uint8Array, size: number): Uint8Array {
+  const next = new Uint8Array(new SharedArrayBuffer(size));
+  next.set(bytes);
+  return next;
+}
+
+/**
+ * Collects `stream` into one SharedArrayBuffer-backed array. `expected` (a Content-Length, an
+ * upper bound for a multipart file) sizes it at once; pages past the end of the body are never
+ * touched, so they cost no memory.
+ */
+export function readShared(stream: Readable, limit: number, expected?: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    let bytes: Uint8Array = new Uint8Array(new SharedArrayBuffer(Math.min(limit, expected && expected > 0 ? expected : FIRST_SIZE)));
+    let length = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      // Drain what is left, so the answer (413) can still be written on this connection.
+      stream.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      if (length + chunk.length > limit) return fail(new BodyTooLarge());
+      if (length + chunk.length > bytes.length) bytes = grown(bytes.subarray(0, length), Math.min(limit, Math.max(bytes.length * 2, length + chunk.length)));
+      bytes.set(chunk, length);
+      length += chunk.length;
+    };
+    stream.on('data', onData);
+    stream.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(bytes.subarray(0, length));
+    });
+    stream.once('error', (error) => fail(error));
+    stream.once('close', () => fail(new BodyAborted()));
+  });
+}
