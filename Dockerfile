@@ -14,9 +14,12 @@ COPY models/training models/training
 RUN npx tsc -p tsconfig.build.json
 
 FROM ${NODE_IMAGE} AS runtime
+# The malloc settings and node flags are service/src/process-settings.ts's (a test compares them).
 ENV NODE_ENV=production \
     PORT=8080 \
-    PGLITE_DIR=/tmp/pglite
+    PGLITE_DIR=/tmp/pglite \
+    MALLOC_MMAP_THRESHOLD_=32768 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # onnxruntime-node ships binaries for every platform (288 MB); the binding loads the library
@@ -34,4 +37,4 @@ COPY models/*.onnx models/*.json models/
 USER node
 EXPOSE 8080
 # Node itself is PID 1's command, so SIGTERM reaches the server's drain (no npm wrapper).
-CMD ["node", "dist/service/src/server.js"]
+CMD ["node", "--expose-gc", "--max-semi-space-size=1", "dist/service/src/server.js"]

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { numericCsv, writeBenchModel } from './bench-model';
 import { compareParsers } from './parsers';
 import { measureSynth } from './synth';
+import { NODE_FLAGS, PROCESS_ENV } from '../service/src/process-settings';
 
 const ROOT = join(__dirname, '..');
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -27,8 +28,9 @@ interface Server {
 
 async function start(modelsDir: string, env: Record<string, string> = {}): Promise<Server> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/service/src/server.js')], {
-    env: { ...process.env, PORT: '0', API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
+  // Started as the image starts it (process-settings.ts).
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'dist/service/src/server.js')], {
+    env: { ...process.env, ...PROCESS_ENV, PORT: '0', API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

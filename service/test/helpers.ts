@@ -65,10 +65,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(opts: { modelsDir?: string; maxUploadBytes?: number; threads?: number; maxQueued?: number; db?: SqlClient } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  modelsDir?: string;
+  maxUploadBytes?: number;
+  threads?: number;
+  maxQueued?: number;
+  maxPendingBytes?: number;
+  chunkBytes?: number;
+  db?: SqlClient;
+}
+
+export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const { logger, lines } = memoryLogger();
   const registry = await ModelRegistry.load(opts.modelsDir ?? MODELS_DIR);
-  const pool = new InferencePool(registry, { threads: opts.threads ?? 1, maxQueued: opts.maxQueued ?? 16, maxPendingBytes: 64 * 1024 * 1024, cpus: 2 });
+  const pool = new InferencePool(registry, {
+    threads: opts.threads ?? 1,
+    maxQueued: opts.maxQueued ?? 16,
+    maxPendingBytes: opts.maxPendingBytes ?? 64 * 1024 * 1024,
+    cpus: 2,
+    chunkBytes: opts.chunkBytes,
+  });
   await pool.warmUp();
   const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));
   await migrate(db);
@@ -116,7 +132,11 @@ export async function serveTestApp(opts: Parameters<typeof buildTestApp>[0] = {}
     port,
     url: `http://127.0.0.1:${port}`,
     close: async () => {
-      await new Promise((r) => server.close(r));
+      await new Promise((r) => {
+        server.close(r);
+        // Clients' idle keep-alive connections would hold the close for their timeout.
+        server.closeIdleConnections();
+      });
       await app.close();
     },
   };

@@ -6,6 +6,7 @@ import { encodeModel, node, tensorInfo, TensorType } from '../../models/training
 import { join } from 'node:path';
 import { createPostgresClient } from '../src/jobs/sql-client';
 import { PROJECT_ROOT } from '../src/paths';
+import { NODE_FLAGS, PROCESS_ENV } from '../src/process-settings';
 import { csv, FEATURES, isolatedSchemaUrl, memoryLogger, TcpProxy, tempDir, TOKEN } from './helpers';
 
 interface Proc {
@@ -15,9 +16,10 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
+/** Started as the image starts it (process-settings.ts), from source. */
 async function startServer(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
-    env: { ...process.env, PORT: '0', API_TOKEN: TOKEN, LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
+    env: { ...process.env, ...PROCESS_ENV, PORT: '0', API_TOKEN: TOKEN, LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -52,7 +52,7 @@ describe('splitting an upload across threads', () => {
   it('cuts CRLF records only at CRLF: a lone LF is text inside a field', () => {
     const text = 'a,b\r\n1,x\ny\r\n2,p\nq\r\n';
     const bytes = new Uint8Array(Buffer.from(text));
-    const ranges = recordRanges(bytes, 0, bytes.length, 1, '\r\n').map(([s, e]) => Buffer.from(bytes.subarray(s, e)).toString());
+    const ranges = recordRanges(bytes, 0, bytes.length, 1, '\r\n').map((r) => Buffer.from(bytes.subarray(r.start, r.end)).toString());
     expect(ranges).toEqual(['a,b\r\n', '1,x\ny\r\n', '2,p\nq\r\n']);
     expect(recordRanges(bytes, 0, bytes.length, 1, '\n').length).toBe(5);
   });

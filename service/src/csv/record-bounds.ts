@@ -34,21 +34,42 @@ export function recordEnd(buf: Buffer, from: number, quotesBefore: number, lineb
   }
 }
 
+export interface RecordRange {
+  start: number;
+  end: number;
+  /** Cut where no record ended within the limit (a quote that never closes): the last range read. */
+  runaway?: boolean;
+}
+
+/** Just past the first line break at or after `from` regardless of quotes, within `limit`; else `limit`. */
+function lineEnd(buf: Buffer, from: number, limit: number, linebreak: Linebreak): number {
+  const at = buf.indexOf(linebreak === '\r' ? CR : LF, from);
+  return at === -1 || at >= limit ? limit : at + 1;
+}
+
 /**
- * Consecutive [start, end) ranges of whole records covering bytes[from, to), each about `size`
- * bytes (a single longer record makes a longer range). `from` must start a record.
+ * Consecutive ranges of whole records covering bytes[from, to), each about `size` bytes: a range
+ * runs on only to finish the record that crosses its size. When that record has not ended within
+ * `maxRecord` more bytes, the range is cut at a line break anyway and marked a runaway, and no
+ * more ranges follow (after it, records cannot be told apart reliably).
  */
-export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, linebreak: Linebreak): Array<[number, number]> {
+export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, linebreak: Linebreak, maxRecord = Infinity): RecordRange[] {
   const buf = bufferOf(bytes).subarray(0, to);
-  const ranges: Array<[number, number]> = [];
+  const ranges: RecordRange[] = [];
   let start = from;
   while (to - start > size) {
-    const end = recordEnd(buf, start + size, quotesBetween(buf, start, start + size), linebreak);
+    const crossing = start + size;
+    const end = recordEnd(buf, crossing, quotesBetween(buf, start, crossing), linebreak);
+    const limit = Math.min(to, crossing + maxRecord);
+    if ((end === -1 || end > limit) && to > limit) {
+      ranges.push({ start, end: lineEnd(buf, crossing, limit, linebreak), runaway: true });
+      return ranges;
+    }
     if (end === -1 || end >= to) break;
-    ranges.push([start, end]);
+    ranges.push({ start, end });
     start = end;
   }
-  if (start < to || ranges.length === 0) ranges.push([start, to]);
+  if (start < to || ranges.length === 0) ranges.push({ start, end: to });
   return ranges;
 }
 

@@ -1,6 +1,17 @@
 /** What the read step keeps of each chunk for the write step, a few bytes a row. */
 import type { Predictions } from './run-model';
 
+/**
+ * Text read, validated and predicted at a time: about a thousand rows, many enough for
+ * onnxruntime's runs, few enough that a thread's heap stays small (its limits are in pool.ts).
+ */
+export const CHUNK_BYTES = 128 * 1024;
+/**
+ * Longest single record. A longer one is nearly always a quote that never closes, and the
+ * parser would hold all of it at once, past the thread's heap limit.
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
 /** One chunk's rows: where they are in the upload and what was predicted for them. */
 export interface ChunkPlan {
   /** The chunk's byte range in the upload. */

@@ -9,9 +9,10 @@ import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
 import { TextEncoding, UploadText, uploadText } from '../csv/decode';
 import { guessLinebreak } from '../csv/record-bounds';
-import { ChunkPlan, planBuffers } from './chunk-plan';
+import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-plan';
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
+import { freeFinishedJob, freeRecentBuffers } from '../memory';
 import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
 
 /**
@@ -20,7 +21,7 @@ import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
  */
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
 /** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
-const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export interface InferencePoolOptions {
   threads: number;
@@ -46,6 +47,11 @@ export type PoolOutcome =
       length?: number;
     }
   | Problem;
+
+/** Room for a chunk and the longest record that may extend it, with the parser's objects for both. */
+function heapLimitMb(chunkBytes: number): number {
+  return 16 + Math.ceil(((chunkBytes + MAX_RECORD_BYTES) * 12) / (1 << 20));
+}
 
 function workerFile(): string {
   const built = join(__dirname, 'worker.js');
@@ -106,9 +112,10 @@ export class InferencePool {
       // While one task waits (on onnxruntime's run or on posting its answer) a second keeps the thread busy.
       concurrentTasksPerWorker: 2,
       workerData,
-      // Each thread's garbage is bounded: a job holds about one chunk of text at a time, so the
-      // heap needs little room, and a small young generation frees the parser's garbage sooner.
-      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 },
+      // A job holds about one chunk of text at a time, so a thread's heap needs little room (the
+      // parser's objects take about twelve times the chunk's bytes), and a small young generation
+      // frees the parser's garbage sooner.
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
     });
   }
 
@@ -135,6 +142,7 @@ export class InferencePool {
       if (!released) this.pendingBytes -= size;
       released = true;
     };
+    let handedOver = false;
     try {
       job = { ...job, chunkBytes: this.opts.chunkBytes };
       if (size < STREAM_MIN_BYTES) {
@@ -144,15 +152,17 @@ export class InferencePool {
         return { ...summary, body: iterate(body), length: body.reduce((n, b) => n + b.byteLength, 0) };
       }
       const upload = shared(job.bytes);
+      // The network chunks the upload arrived in are garbage now.
+      freeRecentBuffers();
       const read = await this.readAll(upload, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, linebreak, ...summary } = read;
       const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
       const body = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
-      released = true; // the body releases it once written
+      handedOver = true; // the body releases it once written
       return { ...summary, body };
     } finally {
-      if (!released) release();
+      if (!handedOver) release();
     }
   }
 
@@ -187,11 +197,14 @@ export class InferencePool {
           inFlight.push(this.runWhenQueued({ kind: 'write', ...write, chunks, prefix: first ? prefix : undefined, bom: first && bom }, planBuffers(chunks)));
         }
         yield* (await inFlight.shift()!) as Uint8Array[];
+        // The consumer asks for more once the socket has taken the batch: its buffers can go.
+        freeRecentBuffers();
       }
     } finally {
       // Stopped early (the client went away): the tasks already handed out finish, unread.
       await Promise.allSettled(inFlight);
       release();
+      freeFinishedJob();
     }
   }
 

@@ -14,19 +14,9 @@ import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
-import type { ChunkPlan } from './chunk-plan';
+import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
 import { runModel } from './run-model';
 
-/**
- * Text read, validated and predicted at a time: about a thousand rows, many enough for
- * onnxruntime's runs, few enough that a thread's heap stays small (its limits are in pool.ts).
- */
-export const CHUNK_BYTES = 128 * 1024;
-/**
- * Longest single record. A longer one is nearly always a quote that never closes, and the
- * parser would hold all of it at once, past the thread's heap limit.
- */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
 export interface JobOptions {
   model: string;
@@ -140,13 +130,13 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
-    for (const [start, stop] of recordRanges(upload, first ? text.start : piece.start, end, job.chunkBytes ?? CHUNK_BYTES, linebreak)) {
-      if (stop - start > MAX_RECORD_BYTES) {
-        // Rows after it cannot be numbered reliably, so reading stops here.
-        reader.errors.add(reader.recordCount + 1, null, `a record starting here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing?`);
+    const ranges = recordRanges(upload, first ? text.start : piece.start, end, job.chunkBytes ?? CHUNK_BYTES, linebreak, MAX_RECORD_BYTES);
+    for (const { start, end: stop, runaway } of ranges) {
+      const rows = reader.read(decoder.decode(upload.subarray(start, stop), stop === upload.length));
+      if (runaway) {
+        reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;
       }
-      const rows = reader.read(decoder.decode(upload.subarray(start, stop), stop === upload.length));
       // Once a row is invalid there will be no answer to write: only errors are gathered.
       if (!reader.valid || rows.rows === 0) continue;
       const predictions = await runModel(session, model, rows.columns, rows.rows);

@@ -70,7 +70,7 @@ export function predictRouter(deps: PredictDeps): Router {
       for await (const piece of outcome.body) {
         res.locals.bytesOut += piece.byteLength;
         if (!res.write(piece)) await drained(res);
-        if (res.destroyed) break;
+        if (gone(res)) break;
       }
       res.end();
     } catch (error) {
@@ -109,8 +109,14 @@ export function predictRouter(deps: PredictDeps): Router {
   return router;
 }
 
+/** The client has hung up (the connection may have closed while the answer was being written). */
+function gone(res: Response): boolean {
+  return res.destroyed || !res.socket || res.socket.destroyed;
+}
+
 /** Resolves when the socket takes more, or is gone. */
 function drained(res: Response): Promise<void> {
+  if (gone(res)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

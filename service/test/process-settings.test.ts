@@ -1,0 +1,42 @@
+/** The service's process is started the same way in the image and in the bench. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { readShared } from '../src/http/shared-body';
+import { PROJECT_ROOT } from '../src/paths';
+import { NODE_FLAGS, PROCESS_ENV } from '../src/process-settings';
+
+describe('process settings', () => {
+  const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+  it('are the image runtime stage’s environment and node flags', () => {
+    for (const [name, value] of Object.entries(PROCESS_ENV)) expect(runtime).toMatch(new RegExp(`\\b${name}=${value}\\b`));
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]) as string[];
+    expect(cmd).toEqual(['node', ...NODE_FLAGS, 'dist/service/src/server.js']);
+  });
+});
+
+describe('readShared', () => {
+  it('collects a body into shared memory, growing past a wrong size hint', async () => {
+    const body = new PassThrough();
+    const read = readShared(body, 1 << 20, 3);
+    body.write('a,b\n');
+    body.end('1,2\n');
+    const bytes = await read;
+    expect(bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Buffer.from(bytes).toString()).toBe('a,b\n1,2\n');
+  });
+
+  it('refuses a body past the limit, and one the client cut off', async () => {
+    const big = new PassThrough();
+    const tooBig = readShared(big, 4);
+    big.end('12345');
+    await expect(tooBig).rejects.toMatchObject({ code: 'LIMIT_FILE_SIZE' });
+    const cut = new PassThrough();
+    const aborted = readShared(cut, 100);
+    cut.write('a,b\n');
+    cut.destroy();
+    await expect(aborted).rejects.toMatchObject({ code: 'BODY_ABORTED' });
+  });
+});
