@@ -18,14 +18,22 @@ describe('process settings', () => {
 });
 
 describe('readShared', () => {
-  it('collects a body into shared memory, growing past a wrong size hint', async () => {
+  it('collects a body, growing past a wrong size hint, into shared memory once it is large', async () => {
     const body = new PassThrough();
-    const read = readShared(body, 1 << 20, 3);
+    const read = readShared(body, 4 << 20, 3);
     body.write('a,b\n');
     body.end('1,2\n');
     const bytes = await read;
-    expect(bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(bytes.buffer).toBeInstanceOf(ArrayBuffer);
     expect(Buffer.from(bytes).toString()).toBe('a,b\n1,2\n');
+    const large = new PassThrough();
+    const readLarge = readShared(large, 4 << 20, 3);
+    large.write('a,b\n');
+    large.end(Buffer.alloc(2 << 20, 0x31));
+    const largeBytes = await readLarge;
+    expect(largeBytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(largeBytes.length).toBe(4 + (2 << 20));
+    expect(Buffer.from(largeBytes.subarray(0, 5)).toString()).toBe('a,b\n1');
   });
 
   it('refuses a body past the limit, and one the client cut off', async () => {

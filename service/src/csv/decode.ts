@@ -1,5 +1,6 @@
 /** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced. */
 import { isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
 import { HttpProblem } from '../http/problem';
 
 export type TextEncoding = 'utf-8' | 'shift_jis';

@@ -148,6 +148,8 @@ export class TableReader {
   recordCount = 0;
   /** Data rows read (blank lines excluded). */
   rows = 0;
+  /** The line break the parser read records with: the one given, or its own guess. */
+  linebreak: string | undefined;
   private positions: number[] = [];
   /** Columns whose cells may carry a formula: a valid numeric feature cell never does. */
   private textColumns: number[] = [];
@@ -175,6 +177,7 @@ export class TableReader {
       newline: this.opts.newline as Papa.ParseConfig['newline'],
       step: (result) => {
         const cells = result.data;
+        this.linebreak ??= result.meta.linebreak;
         const start = cursor;
         const end = result.meta.cursor;
         cursor = end;

@@ -1,6 +1,7 @@
 /**
- * Reads a request body into shared memory: the inference threads read the upload where it lies,
- * so a large upload is held once, never copied per thread or joined from its network chunks.
+ * Reads a request body into one buffer, in shared memory when it is large: the inference threads
+ * read a large upload where it lies, so it is held once, never copied per thread or joined from
+ * its network chunks.
  */
 import type { Readable } from 'node:stream';
 
@@ -21,21 +22,25 @@ export class BodyAborted extends Error {
 }
 
 const FIRST_SIZE = 1 << 20;
+/** Smaller bodies are one thread's job (see pool.ts), and shared memory costs more to set up. */
+const SHARED_FROM = 1 << 20;
+
+const allocate = (size: number) => new Uint8Array(size >= SHARED_FROM ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
 
 function grown(bytes: Uint8Array, size: number): Uint8Array {
-  const next = new Uint8Array(new SharedArrayBuffer(size));
+  const next = allocate(size);
   next.set(bytes);
   return next;
 }
 
 /**
- * Collects `stream` into one SharedArrayBuffer-backed array. `expected` (a Content-Length, an
+ * Collects `stream` into one array, in shared memory when it is large. `expected` (a Content-Length, an
  * upper bound for a multipart file) sizes it at once; pages past the end of the body are never
  * touched, so they cost no memory.
  */
 export function readShared(stream: Readable, limit: number, expected?: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    let bytes: Uint8Array = new Uint8Array(new SharedArrayBuffer(Math.min(limit, expected && expected > 0 ? expected : FIRST_SIZE)));
+    let bytes: Uint8Array = allocate(Math.min(limit, expected && expected > 0 ? expected : FIRST_SIZE));
     let length = 0;
     let settled = false;
     const fail = (error: Error) => {

@@ -115,7 +115,7 @@ export class InferencePool {
       // A job holds about one chunk of text at a time, so a thread's heap needs little room (the
       // parser's objects take about twelve times the chunk's bytes), and a small young generation
       // frees the parser's garbage sooner.
-      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
     });
   }
 

@@ -115,7 +115,9 @@ function asProblem(error: unknown): Problem {
 export async function readPiece(upload: Uint8Array, piece: Piece | undefined, job: JobOptions, model: LoadedModel, session: ort.InferenceSession): Promise<PieceRead> {
   try {
     const text = uploadText(upload, job.encoding, piece?.encoding);
-    const linebreak = piece?.linebreak ?? guessLinebreak(upload.subarray(text.start), text.encoding);
+    const size = job.chunkBytes ?? CHUNK_BYTES;
+    // Read as one chunk, an upload gets the parser's own guess; in chunks, each must use the same.
+    const linebreak = piece?.linebreak ?? (upload.length - text.start > size ? guessLinebreak(upload.subarray(text.start), text.encoding) : undefined);
     const { outputEncoding, bom } = outputOf(job, text);
     const toShiftJis = outputEncoding === 'shift_jis';
     const reader = new TableReader({
@@ -130,7 +132,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
-    const ranges = recordRanges(upload, first ? text.start : piece.start, end, job.chunkBytes ?? CHUNK_BYTES, linebreak, MAX_RECORD_BYTES);
+    const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, linebreak ?? '\n', MAX_RECORD_BYTES);
     for (const { start, end: stop, runaway } of ranges) {
       const rows = reader.read(decoder.decode(upload.subarray(start, stop), stop === upload.length));
       if (runaway) {
@@ -160,7 +162,8 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       classCounts,
       prefix,
       bom: first && bom,
-      linebreak,
+      // What the parser read with, so rows re-read for writing are split the same way.
+      linebreak: (reader.linebreak ?? '\n') as Linebreak,
       chunks,
     };
   } catch (error) {
