@@ -37,7 +37,7 @@ function rejectBinary(bytes: Uint8Array): void {
   if (head[0] === 0x50 && head[1] === 0x4b) {
     throw new HttpProblem(415, 'not-csv', 'this looks like an Excel workbook (.xlsx), not a CSV: save it with "CSV UTF-8" or "CSV" and upload that');
   }
-  if (bytes.subarray(0, 65536).includes(0)) {
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 65536)).indexOf(0) !== -1) {
     throw new HttpProblem(415, 'not-csv', 'the upload contains binary data (NUL bytes): upload a CSV text file');
   }
 }

@@ -4,6 +4,7 @@
  * its network chunks.
  */
 import type { Readable } from 'node:stream';
+import { freeRecentBuffers } from '../memory';
 
 /** The body went past the size limit; mapped to 413 like multer's own limit. */
 export class BodyTooLarge extends Error {
@@ -25,7 +26,11 @@ const FIRST_SIZE = 1 << 20;
 /** Smaller bodies are one thread's job (see pool.ts), and shared memory costs more to set up. */
 const SHARED_FROM = 1 << 20;
 
-const allocate = (size: number) => new Uint8Array(size >= SHARED_FROM ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+/** How often a large body's network chunks, copied and done with, are freed while it arrives. */
+const FREE_EVERY = 4 << 20;
+
+// A small body's bytes are all overwritten, so they need not be zeroed first.
+const allocate = (size: number) => (size >= SHARED_FROM ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size));
 
 function grown(bytes: Uint8Array, size: number): Uint8Array {
   const next = allocate(size);
@@ -55,6 +60,7 @@ export function readShared(stream: Readable, limit: number, expected?: number): 
       if (length + chunk.length > limit) return fail(new BodyTooLarge());
       if (length + chunk.length > bytes.length) bytes = grown(bytes.subarray(0, length), Math.min(limit, Math.max(bytes.length * 2, length + chunk.length)));
       bytes.set(chunk, length);
+      if (Math.floor((length + chunk.length) / FREE_EVERY) > Math.floor(length / FREE_EVERY)) freeRecentBuffers();
       length += chunk.length;
     };
     stream.on('data', onData);
@@ -64,6 +70,7 @@ export function readShared(stream: Readable, limit: number, expected?: number): 
       resolve(bytes.subarray(0, length));
     });
     stream.once('error', (error) => fail(error));
-    stream.once('close', () => fail(new BodyAborted()));
+    // After 'end' this is the stream closing as usual; before it, the client went away.
+    stream.once('close', () => settled || fail(new BodyAborted()));
   });
 }
