@@ -1,6 +1,7 @@
 /**
  * The inference worker pool. onnxruntime's run and the CSV work are CPU-bound and would block
- * the event loop, so whole jobs run in worker threads; the queue in front of them is bounded.
+ * the event loop, so they run in worker threads: a small job whole, a large one as pieces read by
+ * every thread and then batches written by them (predict-csv.ts). The queue in front is bounded.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
