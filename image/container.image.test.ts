@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { freePort } from '../frontend/dev/pages-dev';
 import { AUTH, buildTestApp, TOKEN } from '../service/test/helpers';
+import { NODE_FLAGS, PROCESS_ENV } from '../service/src/process-settings';
 
 const ROOT = join(__dirname, '..');
 const SAMPLE = readFileSync(join(ROOT, 'models', 'samples', 'penguins.csv'));
@@ -45,7 +46,9 @@ describe('the service image', () => {
     const mb = Number(podman('image', 'inspect', tag, '--format', '{{.Size}}')) / 1e6;
     console.log(`image ${tag}: ${mb.toFixed(0)} MB`);
     expect(mb).toBeLessThanOrEqual(MAX_IMAGE_MB);
-    expect(podman('image', 'inspect', tag, '--format', '{{.Config.User}} {{json .Config.Cmd}}')).toBe('node ["node","dist/service/src/server.js"]');
+    expect(podman('image', 'inspect', tag, '--format', '{{.Config.User}} {{json .Config.Cmd}}')).toBe(`node ${JSON.stringify(['node', ...NODE_FLAGS, 'dist/service/src/server.js'])}`);
+    const env = JSON.parse(podman('image', 'inspect', tag, '--format', '{{json .Config.Env}}')) as string[];
+    for (const [name, value] of Object.entries(PROCESS_ENV)) expect(env).toContain(`${name}=${value}`);
     expect(podman('exec', container, 'id', '-u')).toBe('1000');
     expect(podman('exec', container, 'ls', '/app/node_modules/onnxruntime-node/bin/napi-v6')).toBe('linux');
   });
