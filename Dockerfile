@@ -37,4 +37,4 @@ COPY models/*.onnx models/*.json models/
 USER node
 EXPOSE 8080
 # Node itself is PID 1's command, so SIGTERM reaches the server's drain (no npm wrapper).
-CMD ["node", "--expose-gc", "--max-semi-space-size=1", "dist/service/src/server.js"]
+CMD ["node", "--expose-gc", "--max-semi-space-size=1", "--single-threaded-gc", "dist/service/src/server.js"]

@@ -17,6 +17,13 @@ export function outputColumns(manifest: Manifest): string[] {
   return ['prediction', ...classes.map((c) => `probability_${c}`)];
 }
 
+/** A predicted label or value as output text. */
+export function predictionText(value: unknown): string {
+  // float32 regression outputs print with the precision they have, not as a double's expansion.
+  if (typeof value === 'number') return String(Number(value.toPrecision(7)));
+  return String(value);
+}
+
 /** What a chunk of output is written from: the chunk's text, where its rows are, and their predictions. */
 export interface ChunkRows {
   text: string;
@@ -53,7 +60,7 @@ export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
   for (let i = 0; i < spans.length / 2; i++) {
     const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
     out += neutralised[next] === i ? (next++, neutraliseRow(line, chunk.linebreak)) : line;
-    out += `,${cells[predictions.codes[i]]}`;
+    out += `,${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
     if (p && binary) out += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
     else if (p) for (let k = 0; k < classes.length; k++) out += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
     out += '\r\n';

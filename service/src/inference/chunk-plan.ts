@@ -30,6 +30,7 @@ export function planBuffers(chunks: ChunkPlan[]): ArrayBuffer[] {
     c.spans.buffer,
     c.neutralised.buffer,
     c.predictions.codes.buffer,
+    ...(c.predictions.values ? [c.predictions.values.buffer] : []),
     ...(c.predictions.probabilities ? [c.predictions.probabilities.buffer] : []),
   ]) as ArrayBuffer[];
 }

@@ -49,9 +49,13 @@ export type PoolOutcome =
     }
   | Problem;
 
-/** Room for a chunk and the longest record that may extend it, with the parser's objects for both. */
+/**
+ * A thread's heap holds its modules (about 10 MB), then one chunk at a time: its text and the
+ * parser's objects for it, a few times the chunk's bytes. What a job keeps of its rows lives
+ * outside the heap, in typed arrays (chunk-plan.ts).
+ */
 function heapLimitMb(chunkBytes: number): number {
-  return 16 + Math.ceil(((chunkBytes + MAX_RECORD_BYTES) * 12) / (1 << 20));
+  return 12 + Math.ceil(((chunkBytes + MAX_RECORD_BYTES) * 6) / (1 << 20));
 }
 
 function workerFile(): string {
@@ -113,9 +117,8 @@ export class InferencePool {
       // While one task waits (on onnxruntime's run or on posting its answer) a second keeps the thread busy.
       concurrentTasksPerWorker: 2,
       workerData,
-      // A job holds about one chunk of text at a time, so a thread's heap needs little room (the
-      // parser's objects take about twelve times the chunk's bytes), and a small young generation
-      // frees the parser's garbage sooner.
+      // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
+      // a small young generation frees the parser's garbage sooner.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
     });
   }
@@ -186,24 +189,24 @@ export class InferencePool {
     return joinReads(await Promise.all(reads));
   }
 
-  /** Writes the answer batch by batch, a batch per thread at a time, handing each out in order. */
+  /**
+   * Writes the answer batch by batch, handing each out in order. One batch is written while the
+   * socket takes the one before: the socket is the slower side, and a second thread writing ahead
+   * only held another batch's strings and bytes (about 8 MB more at the peak of a 32 MiB job).
+   */
   private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
-    const inFlight: Promise<Uint8Array[]>[] = [];
-    let next = 0;
+    let pending: Promise<Uint8Array[]> | undefined;
     try {
-      while (next < batches.length || inFlight.length > 0) {
-        while (inFlight.length < this.opts.threads && next < batches.length) {
-          const chunks = batches[next];
-          const first = next++ === 0;
-          inFlight.push(this.runWhenQueued({ kind: 'write', ...write, chunks, prefix: first ? prefix : undefined, bom: first && bom }, planBuffers(chunks)));
-        }
-        yield* (await inFlight.shift()!) as Uint8Array[];
+      for (const [k, chunks] of batches.entries()) {
+        pending = this.runWhenQueued({ kind: 'write', ...write, chunks, prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom }, planBuffers(chunks));
+        yield* await pending;
+        pending = undefined;
         // The consumer asks for more once the socket has taken the batch: its buffers can go.
         freeRecentBuffers();
       }
     } finally {
-      // Stopped early (the client went away): the tasks already handed out finish, unread.
-      await Promise.allSettled(inFlight);
+      // Stopped early (the client went away): a batch already handed out finishes, unread.
+      await pending?.catch(() => undefined);
       release();
       freeFinishedJob();
     }

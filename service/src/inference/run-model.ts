@@ -2,15 +2,18 @@
 import * as ort from 'onnxruntime-node';
 import type { FeatureColumn } from '../csv/read-table';
 import type { LoadedModel } from '../models/registry';
+import { predictionText } from '../csv/write-output';
 
 /** Large enough that per-run overhead vanishes, small enough to bound tensor memory. */
 const ROWS_PER_RUN = 65_536;
 
 export interface Predictions {
-  /** Per row, which of `labels` it predicts. */
+  /** Classifiers: per row, which of `labels` it predicts (empty for regressors). */
   codes: Uint32Array;
-  /** The predicted labels (classifiers) or values (regressors) as output text, each once. */
+  /** Classifiers: the predicted labels as output text, each once. */
   labels: string[];
+  /** Regressors: the predicted values (numbers, not text: a long upload has as many as rows). */
+  values?: Float64Array;
   /** Row-major [rows × classes] probabilities, classifiers only. */
   probabilities?: Float32Array;
 }
@@ -49,16 +52,12 @@ function feeds(model: LoadedModel, columns: FeatureColumn[], start: number, end:
   return { [plan.name]: new ort.Tensor(plan.type, data, [rows, width]) };
 }
 
-function labelText(value: unknown): string {
-  // float32 regression outputs print with the precision they have, not as a double's expansion.
-  if (typeof value === 'number') return String(Number(value.toPrecision(7)));
-  return String(value);
-}
-
 export async function runModel(session: ort.InferenceSession, model: LoadedModel, columns: FeatureColumn[], rowCount: number): Promise<Predictions> {
   const { outputs, classes } = model.manifest;
   const step = model.plan.fixedBatch ?? ROWS_PER_RUN;
-  const codes = new Uint32Array(rowCount);
+  const regression = model.manifest.task === 'regression';
+  const codes = new Uint32Array(regression ? 0 : rowCount);
+  const values = regression ? new Float64Array(rowCount) : undefined;
   const labels: string[] = [];
   // Keyed by the output's own value (number, bigint or string), so each label is formatted once.
   const codeOf = new Map<unknown, number>();
@@ -69,9 +68,11 @@ export async function runModel(session: ort.InferenceSession, model: LoadedModel
     const rows = model.plan.fixedBatch ?? end - start;
     const result = await session.run(feeds(model, columns, start, end, rows));
     const label = result[outputs.prediction].data as ArrayLike<unknown>;
-    for (let i = 0; i < end - start; i++) {
+    // A regressor's output is a float tensor; rows past `end` are a fixed batch's padding.
+    if (values) values.set((label as Float32Array | Float64Array).subarray(0, end - start), start);
+    else for (let i = 0; i < end - start; i++) {
       let code = codeOf.get(label[i]);
-      if (code === undefined) codeOf.set(label[i], (code = labels.push(labelText(label[i])) - 1));
+      if (code === undefined) codeOf.set(label[i], (code = labels.push(predictionText(label[i])) - 1));
       codes[start + i] = code;
     }
     if (probabilities) {
@@ -80,5 +81,5 @@ export async function runModel(session: ort.InferenceSession, model: LoadedModel
     }
     for (const tensor of Object.values(result)) tensor.dispose();
   }
-  return { codes, labels, probabilities };
+  return { codes, labels, values, probabilities };
 }
