@@ -47,23 +47,56 @@ export function headerLine(uploadHeader: string, manifest: Manifest): string {
   return `${uploadHeader},${writeRow(outputColumns(manifest))}\r\n`;
 }
 
-/** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */
-export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
+/** The text each row's output ends with: its prediction, its probabilities, and the line break. */
+function predictionCells(manifest: Manifest, predictions: Predictions): (row: number) => string {
   const classes = manifest.classes ?? [];
-  const binary = classes.length === 2;
-  const positive = binary ? classes.indexOf(manifest.positiveClass!) : -1;
-  const { text, spans, neutralised, predictions } = chunk;
+  const positive = classes.length === 2 ? classes.indexOf(manifest.positiveClass!) : -1;
   const cells = predictions.labels.map((label) => writeRow([label]));
   const p = predictions.probabilities;
+  return (i) => {
+    let out = `,${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
+    if (p && positive >= 0) out += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
+    else if (p) for (let k = 0; k < classes.length; k++) out += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
+    return `${out}\r\n`;
+  };
+}
+
+/** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */
+export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
+  const { text, spans, neutralised } = chunk;
+  const after = predictionCells(manifest, chunk.predictions);
   let out = '';
   let next = 0;
   for (let i = 0; i < spans.length / 2; i++) {
     const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
     out += neutralised[next] === i ? (next++, neutraliseRow(line, chunk.linebreak)) : line;
-    out += `,${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
-    if (p && binary) out += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
-    else if (p) for (let k = 0; k < classes.length; k++) out += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
-    out += '\r\n';
+    out += after(i);
+  }
+  return out;
+}
+
+/**
+ * The same as UTF-8 bytes, for a chunk whose bytes are plain ASCII (so its spans are byte
+ * offsets too): each row's bytes are copied from the upload, not decoded and encoded again.
+ */
+export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): Buffer {
+  const { spans, neutralised } = chunk;
+  const after = predictionCells(manifest, chunk.predictions);
+  const rows = spans.length / 2;
+  const lines = new Map<number, string>();
+  for (const i of neutralised) lines.set(i, neutraliseRow(bytes.toString('latin1', spans[i * 2], spans[i * 2 + 1]), chunk.linebreak));
+  const tails = new Array<string>(rows);
+  let size = Buffer.byteLength(prefix);
+  for (let i = 0; i < rows; i++) {
+    tails[i] = after(i);
+    size += (lines.get(i)?.length ?? spans[i * 2 + 1] - spans[i * 2]) + Buffer.byteLength(tails[i]);
+  }
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = out.write(prefix, 0);
+  for (let i = 0; i < rows; i++) {
+    const line = lines.get(i);
+    at += line === undefined ? bytes.copy(out, at, spans[i * 2], spans[i * 2 + 1]) : out.write(line, at, 'latin1');
+    at += out.write(tails[i], at);
   }
   return out;
 }

@@ -7,11 +7,12 @@
  * A small upload does both in one task; a large one is read in pieces by every thread, then
  * written in batches while the answer streams out (see pool.ts).
  */
+import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
 import { InvalidRowsProblem, TableReader } from '../csv/read-table';
 import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
-import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
+import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeAsciiRows, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
@@ -175,10 +176,17 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
 export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
   const out: Uint8Array[] = task.bom ? [new Uint8Array(BOM)] : [];
-  task.chunks.forEach((chunk, k) => {
-    const text = decoder.decode(task.upload.subarray(chunk.start, chunk.end));
-    const rows = writeRows({ text, spans: chunk.spans, neutralised: chunk.neutralised, predictions: chunk.predictions, linebreak: task.linebreak }, model.manifest);
-    out.push(encodeText(k === 0 && task.prefix ? task.prefix + rows : rows, task.outputEncoding));
+  const { upload, linebreak } = task;
+  task.chunks.forEach(({ start, end, spans, neutralised, predictions }, k) => {
+    const prefix = k === 0 && task.prefix ? task.prefix : '';
+    const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
+    // Plain ASCII reads the same in both input encodings and is already UTF-8.
+    if (task.outputEncoding === 'utf-8' && isAscii(bytes)) {
+      out.push(writeAsciiRows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix));
+      return;
+    }
+    const rows = writeRows({ text: decoder.decode(bytes), spans, neutralised, predictions, linebreak }, model.manifest);
+    out.push(encodeText(prefix + rows, task.outputEncoding));
   });
   if (out.length === 0 && task.prefix) out.push(encodeText(task.prefix, task.outputEncoding));
   return out;
