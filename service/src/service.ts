@@ -1,13 +1,10 @@
 /** Wires the real collaborators together and owns their lifecycle: start, listen, drain, stop. */
 import type { Server, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { createApp } from './app';
 import type { Config } from './config';
 import { InferencePool } from './inference/pool';
-import { JobLog } from './jobs/job-log';
-import { JobStore } from './jobs/job-store';
-import { migrate } from './jobs/migrate';
-import { createPgliteClient, createPostgresClient, openLazily, SqlClient } from './jobs/sql-client';
+import type { JobLog } from './jobs/job-log';
+import type { SqlClient } from './jobs/sql-client';
 import type { Logger } from './logging';
 import { ModelRegistry } from './models/registry';
 
@@ -34,6 +31,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const warm = pool.warmUp().then(() => (modelsReady = true));
   // Awaited below, after the listener is up; until then a failure must not count as unhandled.
   warm.catch(() => undefined);
+  // The HTTP and database modules load while the threads start onnxruntime, not before.
+  const [{ createApp }, { JobLog }, { JobStore }, { migrate }, { createPgliteClient, createPostgresClient, openLazily }] = await Promise.all([
+    import('./app'),
+    import('./jobs/job-log'),
+    import('./jobs/job-store'),
+    import('./jobs/migrate'),
+    import('./jobs/sql-client'),
+  ]);
 
   const db: SqlClient = config.databaseUrl
     ? createPostgresClient(config.databaseUrl, logger)
