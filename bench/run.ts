@@ -7,6 +7,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { freePort } from '../frontend/dev/pages-dev';
 import { join } from 'node:path';
 import { numericCsv, writeBenchModel } from './bench-model';
 import { compareParsers } from './parsers';
@@ -27,48 +28,23 @@ interface Server {
 }
 
 async function start(modelsDir: string, env: Record<string, string> = {}): Promise<Server> {
+  // A free port chosen here, so readiness is polled on it without scanning /proc while the server starts.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   // Started as the image starts it (process-settings.ts).
   const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'dist/service/src/server.js')], {
-    env: { ...process.env, ...PROCESS_ENV, PORT: '0', API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
+    env: { ...process.env, ...PROCESS_ENV, PORT: String(port), API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
-  // LOG_LEVEL=warn hides the ready line, so find the port from /proc and poll /readyz.
   for (;;) {
-    const port = await listeningPort(child.pid!);
-    if (port) {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-      if (res?.status === 200) return { child, url: `http://127.0.0.1:${port}`, readyMs: performance.now() - t0 };
-    }
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return { child, url, readyMs: performance.now() - t0 };
     if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-async function listeningPort(pid: number): Promise<number | undefined> {
-  try {
-    const inodes = new Set(
-      (await import('node:fs')).readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-        try {
-          const m = /socket:\[(\d+)\]/.exec((require('node:fs') as typeof import('node:fs')).readlinkSync(`/proc/${pid}/fd/${fd}`));
-          return m ? [m[1]] : [];
-        } catch {
-          return [];
-        }
-      }),
-    );
-    for (const file of ['/proc/net/tcp6', '/proc/net/tcp']) {
-      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        if (cols[3] === '0A' && inodes.has(cols[9])) return parseInt(cols[1].split(':')[1], 16);
-      }
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }
 
 function peakRssKb(pid: number): number {
