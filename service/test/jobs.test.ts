@@ -87,6 +87,29 @@ postgresOnly('job log through a real database outage (PostgreSQL behind a TCP pr
     await db.close();
     await proxy.stop();
   });
+
+  it('fails a transaction whose connection drops between statements, without an unheard error', async () => {
+    const target = new URL(process.env.DATABASE_URL!);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { logger, lines } = memoryLogger();
+    const db = createPostgresClient(viaProxy.toString(), logger);
+    // The connection goes while the transaction waits between two statements.
+    const failed = db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await proxy.stop();
+      await new Promise((r) => setTimeout(r, 200));
+      await tx.query('SELECT 2');
+    });
+    await expect(failed).rejects.toThrow();
+    expect(lines.some((l) => l.message === 'database connection lost')).toBe(true);
+    await proxy.start(proxy.port);
+    expect(await db.query<{ n: number }>('SELECT 3 AS n')).toEqual([{ n: 3 }]);
+    await db.close();
+    await proxy.stop();
+  });
 });
 
 describe('job log bound', () => {

@@ -46,6 +46,14 @@ export function createPostgresClient(url: string, logger: Logger): SqlClient {
     query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
     transaction: async (fn) => {
       const client = await pool.connect();
+      // A checked-out connection that drops between statements emits 'error' on the client, not
+      // the pool: unheard, it would crash the process. It fails the transaction instead.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => {
+        lost = error;
+        logger.warn({ err: error.message }, 'database connection lost');
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -55,10 +63,12 @@ export function createPostgresClient(url: string, logger: Logger): SqlClient {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        // A broken connection is closed rather than returned to the pool.
+        client.release(lost);
       }
     },
     close: () => pool.end(),
