@@ -56,13 +56,19 @@ describe.each(DATABASES)('job store on %s', (kind) => {
 
 const postgresOnly = process.env.DATABASE_URL ? describe : describe.skip;
 
+/** A fresh schema on the test server, reached through a TCP proxy the test can stop and restart. */
+async function behindProxy(): Promise<{ proxy: TcpProxy; viaProxy: URL }> {
+  const target = new URL(process.env.DATABASE_URL!);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, viaProxy };
+}
+
 postgresOnly('job log through a real database outage (PostgreSQL behind a TCP proxy)', () => {
   it('keeps records while the database is away and writes them all once it returns', async () => {
-    const target = new URL(process.env.DATABASE_URL!);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { proxy, viaProxy } = await behindProxy();
     const db = createPostgresClient(viaProxy.toString(), memoryLogger().logger);
     const store = new JobStore(db);
     const log = new JobLog(store, memoryLogger().logger, { queueLimit: 10_000, retryMinMs: 20, retryMaxMs: 200, prepare: () => migrate(db) });
@@ -89,11 +95,7 @@ postgresOnly('job log through a real database outage (PostgreSQL behind a TCP pr
   });
 
   it('fails a transaction whose connection drops between statements, without an unheard error', async () => {
-    const target = new URL(process.env.DATABASE_URL!);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(await isolatedSchemaUrl(process.env.DATABASE_URL!));
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { proxy, viaProxy } = await behindProxy();
     const { logger, lines } = memoryLogger();
     const db = createPostgresClient(viaProxy.toString(), logger);
     // The connection goes while the transaction waits between two statements.
