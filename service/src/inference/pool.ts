@@ -42,10 +42,11 @@ export type PoolOutcome =
       inputEncoding: TextEncoding;
       outputEncoding: TextEncoding;
       classCounts?: Record<string, number>;
-      /** The answer, in order. It must be read to its end (or returned early): that frees the job's place. */
-      body: AsyncIterable<Uint8Array>;
-      /** Known up front for an answer written at once; a streamed one is sent chunked. */
-      length?: number;
+      /**
+       * The answer, in order: written at once (with its length), or streamed. A stream must be read
+       * to its end (or returned early): that frees the job's place.
+       */
+      body: { pieces: Uint8Array[]; length: number } | { stream: AsyncIterable<Uint8Array> };
     }
   | Problem;
 
@@ -153,7 +154,7 @@ export class InferencePool {
         const outcome = (await this.run({ kind: 'predict', ...job })) as PredictOutcome;
         if (!outcome.ok) return outcome;
         const { body, ...summary } = outcome;
-        return { ...summary, body: iterate(body), length: body.reduce((n, b) => n + b.byteLength, 0) };
+        return { ...summary, body: { pieces: body, length: body.reduce((n, b) => n + b.byteLength, 0) } };
       }
       const upload = shared(job.bytes);
       // The network chunks the upload arrived in are garbage now.
@@ -162,9 +163,9 @@ export class InferencePool {
       if (!read.ok) return read;
       const { chunks, prefix, bom, linebreak, ...summary } = read;
       const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
-      const body = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
-      handedOver = true; // the body releases it once written
-      return { ...summary, body };
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
+      handedOver = true; // the stream releases it once written
+      return { ...summary, body: { stream } };
     } finally {
       if (!handedOver) release();
     }
@@ -246,6 +247,3 @@ export class InferencePool {
   }
 }
 
-async function* iterate(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  yield* pieces;
-}

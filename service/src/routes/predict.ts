@@ -62,15 +62,22 @@ export function predictRouter(deps: PredictDeps): Router {
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
         'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': outcome.length === undefined ? undefined : String(outcome.length),
+        'Content-Length': 'length' in outcome.body ? String(outcome.body.length) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      res.locals.bytesOut = 0;
-      // Written as it comes, at the pace the client reads: the answer is never held whole.
-      for await (const piece of outcome.body) {
-        res.locals.bytesOut += piece.byteLength;
-        if (!res.write(piece)) await drained(res);
-        if (gone(res)) break;
+      const { body } = outcome;
+      if ('pieces' in body) {
+        res.locals.bytesOut = body.length;
+        // The pieces go out one after another: joining them would copy the answer once more.
+        for (const piece of body.pieces) res.write(piece);
+      } else {
+        res.locals.bytesOut = 0;
+        // Written as it comes, at the pace the client reads: the answer is never held whole.
+        for await (const piece of body.stream) {
+          res.locals.bytesOut += piece.byteLength;
+          if (!res.write(piece)) await drained(res);
+          if (gone(res)) break;
+        }
       }
       res.end();
     } catch (error) {
