@@ -58,17 +58,13 @@ export interface UploadText {
   forced: boolean;
 }
 
-/**
- * Checks that the upload is text and settles its encoding. `detected` is the encoding found for the
- * whole upload when only a piece of it is read here (a piece may be plain ASCII while the file is
- * Shift_JIS); failing it reads as failing detection.
- */
-export function uploadText(bytes: Uint8Array, forced?: TextEncoding, detected?: TextEncoding): UploadText {
+/** Checks that the whole upload is text and settles its encoding (a piece alone might be plain ASCII). */
+export function uploadText(bytes: Uint8Array, forced?: TextEncoding): UploadText {
   if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
   rejectBinary(bytes);
   const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const start = hadBom ? 3 : 0;
-  const encoding = forced ?? (hadBom ? 'utf-8' : (detected ?? detectEncoding(bytes.subarray(start))));
+  const encoding = forced ?? (hadBom ? 'utf-8' : detectEncoding(bytes.subarray(start)));
   return { encoding, hadBom, start, forced: forced !== undefined };
 }
 
@@ -94,14 +90,9 @@ export class RangeDecoder {
   }
 }
 
-const CHUNK = 1 << 20;
-
 /** The whole upload as text (for small files such as a model's sample). */
 export function decodeUpload(bytes: Uint8Array, forced?: TextEncoding): DecodedText {
   const upload = uploadText(bytes, forced);
-  const decoder = new RangeDecoder(upload);
-  const parts: string[] = [];
-  for (let at = upload.start; at < bytes.length; at += CHUNK) parts.push(decoder.decode(bytes.subarray(at, Math.min(bytes.length, at + CHUNK))));
-  parts.push(decoder.decode(new Uint8Array(0), true));
-  return { text: parts.join(''), encoding: upload.encoding, hadBom: upload.hadBom };
+  const text = new RangeDecoder(upload).decode(bytes.subarray(upload.start), true);
+  return { text, encoding: upload.encoding, hadBom: upload.hadBom };
 }

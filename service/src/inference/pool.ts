@@ -184,7 +184,7 @@ export class InferencePool {
     const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads, linebreak) : undefined;
     const ranges = cut?.ranges ?? [[0, upload.length]];
     const reads = ranges.map(([start, end], index) => {
-      const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, encoding: text.encoding, linebreak };
+      const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, text, linebreak };
       return this.run({ kind: 'read', ...job, upload, piece }) as Promise<PieceRead>;
     });
     return joinReads(await Promise.all(reads));
@@ -246,4 +246,3 @@ export class InferencePool {
     await this.pool.close();
   }
 }
-

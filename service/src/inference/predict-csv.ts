@@ -18,7 +18,6 @@ import type { LoadedModel } from '../models/registry';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
 import { runModel } from './run-model';
 
-
 export interface JobOptions {
   model: string;
   /** Forced input encoding; undefined detects UTF-8 or Shift_JIS. */
@@ -33,14 +32,14 @@ export interface PredictTask extends JobOptions {
   bytes: Uint8Array;
 }
 
-/** Part of a large upload that one thread reads. The encoding and line break were settled for the whole upload. */
+/** Part of a large upload that one thread reads. Its text (encoding, BOM) and line break were settled for the whole upload. */
 export interface Piece {
   index: number;
   start: number;
   end: number;
   /** Where the header record ends: pieces after the first read it before their own rows. */
   headerEnd: number;
-  encoding: TextEncoding;
+  text: UploadText;
   linebreak: Linebreak;
 }
 
@@ -64,7 +63,7 @@ export type Problem = { ok: false; problem: ProblemBody; recordCount?: number };
 export type PieceRead =
   | (ReadSummary & {
       ok: true;
-      /** What the answer starts with (first piece only): the BOM, if any, and the header line. */
+      /** What the answer's text starts with (first piece only): the header line. */
       prefix?: string;
       bom: boolean;
       linebreak: Linebreak;
@@ -115,7 +114,7 @@ function asProblem(error: unknown): Problem {
 /** Reads, validates and predicts one piece of an upload (or all of it), keeping only what writing needs. */
 export async function readPiece(upload: Uint8Array, piece: Piece | undefined, job: JobOptions, model: LoadedModel, session: ort.InferenceSession): Promise<PieceRead> {
   try {
-    const text = uploadText(upload, job.encoding, piece?.encoding);
+    const text = piece?.text ?? uploadText(upload, job.encoding);
     const size = job.chunkBytes ?? CHUNK_BYTES;
     // Read as one chunk, an upload gets the parser's own guess; in chunks, each must use the same.
     const linebreak = piece?.linebreak ?? (upload.length - text.start > size ? guessLinebreak(upload.subarray(text.start), text.encoding) : undefined);
@@ -188,7 +187,6 @@ export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
     const rows = writeRows({ text: decoder.decode(bytes), spans, neutralised, predictions, linebreak }, model.manifest);
     out.push(encodeText(prefix + rows, task.outputEncoding));
   });
-  if (out.length === 0 && task.prefix) out.push(encodeText(task.prefix, task.outputEncoding));
   return out;
 }
 

@@ -69,11 +69,14 @@ export async function runModel(session: ort.InferenceSession, model: LoadedModel
     const result = await session.run(feeds(model, columns, start, end, rows));
     const label = result[outputs.prediction].data as ArrayLike<unknown>;
     // A regressor's output is a float tensor; rows past `end` are a fixed batch's padding.
-    if (values) values.set((label as Float32Array | Float64Array).subarray(0, end - start), start);
-    else for (let i = 0; i < end - start; i++) {
-      let code = codeOf.get(label[i]);
-      if (code === undefined) codeOf.set(label[i], (code = labels.push(predictionText(label[i])) - 1));
-      codes[start + i] = code;
+    if (values) {
+      values.set((label as Float32Array | Float64Array).subarray(0, end - start), start);
+    } else {
+      for (let i = 0; i < end - start; i++) {
+        let code = codeOf.get(label[i]);
+        if (code === undefined) codeOf.set(label[i], (code = labels.push(predictionText(label[i])) - 1));
+        codes[start + i] = code;
+      }
     }
     if (probabilities) {
       const p = result[outputs.probabilities!].data as Float32Array;

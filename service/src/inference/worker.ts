@@ -21,6 +21,12 @@ function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
+/** Answer bytes, each with a buffer of its own, and those buffers to move with them. */
+function movable(pieces: Uint8Array[]): { pieces: Uint8Array[]; buffers: ArrayBuffer[] } {
+  const own = pieces.map(owned);
+  return { pieces: own, buffers: own.map((b) => b.buffer as ArrayBuffer) };
+}
+
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
@@ -47,22 +53,16 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
       case 'predict': {
         const outcome = await predictCsv(task, model, session);
         if (!outcome.ok) return outcome;
-        outcome.body = outcome.body.map(owned);
-        return moved(
-          outcome,
-          outcome.body.map((b) => b.buffer as ArrayBuffer),
-        );
+        const { pieces, buffers } = movable(outcome.body);
+        return moved({ ...outcome, body: pieces }, buffers);
       }
       case 'read': {
         const read = await readPiece(task.upload, task.piece, task, model, session);
         return read.ok ? moved(read, planBuffers(read.chunks)) : read;
       }
       case 'write': {
-        const body = writeChunks(task, model).map(owned);
-        return moved(
-          body,
-          body.map((b) => b.buffer as ArrayBuffer),
-        );
+        const { pieces, buffers } = movable(writeChunks(task, model));
+        return moved(pieces, buffers);
       }
     }
   };
