@@ -1,5 +1,5 @@
 /** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced. */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { HttpProblem } from '../http/problem';
 
@@ -74,12 +74,19 @@ export function uploadText(bytes: Uint8Array, forced?: TextEncoding): UploadText
  */
 export class RangeDecoder {
   private readonly decoder: TextDecoder;
+  /** No partial character is held from the bytes before (they ended with an ASCII byte, or there were none). */
+  private whole = true;
 
   constructor(private readonly upload: UploadText) {
     this.decoder = new TextDecoder(upload.encoding, { fatal: true, ignoreBOM: true });
   }
 
   decode(bytes: Uint8Array, last = false): string {
+    // Plain ASCII reads the same in both encodings: copied as one-byte text, many times faster
+    // than the decoder (nearly every chunk of a numeric upload).
+    if (this.whole && isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    // In UTF-8 and in Shift_JIS, an ASCII byte is never the first byte of a character.
+    this.whole = bytes.length === 0 || bytes[bytes.length - 1] < 0x80;
     try {
       return this.decoder.decode(bytes, { stream: !last });
     } catch {

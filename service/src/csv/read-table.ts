@@ -14,8 +14,8 @@ export const MAX_LISTED_ERRORS = 100;
 
 export interface FeatureColumn {
   feature: Feature;
-  /** Numbers (NaN where an imputing model accepts an empty cell) or, for string features, text. */
-  values: number[] | string[];
+  /** One entry a row: numbers (NaN where an imputing model accepts an empty cell) or, for string features, text. */
+  values: Float64Array | string[];
 }
 
 /** The data rows of one chunk of text. */
@@ -113,9 +113,8 @@ function plainDecimal(cell: string, value: number): boolean {
   return true;
 }
 
-/** Parses one feature cell, or records why it cannot be used. */
-function readCell(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number | string {
-  if (feature.type === 'string') return cell;
+/** Parses one numeric feature cell, or records why it cannot be used. */
+function readNumber(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number {
   const fast = fastDecimal(cell);
   if (fast === fast) {
     if (feature.type === 'int64' && !Number.isInteger(fast)) errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
@@ -154,9 +153,12 @@ export class TableReader {
   /** Columns whose cells may carry a formula: a valid numeric feature cell never does. */
   private textColumns: number[] = [];
   private readonly imputed: boolean[];
+  /** Per feature, whether its cells are text (kept as they are) rather than numbers. */
+  private readonly textual: boolean[];
 
   constructor(private readonly opts: ReadOptions) {
     this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
+    this.textual = opts.features.map((f) => f.type === 'string');
   }
 
   get valid(): boolean {
@@ -165,9 +167,12 @@ export class TableReader {
 
   read(text: string): RowsRead {
     const { features } = this.opts;
-    const columns: FeatureColumn[] = features.map((feature) => ({ feature, values: [] }));
+    // Numbers go straight into typed arrays (no boxed values, no garbage), grown as rows come.
+    let capacity = 256;
+    let numbers = features.map((f) => (f.type === 'string' ? new Float64Array(0) : new Float64Array(capacity)));
+    const strings = features.map((): string[] => []);
     const neutralised: number[] = [];
-    let spans = new Int32Array(256);
+    let spans = new Int32Array(capacity * 2);
     let rows = 0;
     let cursor = 0;
 
@@ -202,22 +207,32 @@ export class TableReader {
           return;
         }
         const keep = this.valid;
-        for (let k = 0; k < columns.length; k++) {
-          const value = readCell(cells[this.positions[k]], features[k], this.imputed[k], row, this.errors);
-          if (keep) (columns[k].values as (number | string)[]).push(value);
+        if (keep && rows === capacity) {
+          capacity *= 2;
+          numbers = numbers.map((values) => (values.length ? growTo(values, capacity) : values));
+          spans = growTo(spans, capacity * 2);
+        }
+        for (let k = 0; k < features.length; k++) {
+          const cell = cells[this.positions[k]];
+          if (this.textual[k]) {
+            if (keep) strings[k].push(cell);
+            continue;
+          }
+          const value = readNumber(cell, features[k], this.imputed[k], row, this.errors);
+          if (keep) numbers[k][rows] = value;
         }
         this.rows++;
-        const formula = this.textColumns.some((i) => isFormulaLike(cells[i]));
+        const formula = anyFormula(cells, this.textColumns);
         const unwritable = this.opts.unwritable?.(formula ? writeRow(cells) : text.slice(start, contentEnd));
         if (unwritable) this.errors.add(row, null, unwritable);
         if (!keep) return;
-        if (rows * 2 + 2 > spans.length) spans = growTo(spans, spans.length * 2);
         spans[rows * 2] = start;
         spans[rows * 2 + 1] = contentEnd;
         if (formula) neutralised.push(rows);
         rows++;
       },
     });
+    const columns = features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? strings[k] : numbers[k].subarray(0, rows) }));
     return { spans: spans.slice(0, rows * 2), neutralised: Int32Array.from(neutralised), columns, rows };
   }
 
@@ -234,8 +249,14 @@ export function neutraliseRow(line: string, newline: string | undefined): string
   return writeRow(Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', newline: newline as Papa.ParseConfig['newline'] }).data[0]);
 }
 
-function growTo(spans: Int32Array, length: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(length);
-  grown.set(spans);
+function growTo<T extends Int32Array | Float64Array>(array: T, length: number): T {
+  const grown = new (array.constructor as new (length: number) => T)(length);
+  grown.set(array);
   return grown;
+}
+
+/** Whether any of the given cells would run as a formula (a loop: this runs for every row). */
+function anyFormula(cells: string[], columns: number[]): boolean {
+  for (let i = 0; i < columns.length; i++) if (isFormulaLike(cells[columns[i]])) return true;
+  return false;
 }

@@ -20,21 +20,20 @@ export interface Predictions {
 
 function tensorFor(column: FeatureColumn, type: string, start: number, end: number, rows: number, rank: number): ort.Tensor {
   const dims = rank === 1 ? [rows] : [rows, 1];
-  const slice = column.values.slice(start, end);
-  const pad = rows - slice.length;
-  switch (type) {
-    case 'string':
-      return new ort.Tensor('string', [...(slice as string[]), ...new Array<string>(pad).fill('')], dims);
-    case 'int64': {
-      const data = new BigInt64Array(rows);
-      (slice as number[]).forEach((v, i) => (data[i] = BigInt(v)));
-      return new ort.Tensor('int64', data, dims);
-    }
-    case 'float64':
-      return new ort.Tensor('float64', Float64Array.from({ length: rows }, (_, i) => (slice[i] as number) ?? 0), dims);
-    default:
-      return new ort.Tensor('float32', Float32Array.from({ length: rows }, (_, i) => (slice[i] as number) ?? 0), dims);
+  if (type === 'string') {
+    const slice = (column.values as string[]).slice(start, end);
+    return new ort.Tensor('string', [...slice, ...new Array<string>(rows - slice.length).fill('')], dims);
   }
+  // Rows past `end` (padding up to a fixed batch) stay zero.
+  const numbers = (column.values as Float64Array).subarray(start, end);
+  if (type === 'int64') {
+    const data = new BigInt64Array(rows);
+    numbers.forEach((v, i) => (data[i] = BigInt(v)));
+    return new ort.Tensor('int64', data, dims);
+  }
+  const data = type === 'float64' ? new Float64Array(rows) : new Float32Array(rows);
+  data.set(numbers);
+  return new ort.Tensor(type === 'float64' ? 'float64' : 'float32', data, dims);
 }
 
 function feeds(model: LoadedModel, columns: FeatureColumn[], start: number, end: number, rows: number): Record<string, ort.Tensor> {
@@ -46,7 +45,7 @@ function feeds(model: LoadedModel, columns: FeatureColumn[], start: number, end:
   const width = plan.width;
   const data = plan.type === 'float64' ? new Float64Array(rows * width) : new Float32Array(rows * width);
   for (let j = 0; j < width; j++) {
-    const values = columns[j].values as number[];
+    const values = columns[j].values as Float64Array;
     for (let i = start; i < end; i++) data[(i - start) * width + j] = values[i];
   }
   return { [plan.name]: new ort.Tensor(plan.type, data, [rows, width]) };
