@@ -6,7 +6,7 @@ import { writeRow } from './cells';
 import { neutraliseRow } from './read-table';
 import type { TextEncoding } from './decode';
 
-const PROBABILITY_DIGITS = 6;
+export const PROBABILITY_DIGITS = 6;
 export const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 
 /** Names of the columns the output adds, so an upload that already has one can be refused. */
@@ -71,32 +71,6 @@ export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
     const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
     out += neutralised[next] === i ? (next++, neutraliseRow(line, chunk.linebreak)) : line;
     out += after(i);
-  }
-  return out;
-}
-
-/**
- * The same as UTF-8 bytes, for a chunk whose bytes are plain ASCII (so its spans are byte
- * offsets too): each row's bytes are copied from the upload, not decoded and encoded again.
- */
-export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): Buffer {
-  const { spans, neutralised } = chunk;
-  const after = predictionCells(manifest, chunk.predictions);
-  const rows = spans.length / 2;
-  const lines = new Map<number, string>();
-  for (const i of neutralised) lines.set(i, neutraliseRow(bytes.toString('latin1', spans[i * 2], spans[i * 2 + 1]), chunk.linebreak));
-  const tails = new Array<string>(rows);
-  let size = Buffer.byteLength(prefix);
-  for (let i = 0; i < rows; i++) {
-    tails[i] = after(i);
-    size += (lines.get(i)?.length ?? spans[i * 2 + 1] - spans[i * 2]) + Buffer.byteLength(tails[i]);
-  }
-  const out = Buffer.allocUnsafeSlow(size);
-  let at = out.write(prefix, 0);
-  for (let i = 0; i < rows; i++) {
-    const line = lines.get(i);
-    at += line === undefined ? bytes.copy(out, at, spans[i * 2], spans[i * 2 + 1]) : out.write(line, at, 'latin1');
-    at += out.write(tails[i], at);
   }
   return out;
 }

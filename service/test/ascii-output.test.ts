@@ -1,0 +1,74 @@
+/**
+ * The byte writer for plain-ASCII chunks must write exactly what the text writer writes (rows as
+ * strings, probabilities through toFixed) for every kind of model, whatever the probabilities.
+ */
+import { writeAsciiRows } from '../src/csv/ascii-output';
+import { writeRows, type ChunkRows } from '../src/csv/write-output';
+import type { Manifest } from '../src/models/manifest';
+import type { Predictions } from '../src/inference/run-model';
+
+const base = { version: '1', features: [{ name: 'x', type: 'float' as const }], metrics: {}, sha256: '0'.repeat(64) };
+const MODELS: Record<string, Manifest> = {
+  binary: { ...base, name: 'binary', task: 'classification', classes: ['no', 'yes, "quoted"'], positiveClass: 'yes, "quoted"', outputs: { prediction: 'label', probabilities: 'p' } },
+  multiclass: { ...base, name: 'multi', task: 'classification', classes: ['a', 'b', '=c'], outputs: { prediction: 'label', probabilities: 'p' } },
+  labelsOnly: { ...base, name: 'labels', task: 'classification', classes: ['a', 'b'], outputs: { prediction: 'label' } },
+  regression: { ...base, name: 'reg', task: 'regression', outputs: { prediction: 'value' } },
+};
+
+/** Probabilities a float32 can hold, with the ones toFixed must round at a tie, and 0 and 1. */
+function probabilities(count: number): Float32Array {
+  const p = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const kind = i % 4;
+    p[i] = kind === 0 ? Math.random() : kind === 1 ? (Math.floor(Math.random() * 1e6) + 0.5) / 1e6 : kind === 2 ? Math.random() * 1e-5 : [0, 1, 0.5, 0.9999995][i % 16 >> 2];
+  }
+  return p;
+}
+
+function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: ChunkRows } {
+  const lines = Array.from({ length: rows }, (_, i) => (i % 10 === 3 ? `${i},=SUM(A1)` : `${i},${(i * 0.37).toFixed(2)}`));
+  const text = lines.join('\r\n') + '\r\n';
+  const spans = new Int32Array(rows * 2);
+  let at = 0;
+  lines.forEach((line, i) => {
+    spans[i * 2] = at;
+    spans[i * 2 + 1] = at + line.length;
+    at += line.length + 2;
+  });
+  const neutralised = Int32Array.from(lines.flatMap((line, i) => (line.includes('=') ? [i] : [])));
+  const classes = manifest.classes ?? [];
+  const predictions: Predictions =
+    manifest.task === 'regression'
+      ? { codes: new Uint32Array(0), labels: [], values: Float64Array.from({ length: rows }, (_, i) => Math.fround((i - rows / 2) * 1.37)) }
+      : {
+          codes: Uint32Array.from({ length: rows }, (_, i) => i % classes.length),
+          labels: classes,
+          probabilities: manifest.outputs.probabilities ? probabilities(rows * classes.length) : undefined,
+        };
+  return { bytes: Buffer.from(text, 'latin1'), chunk: { text, spans, neutralised, predictions, linebreak: '\r\n' } };
+}
+
+describe('writeAsciiRows', () => {
+  for (const [kind, manifest] of Object.entries(MODELS)) {
+    it(`writes what the text writer writes, for a ${kind} model`, () => {
+      const { bytes, chunk } = chunkOf(manifest, 20_000);
+      const expected = Buffer.from('x,head\r\n' + writeRows(chunk, manifest));
+      const written = writeAsciiRows(bytes, chunk, manifest, 'x,head\r\n');
+      expect(written.length).toBe(expected.length);
+      expect(written.toString()).toBe(expected.toString());
+    });
+  }
+
+  it('spells each probability as toFixed(6) does, ties and extremes included', () => {
+    const manifest = MODELS.binary;
+    const { bytes, chunk } = chunkOf(manifest, 4);
+    const cases = [0, 1, 0.5, 0.0000005, 0.9999995, Math.fround(0.1234565), 1e-7, 0.25];
+    chunk.predictions.probabilities = Float32Array.from(cases);
+    const cells = writeAsciiRows(bytes, chunk, manifest, '')
+      .toString()
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.slice(line.lastIndexOf(',') + 1));
+    expect(cells).toEqual([1, 3, 5, 7].map((k) => Math.fround(cases[k]).toFixed(6)));
+  });
+});
