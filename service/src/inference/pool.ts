@@ -23,6 +23,12 @@ import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
 /** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Below this size every thread writes a batch ahead of the socket; above it, one batch is written
+ * at a time, because each batch written ahead is more memory held, and a 32 MiB upload's peak is
+ * already close to the 200 MB target (bench/README.md).
+ */
+const WRITE_AHEAD_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface InferencePoolOptions {
   threads: number;
@@ -33,6 +39,8 @@ export interface InferencePoolOptions {
   cpus: number;
   /** Bytes read and validated at a time (tests make it small). */
   chunkBytes?: number;
+  /** Uploads from this size on have their answer written one batch at a time (tests make it 0). */
+  writeAheadMaxBytes?: number;
 }
 
 export type PoolOutcome =
@@ -163,7 +171,10 @@ export class InferencePool {
       if (!read.ok) return read;
       const { chunks, prefix, bom, linebreak, ...summary } = read;
       const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
+      // Every thread writes ahead of the socket (on a fast connection the threads are the slower
+      // side), except for the largest uploads, where memory is what runs short.
+      const ahead = size < (this.opts.writeAheadMaxBytes ?? WRITE_AHEAD_MAX_BYTES) ? this.opts.threads : 0;
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, ahead, release);
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
     } finally {
@@ -191,23 +202,32 @@ export class InferencePool {
   }
 
   /**
-   * Writes the answer batch by batch, handing each out in order. One batch is written while the
-   * socket takes the one before: the socket is the slower side, and a second thread writing ahead
-   * only held another batch's strings and bytes (about 8 MB more at the peak of a 32 MiB job).
+   * Writes the answer batch by batch, handing each out in order. While the socket takes one batch,
+   * `ahead` more are written; with none, a batch is written only once the one before has gone.
    */
-  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
-    let pending: Promise<Uint8Array[]> | undefined;
+  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, ahead: number, release: () => void) {
+    const writing: Promise<Uint8Array[]>[] = [];
+    let next = 0;
+    const startNext = () => {
+      if (next === batches.length) return;
+      const k = next++;
+      const task: WriteTask = { ...write, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom };
+      writing.push(this.runWhenQueued({ kind: 'write', ...task }, planBuffers(batches[k])));
+    };
     try {
-      for (const [k, chunks] of batches.entries()) {
-        pending = this.runWhenQueued({ kind: 'write', ...write, chunks, prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom }, planBuffers(chunks));
-        yield* await pending;
-        pending = undefined;
+      while (next < batches.length && writing.length < Math.max(1, ahead)) startNext();
+      while (writing.length > 0) {
+        const pieces = await writing[0];
+        writing.shift();
+        if (ahead > 0) startNext();
+        yield* pieces;
         // The consumer asks for more once the socket has taken the batch: its buffers can go.
         freeRecentBuffers();
+        if (ahead === 0) startNext();
       }
     } finally {
-      // Stopped early (the client went away): a batch already handed out finishes, unread.
-      await pending?.catch(() => undefined);
+      // Stopped early (the client went away): batches already handed out finish, unread.
+      await Promise.allSettled(writing);
       release();
       freeFinishedJob();
     }
