@@ -12,16 +12,20 @@ export function tokenFingerprint(token: string): string {
 
 export function bearerAuth(tokens: readonly string[]): RequestHandler {
   const accepted = tokens.map(digest);
+  // Worked out once: a caller's fingerprint is its token's.
+  const fingerprints = tokens.map(tokenFingerprint);
   return (req, res, next) => {
     // Behind API Gateway the caller's header arrives renamed; the gateway's own JWT takes its place.
     const header = req.get('x-forwarded-authorization') ?? req.get('authorization') ?? '';
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     // Comparing digests keeps the comparison constant-time whatever the token's length.
     const presented = token ? digest(token) : undefined;
-    let ok = false;
-    for (const candidate of accepted) if (presented && timingSafeEqual(candidate, presented)) ok = true;
-    if (ok) {
-      res.locals.tokenFingerprint = tokenFingerprint(token!);
+    let match = -1;
+    accepted.forEach((candidate, k) => {
+      if (presented && timingSafeEqual(candidate, presented)) match = k;
+    });
+    if (match >= 0) {
+      res.locals.tokenFingerprint = fingerprints[match];
       return next();
     }
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';

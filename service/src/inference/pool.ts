@@ -80,6 +80,15 @@ function shared(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
+/**
+ * The buffer behind `bytes`, to move to a thread, when nothing else can be using it: it is all
+ * `bytes` (so not a slice of Node's shared pool of small buffers) and not shared memory.
+ */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 /** Consecutive chunks grouped so each group covers about `bytes` of the upload. */
 function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
   const batches: ChunkPlan[][] = [];
@@ -145,6 +154,7 @@ export class InferencePool {
     }
   }
 
+  /** Runs one job. A small upload's bytes move to the thread: the caller must not read them after. */
   async predict(job: PredictTask): Promise<PoolOutcome> {
     const size = job.bytes.byteLength;
     // One job is always taken, however large, so the limit never refuses a lone upload.
@@ -159,7 +169,8 @@ export class InferencePool {
     try {
       job = { ...job, chunkBytes: this.opts.chunkBytes };
       if (size < STREAM_MIN_BYTES) {
-        const outcome = (await this.run({ kind: 'predict', ...job })) as PredictOutcome;
+        // The upload moves to the thread (the caller is done with it) instead of being copied.
+        const outcome = (await this.run({ kind: 'predict', ...job }, ownBuffer(job.bytes))) as PredictOutcome;
         if (!outcome.ok) return outcome;
         const { body, ...summary } = outcome;
         return { ...summary, body: { pieces: body, length: body.reduce((n, b) => n + b.byteLength, 0) } };
