@@ -134,6 +134,10 @@ export class InferencePool {
       idleTimeout: Number.MAX_SAFE_INTEGER,
       // While one task waits (on onnxruntime's run or on posting its answer) a second keeps the thread busy.
       concurrentTasksPerWorker: 2,
+      // Jobs start in the order they came. By default piscina puts a task it took from the queue
+      // but could not place at the back: under load some jobs waited seconds while most waited
+      // 150 ms (200 clients: p95 3× the median; in order, 1.35×).
+      stricterFIFO: true,
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
       // a small young generation frees the parser's garbage sooner.
