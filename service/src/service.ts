@@ -32,7 +32,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Awaited below, after the listener is up; until then a failure must not count as unhandled.
   warm.catch(() => undefined);
   // The HTTP and database modules load while the threads start onnxruntime, not before.
-  const [{ createApp }, { JobLog }, { JobStore }, { migrate }, { createPgliteClient, createPostgresClient, openLazily }] = await Promise.all([
+  const [{ createApp }, { JobLog }, { JobStore }, { migrate }, { createPgliteClient, openLazily }] = await Promise.all([
     import('./app'),
     import('./jobs/job-log'),
     import('./jobs/job-store'),
@@ -40,8 +40,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     import('./jobs/sql-client'),
   ]);
 
-  const db: SqlClient = config.databaseUrl
-    ? createPostgresClient(config.databaseUrl, logger)
+  // Either database opens on first use, after the service is ready: pg takes about 70 ms of CPU
+  // to load, and PGlite's start blocks the event loop for a second or more.
+  const databaseUrl = config.databaseUrl;
+  const db: SqlClient = databaseUrl
+    ? openLazily('postgres', async () => (await import('./jobs/postgres-client')).createPostgresClient(databaseUrl, logger))
     : openLazily('pglite', () => createPgliteClient(config.pgliteDir));
   const jobStore = new JobStore(db);
   const jobLog = new JobLog(jobStore, logger, {
@@ -52,9 +55,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       if (applied.length) logger.info({ applied }, 'database migrated');
     },
   });
-  // A server is tried now but not awaited: an outage must not keep predictions from starting.
-  // PGlite opens on first use instead: its start blocks the event loop for a second or more.
-  if (config.databaseUrl) void jobLog.start();
 
   const app = createApp({
     apiTokens: config.apiTokens,
@@ -74,6 +74,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   server.keepAliveTimeout = 620_000;
   server.headersTimeout = 621_000;
   await warm;
+  // A server is tried once the service is ready, but not awaited: an outage must not keep
+  // predictions from starting. PGlite waits for its first job record.
+  if (databaseUrl) void jobLog.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind }, 'service ready');

@@ -1,6 +1,6 @@
 import { parse } from 'pg-connection-string';
 import { loadConfig } from '../src/config';
-import { poolConfig } from '../src/jobs/sql-client';
+import { poolConfig } from '../src/jobs/postgres-client';
 
 describe('loadConfig', () => {
   it('reads rotation tokens and defaults', () => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { JobLog } from '../src/jobs/job-log';
 import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
-import { createPostgresClient, SqlClient } from '../src/jobs/sql-client';
+import { createPostgresClient } from '../src/jobs/postgres-client';
+import type { SqlClient } from '../src/jobs/sql-client';
 import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, TcpProxy } from './helpers';
 
 function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { encodeModel, node, tensorInfo, TensorType } from '../../models/training/onnx-builder';
 import { join } from 'node:path';
-import { createPostgresClient } from '../src/jobs/sql-client';
+import { createPostgresClient } from '../src/jobs/postgres-client';
 import { PROJECT_ROOT } from '../src/paths';
 import { NODE_FLAGS, PROCESS_ENV } from '../src/process-settings';
 import { csv, FEATURES, isolatedSchemaUrl, memoryLogger, TcpProxy, tempDir, TOKEN } from './helpers';

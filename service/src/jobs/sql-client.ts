@@ -1,10 +1,9 @@
 /**
  * The two Postgres back ends behind one small interface: a pg pool when DATABASE_URL is set
- * (a server, or Cloud SQL's unix socket), else embedded PGlite with its data in a local folder.
+ * (a server, or Cloud SQL's unix socket: postgres-client.ts), else embedded PGlite with its data
+ * in a local folder.
  */
 import { mkdirSync } from 'node:fs';
-import pg from 'pg';
-import type { Logger } from '../logging';
 
 export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
@@ -20,59 +19,6 @@ export interface SqlClient {
   /** Runs `fn` in one transaction on one connection. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/**
- * pg's options for a DATABASE_URL. Cloud SQL's socket form is
- * postgresql://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE, which pg reads as a socket dir.
- */
-export function poolConfig(url: string): pg.PoolConfig {
-  return {
-    connectionString: url,
-    max: 4,
-    connectionTimeoutMillis: 3_000,
-    idleTimeoutMillis: 30_000,
-    // A hung statement must not hold a job-log flush for ever.
-    statement_timeout: 10_000,
-  };
-}
-
-export function createPostgresClient(url: string, logger: Logger): SqlClient {
-  const pool = new pg.Pool(poolConfig(url));
-  // An idle connection dropped by the server (restart, failover) must not crash the process.
-  pool.on('error', (error) => logger.warn({ err: error.message }, 'database connection lost'));
-  return {
-    kind: 'postgres',
-    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      // A checked-out connection that drops between statements emits 'error' on the client, not
-      // the pool: unheard, it would crash the process. It fails the transaction instead.
-      let lost: Error | undefined;
-      const onLost = (error: Error) => {
-        lost = error;
-        logger.warn({ err: error.message }, 'database connection lost');
-      };
-      client.on('error', onLost);
-      try {
-        await client.query('BEGIN');
-        const result = await fn({
-          query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
-          exec: async (script) => void (await client.query(script)),
-        });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.off('error', onLost);
-        // A broken connection is closed rather than returned to the pool.
-        client.release(lost);
-      }
-    },
-    close: () => pool.end(),
-  };
 }
 
 export async function createPgliteClient(dir: string): Promise<SqlClient> {

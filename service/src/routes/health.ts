@@ -21,8 +21,9 @@ export function healthRouter(readiness: Readiness): Router {
   });
   router.get('/readyz', async (req, res) => {
     const models = readiness.modelsReady();
-    // Probes time out after about a second: a database that does not answer by then is reported as down.
-    const databaseOk = await Promise.race([readiness.jobLog.check(), new Promise<false>((r) => setTimeout(r, 800, false).unref())]);
+    // Probes time out after about a second: a database that does not answer by then is reported as
+    // down. While the models load, the database is not opened (the service starts it once ready).
+    const databaseOk = models && (await Promise.race([readiness.jobLog.check(), new Promise<false>((r) => setTimeout(r, 800, false).unref())]));
     const jobLog = readiness.jobLog.status();
     const strict = req.query.strict === 'true';
     const ready = models && (databaseOk || !strict);
