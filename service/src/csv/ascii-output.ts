@@ -76,8 +76,15 @@ function tailWriter(manifest: Manifest, predictions: Predictions): TailWriter {
   };
 }
 
+/** Output bytes whose size is known before they are written, so a batch can go into one buffer. */
+export interface OutputPart {
+  size: number;
+  /** Writes the part at `at`; returns where it ends. */
+  writeInto(out: Buffer, at: number): number;
+}
+
 /** The output of one ASCII chunk as UTF-8: `prefix`, then each row as uploaded (or neutralised) and its predictions. */
-export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): Buffer {
+export function asciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): OutputPart {
   const { spans, neutralised } = chunk;
   const tails = tailWriter(manifest, chunk.predictions);
   const rows = spans.length / 2;
@@ -85,13 +92,25 @@ export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, ma
   let size = Buffer.byteLength(prefix);
   for (let i = 0; i < rows; i++) size += spans[i * 2 + 1] - spans[i * 2] + tails.size(i);
   neutralised.forEach((i, k) => (size += lines[k].length - (spans[i * 2 + 1] - spans[i * 2])));
-  const out = Buffer.allocUnsafeSlow(size);
-  let at = out.write(prefix, 0);
-  let next = 0;
-  for (let i = 0; i < rows; i++) {
-    if (neutralised[next] === i) at += out.write(lines[next++], at, 'latin1');
-    else at += bytes.copy(out, at, spans[i * 2], spans[i * 2 + 1]);
-    at = tails.write(out, at, i);
-  }
+  return {
+    size,
+    writeInto(out, start) {
+      let at = start + out.write(prefix, start);
+      let next = 0;
+      for (let i = 0; i < rows; i++) {
+        if (neutralised[next] === i) at += out.write(lines[next++], at, 'latin1');
+        else at += bytes.copy(out, at, spans[i * 2], spans[i * 2 + 1]);
+        at = tails.write(out, at, i);
+      }
+      return at;
+    },
+  };
+}
+
+/** The same, in a buffer of its own. */
+export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): Buffer {
+  const part = asciiRows(bytes, chunk, manifest, prefix);
+  const out = Buffer.allocUnsafeSlow(part.size);
+  part.writeInto(out, 0);
   return out;
 }

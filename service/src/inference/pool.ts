@@ -222,12 +222,16 @@ export class InferencePool {
    */
   private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, ahead: number, release: () => void) {
     const writing: Promise<Uint8Array[]>[] = [];
+    // Buffers of batches the socket has taken, written into again: the answer's memory is reused
+    // instead of waiting for a full collection of this thread's heap to be freed.
+    const spare: ArrayBuffer[] = [];
     let next = 0;
     const startNext = () => {
       if (next === batches.length) return;
       const k = next++;
-      const task: WriteTask = { ...write, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom };
-      writing.push(this.runWhenQueued({ kind: 'write', ...task }, planBuffers(batches[k])));
+      const into = spare.pop();
+      const task: WriteTask = { ...write, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom, into };
+      writing.push(this.runWhenQueued({ kind: 'write', ...task }, [...planBuffers(batches[k]), ...(into ? [into] : [])]));
     };
     try {
       while (next < batches.length && writing.length < Math.max(1, ahead)) startNext();
@@ -236,7 +240,8 @@ export class InferencePool {
         writing.shift();
         if (ahead > 0) startNext();
         yield* pieces;
-        // The consumer asks for more once the socket has taken the batch: its buffers can go.
+        // The consumer asks for more once the socket has taken the batch: its buffer can be reused.
+        for (const piece of pieces) spare.push(piece.buffer as ArrayBuffer);
         freeRecentBuffers();
         if (ahead === 0) startNext();
       }

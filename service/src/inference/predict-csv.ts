@@ -12,7 +12,7 @@ import type * as ort from 'onnxruntime-node';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
 import { InvalidRowsProblem, TableReader } from '../csv/read-table';
 import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
-import { writeAsciiRows } from '../csv/ascii-output';
+import { asciiRows, type OutputPart } from '../csv/ascii-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
@@ -84,6 +84,8 @@ export interface WriteTask {
   linebreak: Linebreak;
   prefix?: string;
   bom?: boolean;
+  /** A buffer to write the batch into (moved from the main thread, which is done with it). */
+  into?: ArrayBuffer;
 }
 
 const SHIFT_JIS_HINT = 'Shift_JIS cannot write its characters; use output_encoding=utf-8';
@@ -172,23 +174,42 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   }
 }
 
-/** Writes the output of a run of chunks, one buffer per chunk. */
-export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
+/** The output of a run of chunks, part by part: a plain-ASCII chunk is copied, any other decoded and encoded. */
+function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
-  const out: Uint8Array[] = task.bom ? [new Uint8Array(BOM)] : [];
   const { upload, linebreak } = task;
-  task.chunks.forEach(({ start, end, spans, neutralised, predictions }, k) => {
+  const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
+  const parts = task.chunks.map(({ start, end, spans, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
     // Plain ASCII reads the same in both input encodings and is already UTF-8.
-    if (task.outputEncoding === 'utf-8' && isAscii(bytes)) {
-      out.push(writeAsciiRows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix));
-      return;
-    }
+    if (task.outputEncoding === 'utf-8' && isAscii(bytes)) return asciiRows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
     const rows = writeRows({ text: decoder.decode(bytes), spans, neutralised, predictions, linebreak }, model.manifest);
-    out.push(encodeText(prefix + rows, task.outputEncoding));
+    return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });
-  return out;
+  return task.bom ? [bytesPart(BOM), ...parts] : parts;
+}
+
+/** Writes the output of a run of chunks, one buffer per chunk. */
+export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
+  return outputParts(task, model).map((part) => {
+    const out = Buffer.allocUnsafeSlow(part.size);
+    part.writeInto(out, 0);
+    return out;
+  });
+}
+
+/**
+ * Writes the output of a batch into one buffer: `task.into` (a batch's buffer the socket is done
+ * with) when it is large enough, else a new one with room to spare for the batches after it.
+ */
+export function writeBatch(task: WriteTask, model: LoadedModel): Uint8Array {
+  const parts = outputParts(task, model);
+  const size = parts.reduce((n, part) => n + part.size, 0);
+  const buffer = task.into && task.into.byteLength >= size ? task.into : Buffer.allocUnsafeSlow(Math.ceil(size * 1.25)).buffer;
+  const out = Buffer.from(buffer, 0, size);
+  parts.reduce((at, part) => part.writeInto(out, at), 0);
+  return new Uint8Array(buffer, 0, size);
 }
 
 /** A whole job in this thread: for small uploads, and for running a model's sample in tools. */

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
 import { planBuffers } from './chunk-plan';
-import { predictCsv, PredictOutcome, PredictTask, readPiece, PieceRead, ReadTask, writeChunks, WriteTask } from './predict-csv';
+import { predictCsv, PredictOutcome, PredictTask, readPiece, PieceRead, ReadTask, writeBatch, WriteTask } from './predict-csv';
 
 export interface WorkerData {
   models: LoadedModel[];
@@ -61,8 +61,8 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
         return read.ok ? moved(read, planBuffers(read.chunks)) : read;
       }
       case 'write': {
-        const { pieces, buffers } = movable(writeChunks(task, model));
-        return moved(pieces, buffers);
+        const batch = writeBatch(task, model);
+        return moved([batch], [batch.buffer as ArrayBuffer]);
       }
     }
   };
