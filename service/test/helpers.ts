@@ -73,7 +73,6 @@ export interface TestAppOptions {
   maxQueued?: number;
   maxPendingBytes?: number;
   chunkBytes?: number;
-  writeAheadMaxBytes?: number;
   db?: SqlClient;
 }
 
@@ -86,7 +85,6 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     maxPendingBytes: opts.maxPendingBytes ?? 64 * 1024 * 1024,
     cpus: 2,
     chunkBytes: opts.chunkBytes,
-    writeAheadMaxBytes: opts.writeAheadMaxBytes,
   });
   await pool.warmUp();
   const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));

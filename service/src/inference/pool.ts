@@ -23,13 +23,6 @@ import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
 /** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
-/**
- * Below this size every thread writes a batch ahead of the socket; above it, one batch is written
- * at a time, because each batch written ahead is more memory held, and a 32 MiB upload's peak is
- * already close to the 200 MB target (bench/README.md).
- */
-const WRITE_AHEAD_MAX_BYTES = 16 * 1024 * 1024;
-
 export interface InferencePoolOptions {
   threads: number;
   /** Jobs that may wait for a free thread; past it callers get 503 with Retry-After. */
@@ -39,8 +32,6 @@ export interface InferencePoolOptions {
   cpus: number;
   /** Bytes read and validated at a time (tests make it small). */
   chunkBytes?: number;
-  /** Uploads from this size on have their answer written one batch at a time (tests make it 0). */
-  writeAheadMaxBytes?: number;
 }
 
 export type PoolOutcome =
@@ -186,10 +177,7 @@ export class InferencePool {
       if (!read.ok) return read;
       const { chunks, prefix, bom, linebreak, ...summary } = read;
       const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
-      // Every thread writes ahead of the socket (on a fast connection the threads are the slower
-      // side), except for the largest uploads, where memory is what runs short.
-      const ahead = size < (this.opts.writeAheadMaxBytes ?? WRITE_AHEAD_MAX_BYTES) ? this.opts.threads : 0;
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, ahead, release);
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
     } finally {
@@ -218,12 +206,12 @@ export class InferencePool {
 
   /**
    * Writes the answer batch by batch, handing each out in order. While the socket takes one batch,
-   * `ahead` more are written; with none, a batch is written only once the one before has gone.
+   * every thread writes another: on a fast connection the threads, not the socket, are the slower
+   * side. Buffers the socket is done with are written into again, so the answer's memory stays a
+   * few batches (otherwise it waited for a full collection of the main thread's heap).
    */
-  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, ahead: number, release: () => void) {
+  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
     const writing: Promise<Uint8Array[]>[] = [];
-    // Buffers of batches the socket has taken, written into again: the answer's memory is reused
-    // instead of waiting for a full collection of this thread's heap to be freed.
     const spare: ArrayBuffer[] = [];
     let next = 0;
     const startNext = () => {
@@ -234,16 +222,15 @@ export class InferencePool {
       writing.push(this.runWhenQueued({ kind: 'write', ...task }, [...planBuffers(batches[k]), ...(into ? [into] : [])]));
     };
     try {
-      while (next < batches.length && writing.length < Math.max(1, ahead)) startNext();
+      while (writing.length < this.opts.threads && next < batches.length) startNext();
       while (writing.length > 0) {
         const pieces = await writing[0];
         writing.shift();
-        if (ahead > 0) startNext();
+        startNext();
         yield* pieces;
         // The consumer asks for more once the socket has taken the batch: its buffer can be reused.
         for (const piece of pieces) spare.push(piece.buffer as ArrayBuffer);
         freeRecentBuffers();
-        if (ahead === 0) startNext();
       }
     } finally {
       // Stopped early (the client went away): batches already handed out finish, unread.
