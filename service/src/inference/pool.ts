@@ -23,6 +23,7 @@ import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
 /** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+
 export interface InferencePoolOptions {
   threads: number;
   /** Jobs that may wait for a free thread; past it callers get 503 with Retry-After. */
@@ -127,7 +128,7 @@ export class InferencePool {
       concurrentTasksPerWorker: 2,
       // Jobs start in the order they came. By default piscina puts a task it took from the queue
       // but could not place at the back: under load some jobs waited seconds while most waited
-      // 150 ms (200 clients: p95 3× the median; in order, 1.35×).
+      // 150 ms (200 clients: p95 3× the median; in order, about 1.3×).
       stricterFIFO: true,
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
