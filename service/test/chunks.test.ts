@@ -93,6 +93,11 @@ describe('answers read in chunks', () => {
     expect(large.length).toBeGreaterThan(2 * 1024 * 1024);
     const answer = await expectSameAnswer([split, chunked], large);
     expect(answer.status).toBe(200);
+    // With a BOM (written before the first batch) and in Shift_JIS (no chunk is copied as bytes).
+    const withBom = await expectSameAnswer([split], Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(large)]));
+    expect([...(withBom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const sjis = await expectSameAnswer([split], large, '?output_encoding=shift_jis');
+    expect(iconv.decode(sjis.body as Buffer, 'cp932')).toContain('観察');
     const bad = await expectSameAnswer([split, chunked], rows(100_000, (i) => (i === 3 || i === 99_999 ? `${i},n,40,15,190,` : note(i))));
     expect(JSON.parse(bad.body.toString()).errors.map((e: { row: number }) => e.row)).toEqual([3, 99_999]);
   });
