@@ -7,7 +7,7 @@ import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../inference/run-model';
 import { writeRow } from './cells';
 import { neutraliseRow } from './read-table';
-import { PROBABILITY_DIGITS, predictionText, type ChunkRows } from './write-output';
+import { PROBABILITY_DIGITS, predictionText, writtenProbabilities, type ChunkRows } from './write-output';
 
 const COMMA = 0x2c;
 const CR = 0x0d;
@@ -50,11 +50,8 @@ function tailWriter(manifest: Manifest, predictions: Predictions): TailWriter {
     const tail = (i: number) => `,${predictionText(values[i])}\r\n`;
     return { size: (i) => Buffer.byteLength(tail(i)), write: (out, at, i) => at + out.write(tail(i), at) };
   }
-  const classes = manifest.classes ?? [];
-  const positive = classes.length === 2 ? classes.indexOf(manifest.positiveClass!) : -1;
-  // Which probabilities a row writes, by offset in its row of p: the positive class's, or every class's.
-  const written = !p ? [] : positive >= 0 ? [positive] : classes.map((_, k) => k);
-  const width = classes.length;
+  const written = writtenProbabilities(manifest, predictions);
+  const width = manifest.classes?.length ?? 0;
   const labels = predictions.labels.map((label) => Buffer.from(`,${writeRow([label])}`));
   return {
     size(i) {

@@ -47,16 +47,25 @@ export function headerLine(uploadHeader: string, manifest: Manifest): string {
   return `${uploadHeader},${writeRow(outputColumns(manifest))}\r\n`;
 }
 
+/**
+ * Which probabilities each row writes, as offsets within its row of `probabilities` (one per
+ * class): the positive class's for a binary classifier, else every class's; none without them.
+ */
+export function writtenProbabilities(manifest: Manifest, predictions: Predictions): number[] {
+  const classes = manifest.classes ?? [];
+  if (!predictions.probabilities) return [];
+  return classes.length === 2 ? [classes.indexOf(manifest.positiveClass!)] : classes.map((_, k) => k);
+}
+
 /** The text each row's output ends with: its prediction, its probabilities, and the line break. */
 function predictionCells(manifest: Manifest, predictions: Predictions): (row: number) => string {
-  const classes = manifest.classes ?? [];
-  const positive = classes.length === 2 ? classes.indexOf(manifest.positiveClass!) : -1;
+  const width = manifest.classes?.length ?? 0;
+  const written = writtenProbabilities(manifest, predictions);
   const cells = predictions.labels.map((label) => writeRow([label]));
-  const p = predictions.probabilities;
+  const p = predictions.probabilities!;
   return (i) => {
     let out = `,${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
-    if (p && positive >= 0) out += `,${p[i * 2 + positive].toFixed(PROBABILITY_DIGITS)}`;
-    else if (p) for (let k = 0; k < classes.length; k++) out += `,${p[i * classes.length + k].toFixed(PROBABILITY_DIGITS)}`;
+    for (const k of written) out += `,${p[i * width + k].toFixed(PROBABILITY_DIGITS)}`;
     return `${out}\r\n`;
   };
 }

@@ -46,7 +46,7 @@ export type PoolOutcome =
        * The answer, in order: written at once (with its length), or streamed. A stream must be read
        * to its end (or returned early): that frees the job's place.
        */
-      body: { pieces: Uint8Array[]; length: number } | { stream: AsyncIterable<Uint8Array> };
+      body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> };
     }
   | Problem;
 
@@ -169,7 +169,7 @@ export class InferencePool {
         const outcome = (await this.run({ kind: 'predict', ...job }, ownBuffer(job.bytes))) as PredictOutcome;
         if (!outcome.ok) return outcome;
         const { body, ...summary } = outcome;
-        return { ...summary, body: { pieces: body, length: body.reduce((n, b) => n + b.byteLength, 0) } };
+        return { ...summary, body: { bytes: body } };
       }
       const upload = shared(job.bytes);
       // The network chunks the upload arrived in are garbage now.
@@ -212,7 +212,7 @@ export class InferencePool {
    * few batches (otherwise it waited for a full collection of the main thread's heap).
    */
   private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
-    const writing: Promise<Uint8Array[]>[] = [];
+    const writing: Promise<Uint8Array>[] = [];
     const spare: ArrayBuffer[] = [];
     let next = 0;
     const startNext = () => {
@@ -225,12 +225,12 @@ export class InferencePool {
     try {
       while (writing.length < this.opts.threads && next < batches.length) startNext();
       while (writing.length > 0) {
-        const pieces = await writing[0];
+        const batch = await writing[0];
         writing.shift();
         startNext();
-        yield* pieces;
+        yield batch;
         // The consumer asks for more once the socket has taken the batch: its buffer can be reused.
-        for (const piece of pieces) spare.push(piece.buffer as ArrayBuffer);
+        spare.push(batch.buffer as ArrayBuffer);
         freeRecentBuffers();
       }
     } finally {
@@ -242,10 +242,10 @@ export class InferencePool {
   }
 
   /** An answer being written must not fail for a full queue: it waits for room instead. */
-  private async runWhenQueued(task: WorkerTask, transferList: ArrayBuffer[]): Promise<Uint8Array[]> {
+  private async runWhenQueued(task: WorkerTask, transferList: ArrayBuffer[]): Promise<Uint8Array> {
     for (;;) {
       try {
-        return (await this.run(task, transferList, false)) as Uint8Array[];
+        return (await this.run(task, transferList, false)) as Uint8Array;
       } catch (error) {
         if (!isQueueFull(error)) throw error;
         await new Promise((r) => setTimeout(r, 20));

@@ -72,7 +72,7 @@ export type PieceRead =
     })
   | Problem;
 
-export type PredictOutcome = (ReadSummary & { ok: true; body: Uint8Array[] }) | Problem;
+export type PredictOutcome = (ReadSummary & { ok: true; body: Uint8Array }) | Problem;
 
 /** Writes a run of chunks of a valid upload. The first batch of an answer carries its prefix. */
 export interface WriteTask {
@@ -190,23 +190,15 @@ function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   return task.bom ? [bytesPart(BOM), ...parts] : parts;
 }
 
-/** Writes the output of a run of chunks, one buffer per chunk. */
-export function writeChunks(task: WriteTask, model: LoadedModel): Uint8Array[] {
-  return outputParts(task, model).map((part) => {
-    const out = Buffer.allocUnsafeSlow(part.size);
-    part.writeInto(out, 0);
-    return out;
-  });
-}
-
 /**
- * Writes the output of a batch into one buffer: `task.into` (a batch's buffer the socket is done
- * with) when it is large enough, else a new one with room to spare for the batches after it.
+ * Writes the output of a run of chunks into one buffer of its own: `task.into` (a batch's buffer
+ * the socket is done with) when it is large enough, else a new one, with `room` to spare for the
+ * batches after it.
  */
-export function writeBatch(task: WriteTask, model: LoadedModel): Uint8Array {
+export function writeBatch(task: WriteTask, model: LoadedModel, room = 1.25): Uint8Array {
   const parts = outputParts(task, model);
   const size = parts.reduce((n, part) => n + part.size, 0);
-  const buffer = task.into && task.into.byteLength >= size ? task.into : Buffer.allocUnsafeSlow(Math.ceil(size * 1.25)).buffer;
+  const buffer = task.into && task.into.byteLength >= size ? task.into : Buffer.allocUnsafeSlow(Math.ceil(size * room)).buffer;
   const out = Buffer.from(buffer, 0, size);
   parts.reduce((at, part) => part.writeInto(out, at), 0);
   return new Uint8Array(buffer, 0, size);
@@ -217,9 +209,8 @@ export async function predictCsv(task: PredictTask, model: LoadedModel, session:
   const read = await readPiece(task.bytes, undefined, task, model, session);
   if (!read.ok) return read;
   const { chunks, prefix, bom, linebreak, ok, ...summary } = read;
-  const body = writeChunks(
-    { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak, prefix, bom },
-    model,
-  );
+  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak, prefix, bom };
+  // Written once, so exactly its size.
+  const body = writeBatch(write, model, 1);
   return { ok, ...summary, body };
 }

@@ -14,19 +14,9 @@ export interface WorkerData {
 export type WorkerTask = 'warm-up' | ({ kind: 'predict' } & PredictTask) | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
 /** A warm-up's answer: which thread has its sessions loaded. */
 export type WarmedUp = { warmedUp: number };
-export type WorkerResult = WarmedUp | PredictOutcome | PieceRead | Uint8Array[];
+export type WorkerResult = WarmedUp | PredictOutcome | PieceRead | Uint8Array;
 
-/** A buffer of its own: Buffer.from and iconv may hand out a slice of a shared pool, which must not move. */
-function owned(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-}
-
-/** Answer bytes, each with a buffer of its own, and those buffers to move with them. */
-function movable(pieces: Uint8Array[]): { pieces: Uint8Array[]; buffers: ArrayBuffer[] } {
-  const own = pieces.map(owned);
-  return { pieces: own, buffers: own.map((b) => b.buffer as ArrayBuffer) };
-}
-
+/** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
@@ -52,9 +42,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
     switch (task.kind) {
       case 'predict': {
         const outcome = await predictCsv(task, model, session);
-        if (!outcome.ok) return outcome;
-        const { pieces, buffers } = movable(outcome.body);
-        return moved({ ...outcome, body: pieces }, buffers);
+        return outcome.ok ? moved(outcome, [outcome.body.buffer as ArrayBuffer]) : outcome;
       }
       case 'read': {
         const read = await readPiece(task.upload, task.piece, task, model, session);
@@ -62,7 +50,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
       }
       case 'write': {
         const batch = writeBatch(task, model);
-        return moved([batch], [batch.buffer as ArrayBuffer]);
+        return moved(batch, [batch.buffer as ArrayBuffer]);
       }
     }
   };

@@ -62,14 +62,13 @@ export function predictRouter(deps: PredictDeps): Router {
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
         'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': 'length' in outcome.body ? String(outcome.body.length) : undefined,
+        'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
       const { body } = outcome;
-      if ('pieces' in body) {
-        res.locals.bytesOut = body.length;
-        // The pieces go out one after another: joining them would copy the answer once more.
-        for (const piece of body.pieces) res.write(piece);
+      if ('bytes' in body) {
+        res.locals.bytesOut = body.bytes.byteLength;
+        res.write(body.bytes);
       } else {
         res.locals.bytesOut = 0;
         // Written as it comes, at the pace the client reads: the answer is never held whole.
