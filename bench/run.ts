@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { numericCsv, writeBenchModel } from './bench-model';
 import { compareParsers } from './parsers';
 import { measureSynth } from './synth';
-import { NODE_FLAGS, PROCESS_ENV } from '../service/src/process-settings';
+import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-settings';
 
 const ROOT = join(__dirname, '..');
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -33,7 +33,7 @@ async function start(modelsDir: string, env: Record<string, string> = {}): Promi
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   // Started as the image starts it (process-settings.ts).
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'dist/service/src/server.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, SERVICE_ENTRY)], {
     env: { ...process.env, ...PROCESS_ENV, PORT: String(port), API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

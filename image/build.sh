@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-inputs_hash=$( (cat Dockerfile .dockerignore package-lock.json tsconfig.json tsconfig.build.json; find service/src service/migrations models -maxdepth 3 -type f ! -name '*.test.ts' ! -path 'models/samples/*' | sort | xargs cat) | sha256sum | cut -c1-12)
+inputs_hash=$( (cat Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json; find service/src service/build service/migrations models -maxdepth 3 -type f ! -name '*.test.ts' ! -path 'models/samples/*' | sort | xargs cat) | sha256sum | cut -c1-12)
 tag="${1:-inference-service:$inputs_hash}"
 
 image/podman-config.sh >/dev/null

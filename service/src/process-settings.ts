@@ -15,3 +15,5 @@
  */
 export const NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded-gc'] as const;
 export const PROCESS_ENV = { MALLOC_MMAP_THRESHOLD_: '32768', MALLOC_ARENA_MAX: '2' } as const;
+/** What the image runs: the bundled service with its code cache (service/build/bundle.ts), built by `npm run build`. */
+export const SERVICE_ENTRY = 'dist/bundle/server.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { readShared } from '../src/http/shared-body';
 import { PROJECT_ROOT } from '../src/paths';
-import { NODE_FLAGS, PROCESS_ENV } from '../src/process-settings';
+import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../src/process-settings';
 
 describe('process settings', () => {
   const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
@@ -13,7 +13,7 @@ describe('process settings', () => {
   it('are the image runtime stage’s environment and node flags', () => {
     for (const [name, value] of Object.entries(PROCESS_ENV)) expect(runtime).toMatch(new RegExp(`\\b${name}=${value}\\b`));
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]) as string[];
-    expect(cmd).toEqual(['node', ...NODE_FLAGS, 'dist/service/src/server.js']);
+    expect(cmd).toEqual(['node', ...NODE_FLAGS, SERVICE_ENTRY]);
   });
 });
 

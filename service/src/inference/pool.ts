@@ -14,7 +14,7 @@ import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-p
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
-import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker';
+import type { WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
 /**
  * From this size on, an upload is read in pieces by every thread and its answer streamed out in

@@ -1,20 +1,15 @@
-/** Piscina worker: holds one onnxruntime session per model and runs prediction work off the main thread. */
+/**
+ * Piscina worker: holds one onnxruntime session per model and runs prediction work off the main
+ * thread. Its export is the task handler's promise, nothing else (types are in worker-protocol.ts),
+ * so the code-cache launcher knows when set-up is done.
+ */
 import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
+import type { WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
-import { predictCsv, PredictOutcome, PredictTask, readPiece, PieceRead, ReadTask, writeBatch, WriteTask } from './predict-csv';
-
-export interface WorkerData {
-  models: LoadedModel[];
-  intraOpNumThreads: number;
-}
-
-export type WorkerTask = 'warm-up' | ({ kind: 'predict' } & PredictTask) | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
-/** A warm-up's answer: which thread has its sessions loaded. */
-export type WarmedUp = { warmedUp: number };
-export type WorkerResult = WarmedUp | PredictOutcome | PieceRead | Uint8Array;
+import { predictCsv, readPiece, writeBatch } from './predict-csv';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
