@@ -50,6 +50,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const jobLog = new JobLog(jobStore, logger, {
     queueLimit: config.jobLogQueueLimit,
     retryMaxMs: config.jobLogRetryMaxMs,
+    batchDelayMs: 50,
     prepare: async () => {
       const applied = await migrate(db);
       if (applied.length) logger.info({ applied }, 'database migrated');

@@ -115,6 +115,23 @@ postgresOnly('job log through a real database outage (PostgreSQL behind a TCP pr
   });
 });
 
+describe('job log batching', () => {
+  it('writes records that arrive within its batch delay in one insert, and all of them on close', async () => {
+    const inserts: number[] = [];
+    const store = { insertMany: async (jobs: JobRecord[]) => void inserts.push(jobs.length), ping: async () => undefined } as unknown as JobStore;
+    const log = new JobLog(store, memoryLogger().logger, { queueLimit: 100, retryMaxMs: 1000, batchDelayMs: 50 });
+    for (let i = 0; i < 10; i++) {
+      log.record(job(i));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inserts).toEqual([10]);
+    log.record(job(10));
+    await log.close(1000);
+    expect(inserts).toEqual([10, 1]);
+  });
+});
+
 describe('job log bound', () => {
   it('drops the oldest records, and counts them, only past its limit', async () => {
     const failing = { insertMany: () => Promise.reject(new Error('down')), ping: () => Promise.reject(new Error('down')) } as unknown as JobStore;
