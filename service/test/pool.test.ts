@@ -27,4 +27,26 @@ describe('the inference pool', () => {
     // A thread runs two jobs at a time, so neighbours may swap; none may be overtaken by more.
     finished.forEach((k, place) => expect(Math.abs(k - place)).toBeLessThanOrEqual(1));
   });
+
+  it('hands queued small jobs to the thread several at a time, each with its own answer', async () => {
+    const bodyFor = (k: number) => csv([FEATURES, ...Array.from({ length: 50 + k }, () => [39 + (k % 9), 18, 190, 3700])]);
+    const before = pool.tasksCompleted;
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, k) => pool.predict({ model, bytes: new Uint8Array(Buffer.from(bodyFor(k))) })));
+    // Two go alone (the thread's two free places), the rest in groups of up to 8.
+    expect(pool.tasksCompleted - before).toBeLessThanOrEqual(2 + Math.ceil(38 / 8));
+    outcomes.forEach((o, k) => expect(o).toMatchObject({ ok: true, rows: 50 + k }));
+    // Jobs of 200 KiB go one at a time: together they would pass the group's byte limit.
+    const large = csv([FEATURES, ...Array.from({ length: 12_000 }, () => [39, 18, 190, 3700])]);
+    expect(large.length).toBeGreaterThan(150_000);
+    const beforeLarge = pool.tasksCompleted;
+    await Promise.all(Array.from({ length: 6 }, () => pool.predict({ model, bytes: new Uint8Array(Buffer.from(large)) })));
+    expect(pool.tasksCompleted - beforeLarge).toBe(6);
+  });
+
+  it('fails only the job of a group that fails', async () => {
+    const good = () => pool.predict({ model, bytes: new Uint8Array(Buffer.from(csv([FEATURES, [39, 18, 190, 3700]]))) });
+    const outcomes = await Promise.allSettled([good(), good(), good(), pool.predict({ model: 'no-such-model', bytes: new Uint8Array(8) }), good()]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[3] as PromiseRejectedResult).reason.message).toMatch(/no session for model no-such-model/);
+  });
 });

@@ -7,7 +7,10 @@ export interface WorkerData {
   intraOpNumThreads: number;
 }
 
-export type WorkerTask = 'warm-up' | ({ kind: 'predict' } & PredictTask) | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
+/** Small jobs go several to a message under load: one hand-over and one wake-up for the lot. */
+export type WorkerTask = 'warm-up' | { kind: 'predict'; jobs: PredictTask[] } | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
 /** A warm-up's answer: which thread has its sessions loaded. */
 export type WarmedUp = { warmedUp: number };
-export type WorkerResult = WarmedUp | PredictOutcome | PieceRead | Uint8Array;
+/** Each job's outcome, in order; a job that threw is its error's message, and fails alone. */
+export type JobOutcomes = (PredictOutcome | { failed: string })[];
+export type WorkerResult = WarmedUp | JobOutcomes | PieceRead | Uint8Array;

@@ -7,7 +7,7 @@ import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
-import type { WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
+import type { JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
 
@@ -33,18 +33,26 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
-    const { model, session } = entryFor(task.model);
     switch (task.kind) {
       case 'predict': {
-        const outcome = await predictCsv(task, model, session);
-        return outcome.ok ? moved(outcome, [outcome.body.buffer as ArrayBuffer]) : outcome;
+        const outcomes: JobOutcomes = [];
+        for (const job of task.jobs) {
+          try {
+            const { model, session } = entryFor(job.model);
+            outcomes.push(await predictCsv(job, model, session));
+          } catch (error) {
+            outcomes.push({ failed: error instanceof Error ? error.message : String(error) });
+          }
+        }
+        return moved(outcomes, outcomes.flatMap((o) => ('ok' in o && o.ok ? [o.body.buffer as ArrayBuffer] : [])));
       }
       case 'read': {
+        const { model, session } = entryFor(task.model);
         const read = await readPiece(task.upload, task.piece, task, model, session);
         return read.ok ? moved(read, planBuffers(read.chunks)) : read;
       }
       case 'write': {
-        const batch = writeBatch(task, model);
+        const batch = writeBatch(task, entryFor(task.model).model);
         return moved(batch, [batch.buffer as ArrayBuffer]);
       }
     }
