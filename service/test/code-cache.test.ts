@@ -1,6 +1,6 @@
 /** The launcher's code cache: written when asked, taken only for the exact source it was made from. */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ describe('loadBundle', () => {
     expect(load()).toEqual({ answer: 42, cache: 'absent', stderr: '' });
     writeCache();
     const cache = readFileSync(`${file}.cache`);
-    expect(cache.subarray(0, 20)).toEqual(createHash('sha1').update(source(21)).digest());
+    expect(cache.readUInt32BE(0)).toBe(crc32(source(21)));
     expect(load()).toEqual({ answer: 42, cache: 'used', stderr: '' });
   });
 
@@ -56,7 +56,7 @@ describe('loadBundle', () => {
   it('compiles from source when V8 refuses the cache', () => {
     writeCache();
     const cache = readFileSync(`${file}.cache`);
-    cache.fill(7, 20);
+    cache.fill(7, 4);
     writeFileSync(`${file}.cache`, cache);
     const { stderr, ...result } = load();
     expect(result).toEqual({ answer: 42, cache: 'rejected' });

@@ -7,17 +7,18 @@
  * `npm run build` writes the caches (service/build/bundle.ts) by starting the bundled service once
  * with CODE_CACHE_WRITE=1, so they hold the functions start-up really compiles, not only the top
  * level. A cache is used only for the exact bundle it was made from: V8 itself checks only the
- * source's length, so a sha1 of the source heads the file. A missing, stale or rejected cache
+ * source's length, so a CRC-32 of the source heads the file (zlib's: node:crypto would cost each
+ * thread a few milliseconds more to load). A missing, stale or rejected cache
  * (another Node build, other V8 flags) costs only the compile time it would have saved.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 export const WRITE_CACHE_ENV = 'CODE_CACHE_WRITE';
-const HASH_BYTES = 20;
+const CHECKSUM_BYTES = 4;
 
 /** What became of the cache: used, or why the file was compiled from source. */
 export type CacheUse = 'used' | 'absent' | 'stale' | 'rejected' | 'writing';
@@ -36,10 +37,11 @@ type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: Modul
  */
 export function loadBundle(file: string): LoadedBundle {
   const source = readFileSync(file, 'utf8');
-  const hash = createHash('sha1').update(source).digest();
+  const checksum = Buffer.alloc(CHECKSUM_BYTES);
+  checksum.writeUInt32BE(crc32(source));
   const cacheFile = `${file}.cache`;
   const writing = process.env[WRITE_CACHE_ENV] === '1';
-  const stored = writing ? 'writing' : readCache(cacheFile, hash);
+  const stored = writing ? 'writing' : readCache(cacheFile, checksum);
   const script = new Script(Module.wrap(source), {
     filename: file,
     cachedData: typeof stored === 'string' ? undefined : stored,
@@ -58,27 +60,27 @@ export function loadBundle(file: string): LoadedBundle {
   mod.loaded = true;
 
   if (writing) {
-    const write = () => writeCache(cacheFile, hash, script.createCachedData());
+    const write = () => writeCache(cacheFile, checksum, script.createCachedData());
     if (isPromise(mod.exports)) mod.exports.then(write, () => undefined);
     else process.once('exit', write);
   }
   return { exports: mod.exports, cache };
 }
 
-function readCache(cacheFile: string, hash: Buffer): Buffer | 'absent' | 'stale' {
+function readCache(cacheFile: string, checksum: Buffer): Buffer | 'absent' | 'stale' {
   let bytes: Buffer;
   try {
     bytes = readFileSync(cacheFile);
   } catch {
     return 'absent';
   }
-  return bytes.length > HASH_BYTES && hash.equals(bytes.subarray(0, HASH_BYTES)) ? bytes.subarray(HASH_BYTES) : 'stale';
+  return bytes.length > CHECKSUM_BYTES && checksum.equals(bytes.subarray(0, CHECKSUM_BYTES)) ? bytes.subarray(CHECKSUM_BYTES) : 'stale';
 }
 
 /** Written whole, then renamed: two threads of one bundle may write at once. */
-function writeCache(cacheFile: string, hash: Buffer, data: Buffer): void {
+function writeCache(cacheFile: string, checksum: Buffer, data: Buffer): void {
   const partial = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  writeFileSync(partial, Buffer.concat([hash, data]));
+  writeFileSync(partial, Buffer.concat([checksum, data]));
   renameSync(partial, cacheFile);
 }
 
