@@ -4,7 +4,7 @@
  *   server.js, worker.js                 launchers that run those with their V8 code cache (launch/code-cache.ts)
  *   *.bundle.js.cache                    the caches, written by starting the bundled service once
  * One file instead of ~300 modules saves the module lookups and reads; the cache saves compiling.
- * Together they took start → ready from about 390 to 290 ms here (bench/README.md).
+ * Together they take about a quarter off start → ready (bench/README.md).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

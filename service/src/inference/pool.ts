@@ -188,7 +188,6 @@ export class InferencePool {
     try {
       job = { ...job, chunkBytes: this.opts.chunkBytes };
       if (size < STREAM_MIN_BYTES) {
-        // The upload moves to the thread (the caller is done with it) instead of being copied.
         const outcome = await this.runSmall(job);
         if (!outcome.ok) return outcome;
         const { body, ...summary } = outcome;
@@ -292,7 +291,7 @@ export class InferencePool {
       this.groupsInFlight++;
       const jobs = group.map((w) => w.job);
       // Each upload moves to the thread (its caller is done with it) instead of being copied.
-      this.run({ kind: 'predict', jobs }, jobs.flatMap((j) => ownBuffer(j.bytes)), false).then(
+      this.run({ kind: 'predict', jobs }, jobs.flatMap((j) => ownBuffer(j.bytes))).then(
         (outcomes) => (outcomes as JobOutcomes).forEach((o, k) => ('failed' in o ? group[k].reject(new Error(o.failed)) : group[k].resolve(o))),
         (error: unknown) => group.forEach((w) => w.reject(error)),
       ).finally(() => {
