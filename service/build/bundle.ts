@@ -2,6 +2,7 @@
  * `npm run build`'s second step: the service as the image runs it, in dist/bundle/.
  *   server.bundle.js, worker.bundle.js   the main thread's and an inference thread's code, one file each (esbuild)
  *   server.js, worker.js                 launchers that run those with their V8 code cache (launch/code-cache.ts)
+ *   pglite-thread.js                     the thread embedded PGlite runs in (jobs/pglite-thread.ts)
  *   *.bundle.js.cache                    the caches, written by starting the bundled service once
  * One file instead of ~300 modules saves the module lookups and reads; the cache saves compiling.
  * Together they take about a quarter off start → ready (bench/README.md).
@@ -32,6 +33,8 @@ export async function bundleService(outDir = join(ROOT, 'dist', 'bundle')): Prom
       'worker.bundle': join(SRC, 'inference', 'worker.ts'),
       server: join(SRC, 'launch', 'server.ts'),
       worker: join(SRC, 'launch', 'worker.ts'),
+      // Embedded PGlite's thread: small, and started after ready, so it goes without a cache.
+      'pglite-thread': join(SRC, 'jobs', 'pglite-thread.ts'),
     },
     outdir: outDir,
     bundle: true,

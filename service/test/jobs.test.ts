@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { JobLog } from '../src/jobs/job-log';
 import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
 import { createPostgresClient } from '../src/jobs/postgres-client';
-import type { SqlClient } from '../src/jobs/sql-client';
-import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, TcpProxy } from './helpers';
+import { createPgliteClient, SqlClient } from '../src/jobs/sql-client';
+import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, TcpProxy, tempDir } from './helpers';
 
 function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
   return {
@@ -112,6 +113,34 @@ postgresOnly('job log through a real database outage (PostgreSQL behind a TCP pr
     expect(await db.query<{ n: number }>('SELECT 3 AS n')).toEqual([{ n: 3 }]);
     await db.close();
     await proxy.stop();
+  });
+});
+
+describe('PGlite in its own thread', () => {
+  it('starts without holding up this thread, and rolls back a failed transaction', async () => {
+    // PGlite's first start is seconds of WebAssembly: this thread must stay mostly idle meanwhile
+    // (when it ran in this thread, this event loop was busy 99 % of the time).
+    const before = performance.eventLoopUtilization();
+    const db = await createPgliteClient(tempDir('pglite-thread-'));
+    const busy = performance.eventLoopUtilization(before);
+    try {
+      expect(busy.active).toBeGreaterThan(0);
+      expect(busy.utilization).toBeLessThan(0.3);
+
+      await db.query('CREATE TABLE t (n int)');
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO t VALUES ($1)', [1]);
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      await db.transaction(async (tx) => void (await tx.exec('INSERT INTO t VALUES (2); INSERT INTO t VALUES (3);')));
+      expect(await db.query<{ n: number }>('SELECT n FROM t ORDER BY n')).toEqual([{ n: 2 }, { n: 3 }]);
+      await expect(db.query('SELECT * FROM missing')).rejects.toMatchObject({ message: 'relation "missing" does not exist', code: '42P01' });
+    } finally {
+      await db.close();
+    }
+    await expect(db.query('SELECT 1')).rejects.toThrow(/PGlite thread stopped/);
   });
 });
 

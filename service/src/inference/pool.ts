@@ -3,8 +3,6 @@
  * the event loop, so they run in worker threads: a small job whole, a large one as pieces read by
  * every thread and then batches written by them (predict-csv.ts). The queue in front is bounded.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
@@ -14,6 +12,7 @@ import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-p
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
+import { threadFile } from '../thread-file';
 import type { JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
 /**
@@ -57,11 +56,6 @@ export type PoolOutcome =
  */
 function heapLimitMb(chunkBytes: number): number {
   return 12 + Math.ceil(((chunkBytes + MAX_RECORD_BYTES) * 6) / (1 << 20));
-}
-
-function workerFile(): string {
-  const built = join(__dirname, 'worker.js');
-  return existsSync(built) ? built : join(__dirname, 'worker-dev.cjs');
 }
 
 /** The upload in memory every thread can read, so pieces are not copied to each. */
@@ -142,7 +136,7 @@ export class InferencePool {
       intraOpNumThreads: Math.max(1, Math.floor(opts.cpus / opts.threads)),
     };
     this.pool = new Piscina({
-      filename: workerFile(),
+      filename: threadFile(__dirname, 'worker'),
       minThreads: opts.threads,
       maxThreads: opts.threads,
       maxQueue: opts.maxQueued,

@@ -4,6 +4,9 @@
  * in a local folder.
  */
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { threadFile } from '../thread-file';
+import type { PgliteReply, PgliteRequest } from './pglite-protocol';
 
 export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
@@ -21,24 +24,68 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
+/**
+ * Embedded PGlite in a thread of its own (pglite-thread.ts): its start and its queries run there,
+ * not on the main thread, which serves requests meanwhile. Resolves once it is open.
+ */
 export async function createPgliteClient(dir: string): Promise<SqlClient> {
   mkdirSync(dir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(dir);
-  const query = async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows;
+  const thread = new Worker(threadFile(__dirname, 'pglite-thread'), { workerData: { dir } });
+  // Closed with the service; an open client alone must not keep a process alive.
+  thread.unref();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let lastId = 0;
+  let broken: Error | undefined;
+  const failAll = (error: Error) => {
+    broken ??= error;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  thread.on('message', (reply: PgliteReply) => {
+    const waiting = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.ok) waiting?.resolve(reply.value);
+    else waiting?.reject(Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {}));
+  });
+  thread.on('error', failAll);
+  thread.on('exit', (code) => failAll(new Error(`the PGlite thread stopped (exit code ${code})`)));
+  const call = <T>(request: DistributiveOmit<PgliteRequest, 'id'>) =>
+    new Promise<T>((resolve, reject) => {
+      if (broken) return reject(broken);
+      const id = ++lastId;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      thread.postMessage({ ...request, id });
+    });
+  try {
+    await call({ op: 'open' });
+  } catch (error) {
+    await thread.terminate();
+    throw error;
+  }
+  const query: Query = (text, params) => call({ op: 'query', text, params });
   return {
     kind: 'pglite',
     query,
-    transaction: (fn) =>
-      db.transaction((tx) =>
-        fn({
-          query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
-          exec: async (script) => void (await tx.exec(script)),
-        }),
-      ),
-    close: () => db.close(),
+    transaction: async (fn) => {
+      const tx = await call<number>({ op: 'begin' });
+      let result;
+      try {
+        result = await fn({ query: (text, params) => call({ op: 'query', text, params, tx }), exec: (script) => call({ op: 'exec', script, tx }) });
+      } catch (error) {
+        await call({ op: 'end', tx, commit: false }).catch(() => undefined);
+        throw error;
+      }
+      await call({ op: 'end', tx, commit: true });
+      return result;
+    },
+    close: async () => {
+      await call({ op: 'close' }).catch(() => undefined);
+      await thread.terminate();
+    },
   };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * A client opened on first use and reopened after a failed open, so opening the database
