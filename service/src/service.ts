@@ -41,7 +41,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   ]);
 
   // Either database opens on first use, after the service is ready: pg takes about 70 ms of CPU
-  // to load, and PGlite's start blocks the event loop for a second or more.
+  // to load, and PGlite's first start takes seconds of a core (in its own thread, pglite-thread.ts).
   const databaseUrl = config.databaseUrl;
   const db: SqlClient = databaseUrl
     ? openLazily('postgres', async () => (await import('./jobs/postgres-client')).createPostgresClient(databaseUrl, logger))
