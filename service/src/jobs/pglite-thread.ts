@@ -9,6 +9,8 @@ import type { PgliteReply, PgliteRequest } from './pglite-protocol';
 
 const port = parentPort!;
 const opened: Promise<PGlite> = import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create((workerData as { dir: string }).dir));
+// A failed open is answered to every request; unobserved meanwhile, it must not end the thread.
+opened.catch(() => undefined);
 
 /** Open transactions by id: each holds PGlite's transaction open until the main thread ends it. */
 const transactions = new Map<number, { tx: Transaction; end: (commit: boolean) => Promise<void> }>();
