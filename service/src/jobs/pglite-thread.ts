@@ -30,7 +30,7 @@ async function handle(request: PgliteRequest): Promise<unknown> {
     case 'begin':
       return begin(db, request.id);
     case 'end': {
-      const { end } = transactions.get(request.tx)!;
+      const { end } = openTransaction(request.tx);
       transactions.delete(request.tx);
       await end(request.commit);
       return null;
@@ -41,11 +41,13 @@ async function handle(request: PgliteRequest): Promise<unknown> {
   }
 }
 
-function transactionOf(id: number): Transaction {
+function openTransaction(id: number) {
   const open = transactions.get(id);
   if (!open) throw new Error(`no open transaction ${id}`);
-  return open.tx;
+  return open;
 }
+
+const transactionOf = (id: number): Transaction => openTransaction(id).tx;
 
 /** Starts a transaction that stays open, queries arriving meanwhile wait for it (PGlite's own lock). */
 function begin(db: PGlite, id: number): Promise<number> {
