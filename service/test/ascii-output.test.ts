@@ -2,7 +2,7 @@
  * The byte writer for plain-ASCII chunks must write exactly what the text writer writes (rows as
  * strings, probabilities through toFixed) for every kind of model, whatever the probabilities.
  */
-import { writeAsciiRows } from '../src/csv/ascii-output';
+import { asciiRows } from '../src/csv/ascii-output';
 import { writeRows, type ChunkRows } from '../src/csv/write-output';
 import type { Manifest } from '../src/models/manifest';
 import type { Predictions } from '../src/inference/run-model';
@@ -48,7 +48,15 @@ function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: Chun
   return { bytes: Buffer.from(text, 'latin1'), chunk: { text, spans, neutralised, predictions, linebreak: '\r\n' } };
 }
 
-describe('writeAsciiRows', () => {
+/** The part written into a buffer of exactly its size. */
+function writeAsciiRows(...args: Parameters<typeof asciiRows>): Buffer {
+  const part = asciiRows(...args);
+  const out = Buffer.alloc(part.size);
+  expect(part.writeInto(out, 0)).toBe(part.size);
+  return out;
+}
+
+describe('asciiRows', () => {
   for (const [kind, manifest] of Object.entries(MODELS)) {
     it(`writes what the text writer writes, for a ${kind} model`, () => {
       const { bytes, chunk } = chunkOf(manifest, 20_000);

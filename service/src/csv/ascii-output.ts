@@ -103,11 +103,3 @@ export function asciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifes
     },
   };
 }
-
-/** The same, in a buffer of its own. */
-export function writeAsciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): Buffer {
-  const part = asciiRows(bytes, chunk, manifest, prefix);
-  const out = Buffer.allocUnsafeSlow(part.size);
-  part.writeInto(out, 0);
-  return out;
-}
