@@ -1,11 +1,11 @@
-/** What the main thread and the PGlite thread (pglite-thread.ts) send each other. */
-export type PgliteRequest = { id: number } & (
+/** What the main thread asks of the PGlite thread (pglite-thread.ts), and what it answers. */
+export type PgliteRequest =
   | { op: 'open' }
   | { op: 'query'; text: string; params?: unknown[]; tx?: number }
   | { op: 'exec'; script: string; tx: number }
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
-  | { op: 'close' }
-);
+  | { op: 'close' };
 
-export type PgliteReply = { id: number } & ({ ok: true; value: unknown } | { ok: false; error: { message: string; code?: string } });
+/** A database error comes back as data, with its SQLSTATE code (a thrown error would lose it on the way). */
+export type PgliteReply = { value: unknown } | { error: { message: string; code?: string } };

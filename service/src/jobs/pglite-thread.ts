@@ -1,19 +1,19 @@
 /**
- * The thread embedded PGlite runs in (sql-client.ts starts it). PGlite is Postgres compiled to
- * WebAssembly: its first start took 3.4 s of the main thread's CPU and each insert about 0.5 ms,
- * during which no request was served. Here it answers the main thread's messages instead.
+ * The thread embedded PGlite runs in: a piscina worker of its own pool (sql-client.ts). PGlite is
+ * Postgres compiled to WebAssembly: its first start took 3.4 s of the main thread's CPU and each
+ * insert about 0.5 ms, during which no request was served. Here it answers the main thread instead.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import Piscina from 'piscina';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { PgliteReply, PgliteRequest } from './pglite-protocol';
 
-const port = parentPort!;
-const opened: Promise<PGlite> = import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create((workerData as { dir: string }).dir));
+const opened: Promise<PGlite> = import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create((Piscina.workerData as { dir: string }).dir));
 // A failed open is answered to every request; unobserved meanwhile, it must not end the thread.
 opened.catch(() => undefined);
 
 /** Open transactions by id: each holds PGlite's transaction open until the main thread ends it. */
 const transactions = new Map<number, { tx: Transaction; end: (commit: boolean) => Promise<void> }>();
+let lastTransaction = 0;
 
 class RolledBack extends Error {}
 
@@ -28,7 +28,7 @@ async function handle(request: PgliteRequest): Promise<unknown> {
       await transactionOf(request.tx).exec(request.script);
       return null;
     case 'begin':
-      return begin(db, request.id);
+      return begin(db, ++lastTransaction);
     case 'end': {
       const { end } = openTransaction(request.tx);
       transactions.delete(request.tx);
@@ -68,12 +68,11 @@ function begin(db: PGlite, id: number): Promise<number> {
   });
 }
 
-port.on('message', (request: PgliteRequest) => {
-  handle(request).then(
-    (value): void => port.postMessage({ id: request.id, ok: true, value } satisfies PgliteReply),
-    (error: unknown): void => {
-      const { message, code } = error instanceof Error ? (error as Error & { code?: string }) : { message: String(error), code: undefined };
-      port.postMessage({ id: request.id, ok: false, error: { message, code } } satisfies PgliteReply);
-    },
-  );
-});
+module.exports = async (request: PgliteRequest): Promise<PgliteReply> => {
+  try {
+    return { value: await handle(request) };
+  } catch (error) {
+    const { message, code } = error instanceof Error ? (error as Error & { code?: string }) : { message: String(error), code: undefined };
+    return { error: { message, code } };
+  }
+};

@@ -4,7 +4,7 @@
  * in a local folder.
  */
 import { mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import Piscina from 'piscina';
 import { threadFile } from '../thread-file';
 import type { PgliteReply, PgliteRequest } from './pglite-protocol';
 
@@ -25,47 +25,39 @@ export interface SqlClient {
 }
 
 /**
- * Embedded PGlite in a thread of its own (pglite-thread.ts): its start and its queries run there,
- * not on the main thread, which serves requests meanwhile. Resolves once it is open.
+ * Embedded PGlite in a thread of its own (pglite-thread.ts), through a one-thread piscina pool:
+ * its start and its queries run there, not on the main thread, which serves requests meanwhile.
+ * Resolves once it is open.
  */
 export async function createPgliteClient(dir: string): Promise<SqlClient> {
   mkdirSync(dir, { recursive: true });
-  const thread = new Worker(threadFile(__dirname, 'pglite-thread'), { workerData: { dir } });
-  // Closed with the service; an open client alone must not keep a process alive.
-  thread.unref();
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let lastId = 0;
-  let broken: Error | undefined;
-  const failAll = (error: Error) => {
-    broken ??= error;
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
-  };
-  thread.on('message', (reply: PgliteReply) => {
-    const waiting = pending.get(reply.id);
-    pending.delete(reply.id);
-    if (reply.ok) waiting?.resolve(reply.value);
-    else waiting?.reject(Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {}));
+  const thread = new Piscina<PgliteRequest, PgliteReply>({
+    filename: threadFile(__dirname, 'pglite-thread'),
+    workerData: { dir },
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Number.MAX_SAFE_INTEGER,
+    // Requests overlap: the one that ends a transaction must arrive while others wait for it.
+    concurrentTasksPerWorker: 64,
+    // Between requests the thread waits on its event loop, where PGlite's own I/O completes.
+    atomics: 'disabled',
   });
-  thread.on('error', failAll);
-  thread.on('exit', (code) => failAll(new Error(`the PGlite thread stopped (exit code ${code})`)));
-  const call = <T>(request: DistributiveOmit<PgliteRequest, 'id'>) =>
-    new Promise<T>((resolve, reject) => {
-      if (broken) return reject(broken);
-      const id = ++lastId;
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      thread.postMessage({ ...request, id });
-    });
+  let closed = false;
+  const call = async <T>(request: PgliteRequest): Promise<T> => {
+    if (closed) throw new Error('the PGlite thread stopped: the client is closed');
+    const reply = await thread.run(request);
+    if ('error' in reply) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+    return reply.value as T;
+  };
   try {
     await call({ op: 'open' });
   } catch (error) {
-    await thread.terminate();
+    await thread.destroy();
     throw error;
   }
-  const query: Query = (text, params) => call({ op: 'query', text, params });
   return {
     kind: 'pglite',
-    query,
+    query: (text, params) => call({ op: 'query', text, params }),
     transaction: async (fn) => {
       const tx = await call<number>({ op: 'begin' });
       let result;
@@ -80,12 +72,11 @@ export async function createPgliteClient(dir: string): Promise<SqlClient> {
     },
     close: async () => {
       await call({ op: 'close' }).catch(() => undefined);
-      await thread.terminate();
+      closed = true;
+      await thread.destroy();
     },
   };
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * A client opened on first use and reopened after a failed open, so opening the database
