@@ -81,10 +81,15 @@ export class RangeDecoder {
     this.decoder = new TextDecoder(upload.encoding, { fatal: true, ignoreBOM: true });
   }
 
+  /** Whether `bytes` (the range after those decoded so far) is plain ASCII text, which reads the same in both encodings. */
+  isAscii(bytes: Uint8Array): boolean {
+    return this.whole && isAscii(bytes);
+  }
+
   decode(bytes: Uint8Array, last = false): string {
     // Plain ASCII reads the same in both encodings: copied as one-byte text, many times faster
     // than the decoder (nearly every chunk of a numeric upload).
-    if (this.whole && isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    if (this.isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     // In UTF-8 and in Shift_JIS, an ASCII byte is never the first byte of a character.
     this.whole = bytes.length === 0 || bytes[bytes.length - 1] < 0x80;
     try {

@@ -7,8 +7,9 @@
 import Papa from 'papaparse';
 import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
-import { isFormulaLike, writeRow } from './cells';
-import { fastDecimal } from './decimal';
+import { isFormulaLike, mayBeFormula, writeRow } from './cells';
+import { asciiText, PlainRecords } from './plain-records';
+import type { Linebreak } from './record-bounds';
 
 export const MAX_LISTED_ERRORS = 100;
 
@@ -40,6 +41,7 @@ export interface ReadOptions {
   unwritable?: (line: string) => string | undefined;
 }
 
+const QUOTE = 0x22;
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -115,11 +117,6 @@ function plainDecimal(cell: string, value: number): boolean {
 
 /** Parses one numeric feature cell, or records why it cannot be used. */
 function readNumber(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number {
-  const fast = fastDecimal(cell);
-  if (fast === fast) {
-    if (feature.type === 'int64' && !Number.isInteger(fast)) errors.add(row, feature.name, `${describe(cell)} is not a whole number`);
-    return fast;
-  }
   const value = +cell;
   if (plainDecimal(cell, value) && Number.isFinite(value)) {
     if (feature.type === 'float' && (value > FLOAT32_MAX || value < -FLOAT32_MAX)) errors.add(row, feature.name, `${describe(cell)} is out of range`);
@@ -155,85 +152,165 @@ export class TableReader {
   private readonly imputed: boolean[];
   /** Per feature, whether its cells are text (kept as they are) rather than numbers. */
   private readonly textual: boolean[];
+  /** Per feature, whether its numbers must be whole. */
+  private readonly integral: boolean[];
+  /** Rows in the chunk before: the next chunk's arrays start that large, so they rarely grow. */
+  private lastChunkRows = 0;
 
   constructor(private readonly opts: ReadOptions) {
     this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
     this.textual = opts.features.map((f) => f.type === 'string');
+    this.integral = opts.features.map((f) => f.type === 'int64');
   }
 
   get valid(): boolean {
     return this.errors.total === 0;
   }
 
+  /** Reads one chunk of whole records: papaparse reads them all (text that is not plain ASCII). */
   read(text: string): RowsRead {
-    const { features } = this.opts;
-    // Numbers go straight into typed arrays (no boxed values, no garbage), grown as rows come.
-    let capacity = 256;
-    let numbers = features.map((f) => (f.type === 'string' ? new Float64Array(0) : new Float64Array(capacity)));
-    const strings = features.map((): string[] => []);
-    const neutralised: number[] = [];
-    let spans = new Int32Array(capacity * 2);
-    let rows = 0;
-    let cursor = 0;
+    const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
+    const from = this.header === undefined ? this.readHeader(text) : 0;
+    if (from < text.length) this.readQuoted(text, from, rows);
+    return this.done(rows);
+  }
 
+  /**
+   * Reads one chunk of whole records that is plain ASCII (nearly every chunk of a file of numbers).
+   * Its header, and a chunk with a quote anywhere after it, go to papaparse as text; any other
+   * chunk is read in place, field by field in the bytes (plain-records.ts), with the same checks
+   * and the same results.
+   */
+  readAscii(bytes: Uint8Array): RowsRead {
+    const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
+    let text: string | undefined;
+    let from = 0;
+    if (this.header === undefined) from = this.readHeader((text = asciiText(bytes)));
+    if (this.header !== undefined) {
+      if (bytes.indexOf(QUOTE, from) === -1) this.readPlain(bytes, from, rows);
+      else this.readQuoted(text ?? asciiText(bytes), from, rows);
+    }
+    return this.done(rows);
+  }
+
+  private done(rows: ChunkRows): RowsRead {
+    const read = rows.result();
+    this.lastChunkRows = read.rows;
+    return read;
+  }
+
+  /** Reads the header record and returns where the records after it start. */
+  private readHeader(text: string): number {
+    let next = text.length;
     Papa.parse<string[]>(text, {
       delimiter: ',',
       quoteChar: '"',
       newline: this.opts.newline as Papa.ParseConfig['newline'],
+      step: (result, parser) => {
+        const cells = result.data;
+        next = result.meta.cursor;
+        this.linebreak ??= result.meta.linebreak;
+        parser.abort();
+        if (cells.length === 1 && cells[0].trim() === '') throw noHeaderProblem();
+        this.header = cells;
+        this.positions = checkHeader(cells, this.opts, this.errors);
+        const numeric = new Set(this.positions.filter((_, k) => this.opts.features[k].type !== 'string'));
+        this.textColumns = cells.map((_, i) => i).filter((i) => !numeric.has(i));
+        this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(0, next - terminatorLength(text, next));
+      },
+    });
+    return next;
+  }
+
+  /** The next record's number. Blank lines are counted too, so row numbers match the spreadsheet's (row + 1). */
+  private countRecord(): number {
+    return ++this.recordCount;
+  }
+
+  /** Whether a record of `fields` fields is as wide as the header; if not, says so. */
+  private fits(row: number, fields: number): boolean {
+    const width = (this.header as string[]).length;
+    if (fields !== width) this.errors.add(row, null, `the row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${width}`);
+    return fields === width;
+  }
+
+  /** A blank line is skipped, unless the header has one column (then it is an empty cell). */
+  private skipsBlank(blank: boolean): boolean {
+    return blank && (this.header as string[]).length > 1;
+  }
+
+  private checkWritable(row: number, line: string): void {
+    const unwritable = this.opts.unwritable?.(line);
+    if (unwritable) this.errors.add(row, null, unwritable);
+  }
+
+  private readPlain(bytes: Uint8Array, from: number, rows: ChunkRows): void {
+    const { features } = this.opts;
+    const records = new PlainRecords(bytes, from, this.linebreak as Linebreak, (this.header as string[]).length);
+    while (records.advance()) {
+      const { start, end } = records;
+      const row = this.countRecord();
+      if (this.skipsBlank(end === start) || !this.fits(row, records.fields)) continue;
+      const keep = this.valid;
+      const at = keep ? rows.add(start, end) : -1;
+      for (let k = 0; k < features.length; k++) {
+        const p = this.positions[k];
+        if (this.textual[k]) {
+          if (keep) rows.pushText(k, records.field(p));
+          continue;
+        }
+        const fast = records.value(p);
+        const value = fast === fast && (!this.integral[k] || Number.isInteger(fast)) ? fast : readNumber(records.field(p), features[k], this.imputed[k], row, this.errors);
+        if (keep) rows.setNumber(k, at, value);
+      }
+      let formula = false;
+      for (let i = 0; i < this.textColumns.length && !formula; i++) {
+        const c = this.textColumns[i];
+        // Only a cell starting with = + - @ TAB or CR can be one (cells.ts).
+        formula = mayBeFormula(bytes[records.fieldStart(c)]) && isFormulaLike(records.field(c));
+      }
+      this.rows++;
+      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(records.cells()) : records.text(start, end));
+      if (keep && formula) rows.neutralise(at);
+    }
+  }
+
+  private readQuoted(text: string, from: number, rows: ChunkRows): void {
+    const { features } = this.opts;
+    let cursor = from;
+    Papa.parse<string[]>(from === 0 ? text : text.slice(from), {
+      delimiter: ',',
+      quoteChar: '"',
+      newline: this.linebreak as Papa.ParseConfig['newline'],
       step: (result) => {
         const cells = result.data;
-        this.linebreak ??= result.meta.linebreak;
         const start = cursor;
-        const end = result.meta.cursor;
+        const end = from + result.meta.cursor;
         cursor = end;
         // papaparse ends text that ends with a line break with one empty record of no text: not a row.
-        if (end === start && this.header !== undefined) return;
+        if (end === start) return;
         const contentEnd = end - terminatorLength(text, end);
-        if (this.header === undefined) {
-          if (cells.length === 1 && cells[0].trim() === '') throw noHeaderProblem();
-          this.header = cells;
-          this.positions = checkHeader(cells, this.opts, this.errors);
-          const numeric = new Set(this.positions.filter((_, k) => features[k].type !== 'string'));
-          this.textColumns = cells.map((_, i) => i).filter((i) => !numeric.has(i));
-          this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(start, contentEnd);
-          return;
-        }
-        // Blank lines are skipped but still counted, so row numbers match the spreadsheet's (row + 1).
-        const row = ++this.recordCount;
-        if (cells.length === 1 && cells[0] === '' && this.header.length > 1) return;
+        const row = this.countRecord();
+        if (this.skipsBlank(cells.length === 1 && cells[0] === '')) return;
         for (const e of result.errors) this.errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
-        if (cells.length !== this.header.length) {
-          this.errors.add(row, null, `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${this.header.length}`);
-          return;
-        }
+        if (!this.fits(row, cells.length)) return;
         const keep = this.valid;
-        if (keep && rows === capacity) {
-          capacity *= 2;
-          numbers = numbers.map((values) => (values.length ? growTo(values, capacity) : values));
-          spans = growTo(spans, capacity * 2);
-        }
+        const at = keep ? rows.add(start, contentEnd) : -1;
         for (let k = 0; k < features.length; k++) {
           const cell = cells[this.positions[k]];
           if (this.textual[k]) {
-            if (keep) strings[k].push(cell);
+            if (keep) rows.pushText(k, cell);
             continue;
           }
           const value = readNumber(cell, features[k], this.imputed[k], row, this.errors);
-          if (keep) numbers[k][rows] = value;
+          if (keep) rows.setNumber(k, at, value);
         }
-        this.rows++;
         const formula = anyFormula(cells, this.textColumns);
-        const unwritable = this.opts.unwritable?.(formula ? writeRow(cells) : text.slice(start, contentEnd));
-        if (unwritable) this.errors.add(row, null, unwritable);
-        if (!keep) return;
-        spans[rows * 2] = start;
-        spans[rows * 2 + 1] = contentEnd;
-        if (formula) neutralised.push(rows);
-        rows++;
+        this.rows++;
+        if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(cells) : text.slice(start, contentEnd));
+        if (keep && formula) rows.neutralise(at);
       },
     });
-    const columns = features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? strings[k] : numbers[k].subarray(0, rows) }));
-    return { spans: spans.slice(0, rows * 2), neutralised: Int32Array.from(neutralised), columns, rows };
   }
 
   /** Throws the upload's problem, if it has one, once every chunk has been read. */
@@ -249,10 +326,67 @@ export function neutraliseRow(line: string, newline: string | undefined): string
   return writeRow(Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', newline: newline as Papa.ParseConfig['newline'] }).data[0]);
 }
 
-function growTo<T extends Int32Array | Float64Array>(array: T, length: number): T {
-  const grown = new (array.constructor as new (length: number) => T)(length);
-  grown.set(array);
-  return grown;
+/**
+ * One chunk's kept rows. Numbers go straight into one typed array, a column after another (no
+ * boxed values, no garbage, one allocation), sized for as many rows as the chunk before had.
+ */
+class ChunkRows {
+  private capacity: number;
+  private numbers: Float64Array;
+  private readonly strings: string[][];
+  private spans: Int32Array;
+  private readonly neutralised: number[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly features: readonly Feature[],
+    private readonly textual: boolean[],
+    expectedRows: number,
+  ) {
+    this.capacity = Math.max(256, Math.ceil(expectedRows * 1.1));
+    this.numbers = new Float64Array(this.capacity * features.length);
+    this.spans = new Int32Array(this.capacity * 2);
+    this.strings = features.map((): string[] => []);
+  }
+
+  /** Keeps one more row, whose text is [start, end) of the chunk; returns its index. */
+  add(start: number, end: number): number {
+    if (this.count === this.capacity) this.grow();
+    this.spans[this.count * 2] = start;
+    this.spans[this.count * 2 + 1] = end;
+    return this.count++;
+  }
+
+  setNumber(feature: number, row: number, value: number): void {
+    this.numbers[feature * this.capacity + row] = value;
+  }
+
+  /** Text features' cells come in row order. */
+  pushText(feature: number, cell: string): void {
+    this.strings[feature].push(cell);
+  }
+
+  neutralise(row: number): void {
+    this.neutralised.push(row);
+  }
+
+  result(): RowsRead {
+    const rows = this.count;
+    const column = (k: number) => this.numbers.subarray(k * this.capacity, k * this.capacity + rows);
+    const columns = this.features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? this.strings[k] : column(k) }));
+    return { spans: this.spans.slice(0, rows * 2), neutralised: Int32Array.from(this.neutralised), columns, rows };
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const numbers = new Float64Array(capacity * this.features.length);
+    for (let k = 0; k < this.features.length; k++) numbers.set(this.numbers.subarray(k * this.capacity, k * this.capacity + this.count), k * capacity);
+    this.numbers = numbers;
+    const spans = new Int32Array(capacity * 2);
+    spans.set(this.spans);
+    this.spans = spans;
+    this.capacity = capacity;
+  }
 }
 
 /** Whether any of the given cells would run as a formula (a loop: this runs for every row). */

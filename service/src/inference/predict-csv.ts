@@ -137,7 +137,8 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const end = piece?.end ?? upload.length;
     const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, linebreak ?? '\n', MAX_RECORD_BYTES);
     for (const { start, end: stop, runaway } of ranges) {
-      const rows = reader.read(decoder.decode(upload.subarray(start, stop), stop === upload.length));
+      const range = upload.subarray(start, stop);
+      const rows = decoder.isAscii(range) ? reader.readAscii(range) : reader.read(decoder.decode(range, stop === upload.length));
       if (runaway) {
         reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;

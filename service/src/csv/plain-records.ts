@@ -1,0 +1,158 @@
+/**
+ * The records of plain-ASCII CSV bytes that have no quote character. Without quotes, RFC 4180
+ * comes down to fields between commas and records between line breaks — which is all papaparse's
+ * own fast mode does with such text (`split` on the line break, then on the comma). Here the
+ * fields are located in the bytes and each is read as a number on the way, in one pass: for a
+ * file of numbers, decoding the text, cutting 30 cells a row and converting them afterwards cost
+ * more than everything else the service does with the row (and a loop over a typed array runs
+ * several times faster than one over a string's charCodeAt). In ASCII a byte is a character, so
+ * offsets are the text's offsets.
+ *
+ * The number read on the way is the commonest feature cell's: a plain decimal such as 39.1, -7 or
+ * .5, with its digits below 2^53 and no exponent. Its digits are collected as one integer and
+ * divided by an exact power of ten no larger than 1e22 — a single correctly rounded operation, so
+ * the value is exactly what Number(cell) gives (Clinger's fast path). Any other cell reads as NaN
+ * here and is converted by the caller from its text.
+ */
+import type { Linebreak } from './record-bounds';
+
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+const DOT = 46;
+const MINUS = 45;
+const PLUS = 43;
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const MAX_EXACT = 2 ** 53;
+
+/** ASCII bytes as text: one character a byte. */
+export function asciiText(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
+}
+
+/** Walks the records one at a time; the current record's fields are read through it. */
+export class PlainRecords {
+  /** The current record's text is [start, end); the line break after it is not included. */
+  start = 0;
+  end = 0;
+  /** Its number of fields (commas + 1). */
+  fields = 0;
+  /** Where the record after it starts. */
+  private next: number;
+  /** Where each of the first `maxFields - 1` commas is. */
+  private readonly commas: Int32Array;
+  /** The first `maxFields` fields as plain decimals, NaN where a field is not one. */
+  private readonly values: Float64Array;
+  /** The byte a line break starts with, and whether an LF must follow it. */
+  private readonly breakByte: number;
+  private readonly crlf: boolean;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    from: number,
+    linebreak: Linebreak,
+    maxFields: number,
+  ) {
+    this.next = from;
+    this.commas = new Int32Array(Math.max(1, maxFields - 1));
+    this.values = new Float64Array(Math.max(1, maxFields));
+    this.breakByte = linebreak === '\n' ? LF : CR;
+    this.crlf = linebreak === '\r\n';
+  }
+
+  /**
+   * Moves to the next record; false once the bytes are used up. Bytes that end with a line break
+   * have no record after it (papaparse reports an empty one of no text there, which callers skip).
+   */
+  advance(): boolean {
+    const { bytes, commas, values, breakByte, crlf } = this;
+    const length = bytes.length;
+    const start = this.next;
+    if (start >= length) return false;
+    let field = 0;
+    let fieldStart = start;
+    let end = length;
+    let next = length;
+    // The field read so far as a plain decimal.
+    let mantissa = 0;
+    let digits = 0;
+    let fractionDigits = 0;
+    let dot = false;
+    let negative = false;
+    let plain = true;
+    for (let i = start; i < length; i++) {
+      const c = bytes[i];
+      const digit = c - 48;
+      if (digit >= 0 && digit <= 9) {
+        mantissa = mantissa * 10 + digit;
+        digits++;
+        if (dot) fractionDigits++;
+        continue;
+      }
+      const lineEnds = c === breakByte && (!crlf || bytes[i + 1] === LF);
+      if (c === COMMA || lineEnds) {
+        if (field < values.length) values[field] = plain ? decimal(mantissa, digits, fractionDigits, negative) : NaN;
+        if (lineEnds) {
+          end = i;
+          next = crlf ? i + 2 : i + 1;
+          break;
+        }
+        if (field < commas.length) commas[field] = i;
+        field++;
+        fieldStart = i + 1;
+        mantissa = digits = fractionDigits = 0;
+        dot = negative = false;
+        plain = true;
+      } else if (c === DOT && !dot) {
+        dot = true;
+      } else if ((c === MINUS || c === PLUS) && i === fieldStart) {
+        negative = c === MINUS;
+      } else {
+        plain = false;
+      }
+    }
+    // The last record may end without a line break.
+    if (end === length && field < values.length) values[field] = plain ? decimal(mantissa, digits, fractionDigits, negative) : NaN;
+    this.start = start;
+    this.end = end;
+    this.next = next;
+    this.fields = field + 1;
+    return true;
+  }
+
+  /** Where field `k` starts (k below the `maxFields` given). */
+  fieldStart(k: number): number {
+    return k === 0 ? this.start : this.commas[k - 1] + 1;
+  }
+
+  /** Where field `k` ends (k below the `maxFields` given and below `fields`). */
+  fieldEnd(k: number): number {
+    return k === this.fields - 1 ? this.end : this.commas[k];
+  }
+
+  /** Field `k` as a plain decimal (k below the `maxFields` given), or NaN when it is not one. */
+  value(k: number): number {
+    return this.values[k];
+  }
+
+  /** Field `k`'s text (k below the `maxFields` given and below `fields`). */
+  field(k: number): string {
+    return this.text(this.fieldStart(k), this.fieldEnd(k));
+  }
+
+  /** Text of the chunk, for the cells and rows that are needed as strings. */
+  text(start: number, end: number): string {
+    return asciiText(this.bytes, start, end);
+  }
+
+  /** The current record's fields as strings, for the rare row that must be rewritten. */
+  cells(): string[] {
+    return this.text(this.start, this.end).split(',');
+  }
+}
+
+function decimal(mantissa: number, digits: number, fractionDigits: number, negative: boolean): number {
+  if (digits === 0 || mantissa >= MAX_EXACT || fractionDigits > 22) return NaN;
+  const value = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+  return negative ? -value : value;
+}

@@ -1,0 +1,147 @@
+/**
+ * Plain-ASCII chunks without quotes are read in place (plain-records.ts) instead of by papaparse.
+ * These tests read the same generated files both ways and expect the same rows, values, spans,
+ * formulas and errors, including the odd cells that must take the general way.
+ */
+import Papa from 'papaparse';
+import { Linebreak } from '../src/csv/record-bounds';
+import { ReadOptions, RowsRead, TableReader } from '../src/csv/read-table';
+import type { Feature } from '../src/models/manifest';
+
+const features: Feature[] = [
+  { name: 'x', type: 'float' },
+  { name: 'n', type: 'int64' },
+  { name: 'label', type: 'string' },
+  { name: 'gap', type: 'double' },
+];
+const HEADER = ['id', 'gap', 'x', 'label', 'note', 'n'];
+
+/** Cells by what they can be: numbers (read the fast way or the general way), text, or neither. */
+const WHOLE = ['1', '0', '-0', '+3', '007', ' 7 ', '1e5', '123456789012345', '-42'];
+const NUMBERS = [...WHOLE, '-2.5', '.5', '5.', '39.1', '-1E-3', '1234567890123456789', '0.1234567890123456789012345', '3.5\t'];
+const TEXT = ['abc', '=1+2', '-x', '@a', '+', '\t1', '', '-1.5', ' ', 'x\ry'];
+const BAD = ['', ' ', 'abc', '0x10', '0b1', '1.2.3', '--1', '+-1', '.', '-', 'Infinity', 'NaN', '1e999', '2.5', 'a\nb'];
+
+/** A file of HEADER's columns; with `bad`, one cell in six may be anything and rows may be ragged. */
+function generate(seed: number, linebreak: Linebreak, rows: number, bad: boolean): string {
+  // Odd seeds end the file with a line break, even ones without.
+  const last = seed % 2 ? linebreak : '';
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) % n;
+  // A cell holding the line break would end its record early.
+  const pick = (cells: string[]) => {
+    const usable = cells.filter((cell) => !cell.includes(linebreak));
+    return usable[rand(usable.length)];
+  };
+  const number = () => (rand(4) === 0 ? pick(NUMBERS) : String((rand(20000) - 10000) / 100));
+  const byColumn: Record<string, () => string> = {
+    id: () => pick(TEXT),
+    gap: () => (rand(5) === 0 ? '' : number()),
+    x: number,
+    label: () => pick(TEXT),
+    n: () => (rand(3) === 0 ? pick(WHOLE) : String(rand(1000) - 500)),
+    note: () => pick(TEXT),
+  };
+  const lines = [HEADER.join(',')];
+  for (let i = 0; i < rows; i++) {
+    if (rand(20) === 0) {
+      lines.push('');
+      continue;
+    }
+    const cells = HEADER.map((column) => (bad && rand(6) === 0 ? pick(BAD) : byColumn[column]()));
+    if (bad && rand(20) === 0) cells.splice(rand(cells.length), 1, ...(rand(2) ? [] : ['1', '2']));
+    lines.push(cells.join(','));
+  }
+  return lines.join(linebreak) + last;
+}
+
+/** The records of `text`, cut into chunks of about `size` characters after whole lines. */
+function chunksOf(text: string, linebreak: Linebreak, size: number): string[] {
+  const chunks: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf(linebreak, Math.min(text.length, at + size));
+    end = end === -1 ? text.length : end + linebreak.length;
+    chunks.push(text.slice(at, end));
+    at = end;
+  }
+  return chunks;
+}
+
+interface Outcome {
+  reads: RowsRead[];
+  reader: TableReader;
+}
+
+function readAll(chunks: string[], ascii: boolean, opts: Partial<ReadOptions>): Outcome {
+  const reader = new TableReader({ features, imputed: new Set(['gap']), reserved: ['prediction'], ...opts });
+  const reads = chunks.map((chunk) => (ascii ? reader.readAscii(Buffer.from(chunk, 'latin1')) : reader.read(chunk)));
+  return { reads, reader };
+}
+
+function summary({ reads, reader }: Outcome) {
+  return {
+    reads: reads.map((r) => ({ ...r, columns: r.columns.map((c) => Array.from(c.values as ArrayLike<unknown>)) })),
+    errors: reader.errors.listed,
+    total: reader.errors.total,
+    rows: reader.rows,
+    records: reader.recordCount,
+    headerLine: reader.headerLine,
+    linebreak: reader.linebreak,
+  };
+}
+
+describe('plain ASCII chunks read in place', () => {
+  const cases: [Linebreak, number][] = [
+    ['\r\n', 1],
+    ['\n', 2],
+    ['\r', 3],
+    ['\r\n', 4],
+    ['\n', 5],
+    ['\r\n', 6],
+  ];
+
+  it.each(cases)('read what papaparse reads, row for row (%j, seed %i)', (linebreak, seed) => {
+    for (const bad of [false, true]) {
+      const text = generate(seed, linebreak, 400, bad);
+      for (const size of [text.length, 1500]) {
+        // One chunk lets the parser guess the line break; several are read with the upload's.
+        const opts = size === text.length ? {} : { newline: linebreak };
+        const chunks = chunksOf(text, linebreak, size);
+        const papa = jest.spyOn(Papa, 'parse');
+        const inPlace = readAll(chunks, true, opts);
+        // Only the header went to papaparse: the rows were read in place.
+        expect(papa).toHaveBeenCalledTimes(1);
+        papa.mockRestore();
+        expect(summary(inPlace)).toEqual(summary(readAll(chunks, false, opts)));
+        // The valid files are kept whole; the others have errors of every kind.
+        if (bad) expect(inPlace.reader.errors.total).toBeGreaterThan(50);
+        else expect([inPlace.reader.errors.total, inPlace.reads.reduce((n, r) => n + r.rows, 0)]).toEqual([0, inPlace.reader.rows]);
+      }
+    }
+  });
+
+  it('read a valid file with formulas and text features as papaparse does, and keep its values', () => {
+    const lines = ['id,gap,x,label,note,n', '1,2.5,-3,a,=SUM(A1),4', '2,,0.5,+b,ok,-7', '-3,1e3,+.5,c,@x,0'];
+    const text = lines.join('\r\n');
+    const inPlace = readAll([text], true, {});
+    expect(summary(inPlace)).toEqual(summary(readAll([text], false, {})));
+    expect(inPlace.reader.errors.total).toBe(0);
+    const [read] = inPlace.reads;
+    expect(Array.from(read.neutralised)).toEqual([0, 1, 2]);
+    expect(read.columns.map((c) => Array.from(c.values as ArrayLike<unknown>))).toEqual([
+      [-3, 0.5, 0.5],
+      [4, -7, 0],
+      ['a', '+b', 'c'],
+      [2.5, NaN, 1000],
+    ]);
+  });
+
+  it('give way to papaparse for a chunk with a quote', () => {
+    const text = 'id,gap,x,label,n,note\n1,2,3,"a,b",4,x\n';
+    const papa = jest.spyOn(Papa, 'parse');
+    const inPlace = readAll([text], true, {});
+    expect(papa).toHaveBeenCalledTimes(2);
+    papa.mockRestore();
+    expect(inPlace.reads[0].columns[2].values).toEqual(['a,b']);
+  });
+});
