@@ -187,7 +187,8 @@ export class TableReader {
     let from = 0;
     if (this.header === undefined) from = this.readHeader((text = asciiText(bytes)));
     if (this.header !== undefined) {
-      if (bytes.indexOf(QUOTE, from) === -1) this.readPlain(bytes, from, rows);
+      // Buffer's indexOf is memchr; a typed array's looks at one element at a time.
+      if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(QUOTE, from) === -1) this.readPlain(bytes, from, rows);
       else this.readQuoted(text ?? asciiText(bytes), from, rows);
     }
     return this.done(rows);
