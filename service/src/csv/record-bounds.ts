@@ -15,8 +15,10 @@ export type Linebreak = '\r\n' | '\n' | '\r';
 const bufferOf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function quotesBetween(buf: Buffer, from: number, to: number): number {
+  // Searched up to `to` only: in a file without quotes, each search would otherwise run to its end.
+  const range = buf.subarray(0, to);
   let n = 0;
-  for (let i = buf.indexOf(QUOTE, from); i !== -1 && i < to; i = buf.indexOf(QUOTE, i + 1)) n++;
+  for (let i = range.indexOf(QUOTE, from); i !== -1; i = range.indexOf(QUOTE, i + 1)) n++;
   return n;
 }
 
