@@ -190,3 +190,18 @@ describe('models, jobs and errors', () => {
     expect(line.httpRequest).toMatchObject({ requestMethod: 'GET', status: 200, latency: expect.stringMatching(/^\d+\.\d+s$/) });
   });
 });
+
+describe('while the models load', () => {
+  it('answers /readyz 503 with the reason, and logs it as a warning, not an error', async () => {
+    const loading = await buildTestApp({ modelsReady: () => false });
+    try {
+      const res = await request(loading.app).get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'not ready', models: 'loading', reasons: ['models are still loading', expect.any(String)] });
+      const line = loading.logLines.find((l) => (l.httpRequest as { requestUrl?: string } | undefined)?.requestUrl === '/readyz')!;
+      expect(line).toMatchObject({ severity: 'WARNING', message: 'GET /readyz 503' });
+    } finally {
+      await loading.close();
+    }
+  });
+});

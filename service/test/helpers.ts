@@ -74,6 +74,7 @@ export interface TestAppOptions {
   maxPendingBytes?: number;
   chunkBytes?: number;
   db?: SqlClient;
+  modelsReady?: () => boolean;
 }
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -99,7 +100,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     jobLog,
     jobStore,
     logger,
-    modelsReady: () => true,
+    modelsReady: opts.modelsReady ?? (() => true),
   });
   return {
     app,

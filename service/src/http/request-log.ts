@@ -3,6 +3,9 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logging';
 import { traceField } from '../logging';
 
+/** The levels a request's line is logged at: Cloud Logging's ERROR, WARNING and INFO. */
+export type LogLevel = 'error' | 'warn' | 'info';
+
 export function requestLog(logger: Logger, project?: string): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -27,9 +30,9 @@ export function requestLog(logger: Logger, project?: string): RequestHandler {
         ...(res.locals.logFields as Record<string, unknown> | undefined),
       };
       const message = `${req.method} ${req.baseUrl}${req.path} ${status}`;
-      if (status >= 500) logger.error(line, message);
-      else if (status >= 400) logger.warn(line, message);
-      else logger.info(line, message);
+      // A route may say that an answer is expected (a probe's 503 while the models load), not an error.
+      const level = (res.locals.logLevel as LogLevel | undefined) ?? (status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info');
+      logger[level](line, message);
     });
     next();
   };

@@ -4,9 +4,11 @@
  * A database outage does not make the service unready: predictions go on and their job rows
  * queue until the database returns, so /readyz stays 200 and reports `"database": "unreachable"`
  * with the queue length. Only models that are not loaded make it 503. `?strict=true` also
- * fails on the database, for monitors that want that.
+ * fails on the database, for monitors that want that. A 503 from here is logged as a warning: a
+ * startup probe hears it on every cold start.
  */
 import { Router } from 'express';
+import type { LogLevel } from '../http/request-log';
 import type { JobLog } from '../jobs/job-log';
 
 export interface Readiness {
@@ -31,6 +33,8 @@ export function healthRouter(readiness: Readiness): Router {
       ...(models ? [] : ['models are still loading']),
       ...(databaseOk ? [] : [`database ${jobLog.database}${jobLog.lastError ? `: ${jobLog.lastError}` : ''}; ${jobLog.queued} job record(s) queued`]),
     ];
+    // Not ready is what a startup probe expects to hear for a while: a warning, not an error, in the request log.
+    if (!ready) res.locals.logLevel = 'warn' satisfies LogLevel;
     res.status(ready ? 200 : 503).json({
       status: ready ? (databaseOk ? 'ready' : 'degraded') : 'not ready',
       models: models ? 'loaded' : 'loading',
