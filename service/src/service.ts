@@ -28,7 +28,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cpus: availableParallelism(),
   });
   let modelsReady = false;
-  const warm = pool.warmUp().then(() => (modelsReady = true));
+  const warm = pool.ready().then(() => (modelsReady = true));
   // Awaited below, after the listener is up; until then a failure must not count as unhandled.
   warm.catch(() => undefined);
   // The HTTP and database modules load while the threads start onnxruntime, not before.

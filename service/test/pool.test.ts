@@ -50,3 +50,17 @@ describe('the inference pool', () => {
     expect((outcomes[3] as PromiseRejectedResult).reason.message).toMatch(/no session for model no-such-model/);
   });
 });
+
+describe('a pool starting up', () => {
+  it('is ready once one thread has its sessions, and closes only after the others have theirs', async () => {
+    const registry = await ModelRegistry.load(MODELS_DIR);
+    const starting = new InferencePool(registry, { threads: 3, maxQueued: 10, maxPendingBytes: 64 << 20, cpus: 3 });
+    await starting.ready();
+    const outcome = await starting.predict({ model: registry.defaultName, bytes: new Uint8Array(Buffer.from(csv([FEATURES, [39, 18, 190, 3700]]))) });
+    expect(outcome).toMatchObject({ ok: true, rows: 1 });
+    // Closed at once, it still lets every thread finish starting (a thread terminated while loading
+    // onnxruntime aborts the process): each answers a warm-up, besides ready()'s and the job.
+    await starting.close();
+    expect(starting.tasksCompleted).toBeGreaterThanOrEqual(3 + 2);
+  });
+});
