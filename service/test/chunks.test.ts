@@ -70,8 +70,10 @@ describe('answers read in chunks', () => {
   });
 
   it('are the one-chunk answers for a BOM, for Shift_JIS, and with Shift_JIS output', async () => {
-    const japanese = rows(300, (i) => (i % 4 === 0 ? row(i, '観察（雨天）') : undefined));
+    const japanese = rows(300, (i) => (i % 4 === 0 ? row(i, '観察（雨天）') : i % 10 === 3 ? row(i, '=合計（雨天）') : undefined));
     await expectSameAnswer([chunked], Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(japanese)]));
+    // Read in place as UTF-8 (the formula rows neutralised), then as Shift_JIS text.
+    expect((await expectSameAnswer([chunked], japanese)).body.toString()).toContain(`'=合計（雨天）`);
     const sjis = await expectSameAnswer([chunked], iconv.encode(japanese, 'Shift_JIS'));
     expect(sjis.body.toString()).toContain('観察（雨天）');
     const back = await expectSameAnswer([chunked], japanese, '?output_encoding=shift_jis');

@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { isFormulaLike, neutralise, writeRow } from '../src/csv/cells';
 import { decodeUpload, parseEncodingName, RangeDecoder, uploadText } from '../src/csv/decode';
+import { fastDecimal as fastDecimalOf } from '../src/csv/decimal';
 import { PlainRecords } from '../src/csv/plain-records';
 import { neutraliseRow, ReadOptions, TableReader } from '../src/csv/read-table';
 import { HttpProblem } from '../src/http/problem';
@@ -172,12 +173,14 @@ describe('TableReader', () => {
   });
 });
 
-describe('plain decimals read in place', () => {
-  /** The cell as the middle field of a record, so reading stops at its comma. */
+describe('plain decimals, from a string and read in place from bytes', () => {
+  /** Both ways must agree; then the value is either's. */
   const fastDecimal = (cell: string) => {
     const records = new PlainRecords(Buffer.from(`9,${cell},9\r\n`, 'latin1'), 0, '\r\n', 3);
     records.advance();
-    return records.value(1);
+    const [inBytes, fromString] = [records.value(1), fastDecimalOf(cell)];
+    if (!Object.is(inBytes, fromString)) throw new Error(`${JSON.stringify(cell)}: ${inBytes} in bytes, ${fromString} from the string`);
+    return inBytes;
   };
 
   it('gives exactly what Number() gives for plain decimals, and declines everything else', () => {

@@ -1,7 +1,7 @@
 /**
- * Plain-ASCII chunks without quotes are read in place (plain-records.ts) instead of by papaparse.
- * These tests read the same generated files both ways and expect the same rows, values, spans,
- * formulas and errors, including the odd cells that must take the general way.
+ * UTF-8 chunks (plain ASCII included) without quotes are read in place (plain-records.ts) instead
+ * of by papaparse. These tests read the same generated files both ways and expect the same rows,
+ * values, row texts, formulas and errors, including the odd cells that must take the general way.
  */
 import Papa from 'papaparse';
 import { Linebreak } from '../src/csv/record-bounds';
@@ -15,15 +15,22 @@ const features: Feature[] = [
   { name: 'gap', type: 'double' },
 ];
 const HEADER = ['id', 'gap', 'x', 'label', 'note', 'n'];
+/** The same columns named in Japanese where the model does not name them. */
+const HEADER_JA = ['番号', 'gap', 'x', 'label', '備考', 'n'];
 
 /** Cells by what they can be: numbers (read the fast way or the general way), text, or neither. */
 const WHOLE = ['1', '0', '-0', '+3', '007', ' 7 ', '1e5', '123456789012345', '-42'];
 const NUMBERS = [...WHOLE, '-2.5', '.5', '5.', '39.1', '-1E-3', '1234567890123456789', '0.1234567890123456789012345', '3.5\t'];
 const TEXT = ['abc', '=1+2', '-x', '@a', '+', '\t1', '', '-1.5', ' ', 'x\ry'];
+const TEXT_JA = ['東京', '=合計', 'ｶﾀｶﾅ', '😀 emoji', '-１'];
 const BAD = ['', ' ', 'abc', '0x10', '0b1', '1.2.3', '--1', '+-1', '.', '-', 'Infinity', 'NaN', '1e999', '2.5', 'a\nb'];
+const BAD_JA = ['１２', '三', '1.5円'];
 
-/** A file of HEADER's columns; with `bad`, one cell in six may be anything and rows may be ragged. */
-function generate(seed: number, linebreak: Linebreak, rows: number, bad: boolean): string {
+/**
+ * A file of HEADER's columns; with `bad`, one cell in six may be anything and rows may be ragged;
+ * with `japanese`, the header and cells have characters of several bytes in UTF-8.
+ */
+function generate(seed: number, linebreak: Linebreak, rows: number, bad: boolean, japanese = false): string {
   // Odd seeds end the file with a line break, even ones without.
   const last = seed % 2 ? linebreak : '';
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) % n;
@@ -33,21 +40,23 @@ function generate(seed: number, linebreak: Linebreak, rows: number, bad: boolean
     return usable[rand(usable.length)];
   };
   const number = () => (rand(4) === 0 ? pick(NUMBERS) : String((rand(20000) - 10000) / 100));
+  const text = japanese ? [...TEXT, ...TEXT_JA] : TEXT;
+  const bads = japanese ? [...BAD, ...BAD_JA] : BAD;
   const byColumn: Record<string, () => string> = {
-    id: () => pick(TEXT),
+    id: () => pick(text),
     gap: () => (rand(5) === 0 ? '' : number()),
     x: number,
-    label: () => pick(TEXT),
+    label: () => pick(text),
     n: () => (rand(3) === 0 ? pick(WHOLE) : String(rand(1000) - 500)),
-    note: () => pick(TEXT),
+    note: () => pick(text),
   };
-  const lines = [HEADER.join(',')];
+  const lines = [(japanese ? HEADER_JA : HEADER).join(',')];
   for (let i = 0; i < rows; i++) {
     if (rand(20) === 0) {
       lines.push('');
       continue;
     }
-    const cells = HEADER.map((column) => (bad && rand(6) === 0 ? pick(BAD) : byColumn[column]()));
+    const cells = HEADER.map((column) => (bad && rand(6) === 0 ? pick(bads) : byColumn[column]()));
     if (bad && rand(20) === 0) cells.splice(rand(cells.length), 1, ...(rand(2) ? [] : ['1', '2']));
     lines.push(cells.join(','));
   }
@@ -70,17 +79,21 @@ function chunksOf(text: string, linebreak: Linebreak, size: number): string[] {
 interface Outcome {
   reads: RowsRead[];
   reader: TableReader;
+  chunks: string[];
 }
 
-function readAll(chunks: string[], ascii: boolean, opts: Partial<ReadOptions>): Outcome {
+function readAll(chunks: string[], inBytes: boolean, opts: Partial<ReadOptions>): Outcome {
   const reader = new TableReader({ features, imputed: new Set(['gap']), reserved: ['prediction'], ...opts });
-  const reads = chunks.map((chunk) => (ascii ? reader.readAscii(Buffer.from(chunk, 'latin1')) : reader.read(chunk)));
-  return { reads, reader };
+  const reads = chunks.map((chunk) => (inBytes ? reader.readBytes(Buffer.from(chunk)) : reader.read(chunk)));
+  return { reads, reader, chunks };
 }
 
-function summary({ reads, reader }: Outcome) {
+/** What was read, with each row's text picked out of its chunk (by bytes or by characters, as its spans say). */
+function summary({ reads, reader, chunks }: Outcome) {
+  const rowTexts = (r: RowsRead, chunk: string) =>
+    Array.from({ length: r.rows }, (_, i) => (r.inBytes ? Buffer.from(chunk).toString('utf8', r.spans[2 * i], r.spans[2 * i + 1]) : chunk.slice(r.spans[2 * i], r.spans[2 * i + 1])));
   return {
-    reads: reads.map((r) => ({ ...r, columns: r.columns.map((c) => Array.from(c.values as ArrayLike<unknown>)) })),
+    reads: reads.map((r, k) => ({ rows: r.rows, neutralised: Array.from(r.neutralised), texts: rowTexts(r, chunks[k]), columns: r.columns.map((c) => Array.from(c.values as ArrayLike<unknown>)) })),
     errors: reader.errors.listed,
     total: reader.errors.total,
     rows: reader.rows,
@@ -90,7 +103,7 @@ function summary({ reads, reader }: Outcome) {
   };
 }
 
-describe('plain ASCII chunks read in place', () => {
+describe('UTF-8 chunks read in place', () => {
   const cases: [Linebreak, number][] = [
     ['\r\n', 1],
     ['\n', 2],
@@ -101,8 +114,8 @@ describe('plain ASCII chunks read in place', () => {
   ];
 
   it.each(cases)('read what papaparse reads, row for row (%j, seed %i)', (linebreak, seed) => {
-    for (const bad of [false, true]) {
-      const text = generate(seed, linebreak, 400, bad);
+    for (const [bad, japanese] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const text = generate(seed, linebreak, 400, bad, japanese);
       for (const size of [text.length, 1500]) {
         // One chunk lets the parser guess the line break; several are read with the upload's.
         const opts = size === text.length ? {} : { newline: linebreak };
@@ -113,6 +126,7 @@ describe('plain ASCII chunks read in place', () => {
         expect(papa).toHaveBeenCalledTimes(1);
         papa.mockRestore();
         expect(summary(inPlace)).toEqual(summary(readAll(chunks, false, opts)));
+        expect(inPlace.reads.every((r) => r.inBytes)).toBe(true);
         // The valid files are kept whole; the others have errors of every kind.
         if (bad) expect(inPlace.reader.errors.total).toBeGreaterThan(50);
         else expect([inPlace.reader.errors.total, inPlace.reads.reduce((n, r) => n + r.rows, 0)]).toEqual([0, inPlace.reader.rows]);

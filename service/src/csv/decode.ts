@@ -86,6 +86,14 @@ export class RangeDecoder {
     return this.whole && isAscii(bytes);
   }
 
+  /**
+   * Whether `bytes` (the range after those decoded so far) is whole, valid UTF-8 in a UTF-8
+   * upload: such a range can be read without decoding it (it is checked here instead).
+   */
+  isUtf8(bytes: Uint8Array): boolean {
+    return this.whole && this.upload.encoding === 'utf-8' && isUtf8(bytes);
+  }
+
   decode(bytes: Uint8Array, last = false): string {
     // Plain ASCII reads the same in both encodings: copied as one-byte text, many times faster
     // than the decoder (nearly every chunk of a numeric upload).

@@ -1,19 +1,19 @@
 /**
- * The records of plain-ASCII CSV bytes that have no quote character. Without quotes, RFC 4180
+ * The records of CSV bytes (plain ASCII, or UTF-8) that have no quote character. Without quotes, RFC 4180
  * comes down to fields between commas and records between line breaks — which is all papaparse's
  * own fast mode does with such text (`split` on the line break, then on the comma). Here the
  * fields are located in the bytes and each is read as a number on the way, in one pass: for a
  * file of numbers, decoding the text, cutting 30 cells a row and converting them afterwards cost
  * more than everything else the service does with the row (and a loop over a typed array runs
- * several times faster than one over a string's charCodeAt). In ASCII a byte is a character, so
- * offsets are the text's offsets.
+ * several times faster than one over a string's charCodeAt). In UTF-8 a comma, a line break or a
+ * digit is one byte that never occurs inside another character, so the bytes split exactly as
+ * the text does; offsets are byte offsets, and a cell needed as text is decoded alone.
  *
  * The number read on the way is the commonest feature cell's: a plain decimal such as 39.1, -7 or
- * .5, with its digits below 2^53 and no exponent. Its digits are collected as one integer and
- * divided by an exact power of ten no larger than 1e22 — a single correctly rounded operation, so
- * the value is exactly what Number(cell) gives (Clinger's fast path). Any other cell reads as NaN
- * here and is converted by the caller from its text.
+ * .5 (decimal.ts), exactly what Number(cell) gives. Any other cell reads as NaN here and is
+ * converted by the caller from its text.
  */
+import { decimalValue } from './decimal';
 import type { Linebreak } from './record-bounds';
 
 const COMMA = 44;
@@ -22,12 +22,10 @@ const CR = 13;
 const DOT = 46;
 const MINUS = 45;
 const PLUS = 43;
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const MAX_EXACT = 2 ** 53;
 
-/** ASCII bytes as text: one character a byte. */
-export function asciiText(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
+/** UTF-8 (or plain ASCII) bytes as text. */
+export function utf8Text(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
 }
 
 /** Walks the records one at a time; the current record's fields are read through it. */
@@ -91,7 +89,7 @@ export class PlainRecords {
       }
       const lineEnds = c === breakByte && (!crlf || bytes[i + 1] === LF);
       if (c === COMMA || lineEnds) {
-        if (field < values.length) values[field] = plain ? decimal(mantissa, digits, fractionDigits, negative) : NaN;
+        if (field < values.length) values[field] = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
         if (lineEnds) {
           end = i;
           next = crlf ? i + 2 : i + 1;
@@ -112,7 +110,7 @@ export class PlainRecords {
       }
     }
     // The last record may end without a line break.
-    if (end === length && field < values.length) values[field] = plain ? decimal(mantissa, digits, fractionDigits, negative) : NaN;
+    if (end === length && field < values.length) values[field] = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
     this.start = start;
     this.end = end;
     this.next = next;
@@ -142,17 +140,11 @@ export class PlainRecords {
 
   /** Text of the chunk, for the cells and rows that are needed as strings. */
   text(start: number, end: number): string {
-    return asciiText(this.bytes, start, end);
+    return utf8Text(this.bytes, start, end);
   }
 
   /** The current record's fields as strings, for the rare row that must be rewritten. */
   cells(): string[] {
     return this.text(this.start, this.end).split(',');
   }
-}
-
-function decimal(mantissa: number, digits: number, fractionDigits: number, negative: boolean): number {
-  if (digits === 0 || mantissa >= MAX_EXACT || fractionDigits > 22) return NaN;
-  const value = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
-  return negative ? -value : value;
 }

@@ -8,7 +8,8 @@ import Papa from 'papaparse';
 import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
 import { isFormulaLike, mayBeFormula, writeRow } from './cells';
-import { asciiText, PlainRecords } from './plain-records';
+import { fastDecimal } from './decimal';
+import { PlainRecords, utf8Text } from './plain-records';
 import type { Linebreak } from './record-bounds';
 
 export const MAX_LISTED_ERRORS = 100;
@@ -23,6 +24,8 @@ export interface FeatureColumn {
 export interface RowsRead {
   /** Per row, the start and end of its text in the chunk (line terminator excluded): [start0, end0, start1, …]. */
   spans: Int32Array;
+  /** Whether `spans` are offsets in the chunk's bytes (its rows can be copied as they are); else in its decoded text. */
+  inBytes: boolean;
   /** Rows (by index in the chunk, ascending) to write neutralised, because a cell would run as a formula in a spreadsheet. */
   neutralised: Int32Array;
   columns: FeatureColumn[];
@@ -117,6 +120,8 @@ function plainDecimal(cell: string, value: number): boolean {
 
 /** Parses one numeric feature cell, or records why it cannot be used. */
 function readNumber(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number {
+  const fast = fastDecimal(cell);
+  if (fast === fast && (feature.type !== 'int64' || Number.isInteger(fast))) return fast;
   const value = +cell;
   if (plainDecimal(cell, value) && Number.isFinite(value)) {
     if (feature.type === 'float' && (value > FLOAT32_MAX || value < -FLOAT32_MAX)) errors.add(row, feature.name, `${describe(cell)} is out of range`);
@@ -167,35 +172,45 @@ export class TableReader {
     return this.errors.total === 0;
   }
 
-  /** Reads one chunk of whole records: papaparse reads them all (text that is not plain ASCII). */
+  /** Reads one chunk of whole records as text: papaparse reads them all (Shift_JIS, and UTF-8 going out in Shift_JIS). */
   read(text: string): RowsRead {
     const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
     const from = this.header === undefined ? this.readHeader(text) : 0;
     if (from < text.length) this.readQuoted(text, from, rows);
-    return this.done(rows);
+    return this.done(rows, false);
   }
 
   /**
-   * Reads one chunk of whole records that is plain ASCII (nearly every chunk of a file of numbers).
-   * Its header, and a chunk with a quote anywhere after it, go to papaparse as text; any other
-   * chunk is read in place, field by field in the bytes (plain-records.ts), with the same checks
-   * and the same results.
+   * Reads one chunk of whole records that is valid UTF-8 (plain ASCII included: nearly every chunk
+   * of a file of numbers). Its header, and a chunk with a quote anywhere after it, go to papaparse
+   * as text; any other chunk is read in place, field by field in the bytes (plain-records.ts),
+   * with the same checks and the same results.
    */
-  readAscii(bytes: Uint8Array): RowsRead {
+  readBytes(bytes: Uint8Array): RowsRead {
     const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
     let text: string | undefined;
+    // Where the records after the header start, in the text and in the bytes.
+    let textFrom = 0;
     let from = 0;
-    if (this.header === undefined) from = this.readHeader((text = asciiText(bytes)));
-    if (this.header !== undefined) {
-      // Buffer's indexOf is memchr; a typed array's looks at one element at a time.
-      if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(QUOTE, from) === -1) this.readPlain(bytes, from, rows);
-      else this.readQuoted(text ?? asciiText(bytes), from, rows);
+    if (this.header === undefined) {
+      text = utf8Text(bytes);
+      textFrom = this.readHeader(text);
+      from = Buffer.byteLength(text.slice(0, textFrom));
+      if (this.header === undefined) return this.done(rows, true);
     }
-    return this.done(rows);
+    // Buffer's indexOf is memchr; a typed array's looks at one element at a time.
+    if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(QUOTE, from) === -1) {
+      this.readPlain(bytes, from, rows);
+      return this.done(rows, true);
+    }
+    text ??= utf8Text(bytes);
+    this.readQuoted(text, textFrom, rows);
+    // Text offsets are byte offsets only where every character is one byte.
+    return this.done(rows, text.length === bytes.length);
   }
 
-  private done(rows: ChunkRows): RowsRead {
-    const read = rows.result();
+  private done(rows: ChunkRows, inBytes: boolean): RowsRead {
+    const read = rows.result(inBytes);
     this.lastChunkRows = read.rows;
     return read;
   }
@@ -371,11 +386,11 @@ class ChunkRows {
     this.neutralised.push(row);
   }
 
-  result(): RowsRead {
+  result(inBytes: boolean): RowsRead {
     const rows = this.count;
     const column = (k: number) => this.numbers.subarray(k * this.capacity, k * this.capacity + rows);
     const columns = this.features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? this.strings[k] : column(k) }));
-    return { spans: this.spans.slice(0, rows * 2), neutralised: Int32Array.from(this.neutralised), columns, rows };
+    return { spans: this.spans.slice(0, rows * 2), inBytes, neutralised: Int32Array.from(this.neutralised), columns, rows };
   }
 
   private grow(): void {

@@ -17,8 +17,10 @@ export interface ChunkPlan {
   /** The chunk's byte range in the upload. */
   start: number;
   end: number;
-  /** Per row, the start and end of its text in the chunk's decoded text. */
+  /** Per row, the start and end of its text in the chunk: in its bytes when `inBytes`, else in its decoded text. */
   spans: Int32Array;
+  /** The chunk's bytes are UTF-8 (plain ASCII included) and `spans` are offsets in them: its rows can be copied as they are. */
+  inBytes: boolean;
   /** Rows (by index in the chunk, ascending) written neutralised, because a cell would run as a formula. */
   neutralised: Int32Array;
   predictions: Predictions;

@@ -7,12 +7,11 @@
  * A small upload does both in one task; a large one is read in pieces by every thread, then
  * written in batches while the answer streams out (see pool.ts).
  */
-import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
 import { InvalidRowsProblem, TableReader } from '../csv/read-table';
 import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
-import { asciiRows, type OutputPart } from '../csv/ascii-output';
+import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
@@ -138,7 +137,9 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, linebreak ?? '\n', MAX_RECORD_BYTES);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
-      const rows = decoder.isAscii(range) ? reader.readAscii(range) : reader.read(decoder.decode(range, stop === upload.length));
+      // Bytes that go out as they came (ASCII, or UTF-8 answered in UTF-8) are read without decoding them.
+      const inBytes = decoder.isAscii(range) || (!toShiftJis && decoder.isUtf8(range));
+      const rows = inBytes ? reader.readBytes(range) : reader.read(decoder.decode(range, stop === upload.length));
       if (runaway) {
         reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;
@@ -146,7 +147,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       // Once a row is invalid there will be no answer to write: only errors are gathered.
       if (!reader.valid || rows.rows === 0) continue;
       const predictions = await runModel(session, model, rows.columns, rows.rows);
-      chunks.push({ start, end: stop, spans: rows.spans, neutralised: rows.neutralised, predictions });
+      chunks.push({ start, end: stop, spans: rows.spans, inBytes: rows.inBytes, neutralised: rows.neutralised, predictions });
     }
     reader.finish(piece !== undefined);
     let prefix: string | undefined;
@@ -175,16 +176,16 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   }
 }
 
-/** The output of a run of chunks, part by part: a plain-ASCII chunk is copied, any other decoded and encoded. */
+/** The output of a run of chunks, part by part: rows read in their bytes are copied into a UTF-8 answer, any other decoded and encoded. */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
   const { upload, linebreak } = task;
   const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
-  const parts = task.chunks.map(({ start, end, spans, neutralised, predictions }, k) => {
+  const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
-    // Plain ASCII reads the same in both input encodings and is already UTF-8.
-    if (task.outputEncoding === 'utf-8' && isAscii(bytes)) return asciiRows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
+    // Such bytes are UTF-8 already (plain ASCII reads the same in both input encodings).
+    if (task.outputEncoding === 'utf-8' && inBytes) return utf8Rows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
     const rows = writeRows({ text: decoder.decode(bytes), spans, neutralised, predictions, linebreak }, model.manifest);
     return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });

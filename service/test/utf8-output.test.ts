@@ -1,8 +1,9 @@
 /**
- * The byte writer for plain-ASCII chunks must write exactly what the text writer writes (rows as
- * strings, probabilities through toFixed) for every kind of model, whatever the probabilities.
+ * The byte writer for UTF-8 chunks (plain ASCII or not) must write exactly what the text writer
+ * writes (rows as strings, probabilities through toFixed) for every kind of model, whatever the
+ * probabilities.
  */
-import { asciiRows } from '../src/csv/ascii-output';
+import { utf8Rows } from '../src/csv/utf8-output';
 import { writeRows, type ChunkRows } from '../src/csv/write-output';
 import type { Manifest } from '../src/models/manifest';
 import type { Predictions } from '../src/inference/run-model';
@@ -25,15 +26,19 @@ function probabilities(count: number): Float32Array {
   return p;
 }
 
-function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: ChunkRows } {
-  const lines = Array.from({ length: rows }, (_, i) => (i % 10 === 3 ? `${i},=SUM(A1)` : `${i},${(i * 0.37).toFixed(2)}`));
+/** Rows of ASCII and of other characters (a formula among them), with their spans in bytes and in text. */
+function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: ChunkRows; byteSpans: Int32Array } {
+  const lines = Array.from({ length: rows }, (_, i) => (i % 10 === 3 ? `${i},=SUM(A1)` : i % 10 === 7 ? `${i},=東京${i}` : i % 10 === 5 ? `${i},山田 😀` : `${i},${(i * 0.37).toFixed(2)}`));
   const text = lines.join('\r\n') + '\r\n';
   const spans = new Int32Array(rows * 2);
+  const byteSpans = new Int32Array(rows * 2);
   let at = 0;
+  let byteAt = 0;
   lines.forEach((line, i) => {
-    spans[i * 2] = at;
-    spans[i * 2 + 1] = at + line.length;
+    [spans[i * 2], spans[i * 2 + 1]] = [at, at + line.length];
+    [byteSpans[i * 2], byteSpans[i * 2 + 1]] = [byteAt, byteAt + Buffer.byteLength(line)];
     at += line.length + 2;
+    byteAt += Buffer.byteLength(line) + 2;
   });
   const neutralised = Int32Array.from(lines.flatMap((line, i) => (line.includes('=') ? [i] : [])));
   const classes = manifest.classes ?? [];
@@ -45,23 +50,23 @@ function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: Chun
           labels: classes,
           probabilities: manifest.outputs.probabilities ? probabilities(rows * classes.length) : undefined,
         };
-  return { bytes: Buffer.from(text, 'latin1'), chunk: { text, spans, neutralised, predictions, linebreak: '\r\n' } };
+  return { bytes: Buffer.from(text), chunk: { text, spans, neutralised, predictions, linebreak: '\r\n' }, byteSpans };
 }
 
-/** The part written into a buffer of exactly its size. */
-function writeAsciiRows(...args: Parameters<typeof asciiRows>): Buffer {
-  const part = asciiRows(...args);
+/** The part written into a buffer of exactly its size, from the chunk's bytes and byte spans. */
+function writeUtf8Rows(bytes: Buffer, chunk: ChunkRows, byteSpans: Int32Array, manifest: Manifest, prefix: string): Buffer {
+  const part = utf8Rows(bytes, { ...chunk, spans: byteSpans }, manifest, prefix);
   const out = Buffer.alloc(part.size);
   expect(part.writeInto(out, 0)).toBe(part.size);
   return out;
 }
 
-describe('asciiRows', () => {
+describe('utf8Rows', () => {
   for (const [kind, manifest] of Object.entries(MODELS)) {
     it(`writes what the text writer writes, for a ${kind} model`, () => {
-      const { bytes, chunk } = chunkOf(manifest, 20_000);
-      const expected = Buffer.from('x,head\r\n' + writeRows(chunk, manifest));
-      const written = writeAsciiRows(bytes, chunk, manifest, 'x,head\r\n');
+      const { bytes, chunk, byteSpans } = chunkOf(manifest, 20_000);
+      const expected = Buffer.from('x,見出し\r\n' + writeRows(chunk, manifest));
+      const written = writeUtf8Rows(bytes, chunk, byteSpans, manifest, 'x,見出し\r\n');
       expect(written.length).toBe(expected.length);
       expect(written.toString()).toBe(expected.toString());
     });
@@ -69,10 +74,10 @@ describe('asciiRows', () => {
 
   it('spells each probability as toFixed(6) does, ties and extremes included', () => {
     const manifest = MODELS.binary;
-    const { bytes, chunk } = chunkOf(manifest, 4);
+    const { bytes, chunk, byteSpans } = chunkOf(manifest, 4);
     const cases = [0, 1, 0.5, 0.0000005, 0.9999995, Math.fround(0.1234565), 1e-7, 0.25];
     chunk.predictions.probabilities = Float32Array.from(cases);
-    const cells = writeAsciiRows(bytes, chunk, manifest, '')
+    const cells = writeUtf8Rows(bytes, chunk, byteSpans, manifest, '')
       .toString()
       .trimEnd()
       .split('\r\n')

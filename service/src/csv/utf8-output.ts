@@ -1,7 +1,8 @@
 /**
- * The output of a plain-ASCII chunk written straight as UTF-8 bytes: each row's bytes are copied
- * from the upload (its spans are byte offsets too), and the prediction cells are written as bytes
- * after it, with no per-row strings. The answer of a numeric upload is nearly all this path.
+ * The output of a chunk whose bytes are UTF-8 already (plain ASCII, or a UTF-8 upload), written
+ * straight as UTF-8 bytes: each row's bytes are copied from the upload (its spans are byte
+ * offsets), and the prediction cells are written as bytes after it, with no per-row strings. The
+ * answer of a numeric upload is nearly all this path.
  */
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../inference/run-model';
@@ -80,12 +81,12 @@ export interface OutputPart {
   writeInto(out: Buffer, at: number): number;
 }
 
-/** The output of one ASCII chunk as UTF-8: `prefix`, then each row as uploaded (or neutralised) and its predictions. */
-export function asciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): OutputPart {
+/** The output of one UTF-8 chunk: `prefix`, then each row as uploaded (or neutralised) and its predictions. */
+export function utf8Rows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): OutputPart {
   const { spans, neutralised } = chunk;
   const tails = tailWriter(manifest, chunk.predictions);
   const rows = spans.length / 2;
-  const lines = Array.from(neutralised, (i) => neutraliseRow(bytes.toString('latin1', spans[i * 2], spans[i * 2 + 1]), chunk.linebreak));
+  const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]), chunk.linebreak)));
   let size = Buffer.byteLength(prefix);
   for (let i = 0; i < rows; i++) size += spans[i * 2 + 1] - spans[i * 2] + tails.size(i);
   neutralised.forEach((i, k) => (size += lines[k].length - (spans[i * 2 + 1] - spans[i * 2])));
@@ -95,7 +96,7 @@ export function asciiRows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifes
       let at = start + out.write(prefix, start);
       let next = 0;
       for (let i = 0; i < rows; i++) {
-        if (neutralised[next] === i) at += out.write(lines[next++], at, 'latin1');
+        if (neutralised[next] === i) at += lines[next++].copy(out, at);
         else at += bytes.copy(out, at, spans[i * 2], spans[i * 2 + 1]);
         at = tails.write(out, at, i);
       }
