@@ -32,6 +32,15 @@ export function writeBenchModel(): string {
   return dir;
 }
 
+/** numericCsv with a first column of Japanese names (passed through, not a feature). */
+export function japaneseCsv(rows: number): string {
+  const names = ['山田太郎', '鈴木花子', '佐藤一郎', '田中美咲', '高橋健'];
+  return numericCsv(rows)
+    .split('\r\n')
+    .map((line, i) => (line === '' ? line : `${i === 0 ? '氏名' : names[i % names.length]},${line}`))
+    .join('\r\n');
+}
+
 /** `rows` rows of 30 numeric columns, about 240 bytes a row. */
 export function numericCsv(rows: number): string {
   const lines = [FEATURES.join(',')];
