@@ -9,6 +9,7 @@ import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
 import { isFormulaLike, mayBeFormula, writeRow } from './cells';
 import { fastDecimal } from './decimal';
+import { KeptRows } from './kept-rows';
 import { PlainRecords, utf8Text } from './plain-records';
 import type { Linebreak } from './record-bounds';
 
@@ -160,7 +161,7 @@ export class TableReader {
   /** Per feature, whether its numbers must be whole. */
   private readonly integral: boolean[];
   /** Rows in the chunk before: the next chunk's arrays start that large, so they rarely grow. */
-  private lastChunkRows = 0;
+  private lastKeptRows = 0;
 
   constructor(private readonly opts: ReadOptions) {
     this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
@@ -174,7 +175,7 @@ export class TableReader {
 
   /** Reads one chunk of whole records as text: papaparse reads them all (Shift_JIS, and UTF-8 going out in Shift_JIS). */
   read(text: string): RowsRead {
-    const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
+    const rows = new KeptRows(this.opts.features, this.textual, this.lastKeptRows);
     const from = this.header === undefined ? this.readHeader(text) : 0;
     if (from < text.length) this.readQuoted(text, from, rows);
     return this.done(rows, false);
@@ -187,7 +188,7 @@ export class TableReader {
    * with the same checks and the same results.
    */
   readBytes(bytes: Uint8Array): RowsRead {
-    const rows = new ChunkRows(this.opts.features, this.textual, this.lastChunkRows);
+    const rows = new KeptRows(this.opts.features, this.textual, this.lastKeptRows);
     let text: string | undefined;
     // Where the records after the header start, in the text and in the bytes.
     let textFrom = 0;
@@ -209,9 +210,9 @@ export class TableReader {
     return this.done(rows, text.length === bytes.length);
   }
 
-  private done(rows: ChunkRows, inBytes: boolean): RowsRead {
+  private done(rows: KeptRows, inBytes: boolean): RowsRead {
     const read = rows.result(inBytes);
-    this.lastChunkRows = read.rows;
+    this.lastKeptRows = read.rows;
     return read;
   }
 
@@ -260,7 +261,7 @@ export class TableReader {
     if (unwritable) this.errors.add(row, null, unwritable);
   }
 
-  private readPlain(bytes: Uint8Array, from: number, rows: ChunkRows): void {
+  private readPlain(bytes: Uint8Array, from: number, rows: KeptRows): void {
     const { features } = this.opts;
     const records = new PlainRecords(bytes, from, this.linebreak as Linebreak, (this.header as string[]).length);
     while (records.advance()) {
@@ -291,7 +292,7 @@ export class TableReader {
     }
   }
 
-  private readQuoted(text: string, from: number, rows: ChunkRows): void {
+  private readQuoted(text: string, from: number, rows: KeptRows): void {
     const { features } = this.opts;
     let cursor = from;
     Papa.parse<string[]>(from === 0 ? text : text.slice(from), {
@@ -340,69 +341,6 @@ export class TableReader {
 /** A row's text (one record, no terminator) with its formula cells neutralised and re-quoted. */
 export function neutraliseRow(line: string, newline: string | undefined): string {
   return writeRow(Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', newline: newline as Papa.ParseConfig['newline'] }).data[0]);
-}
-
-/**
- * One chunk's kept rows. Numbers go straight into one typed array, a column after another (no
- * boxed values, no garbage, one allocation), sized for as many rows as the chunk before had.
- */
-class ChunkRows {
-  private capacity: number;
-  private numbers: Float64Array;
-  private readonly strings: string[][];
-  private spans: Int32Array;
-  private readonly neutralised: number[] = [];
-  private count = 0;
-
-  constructor(
-    private readonly features: readonly Feature[],
-    private readonly textual: boolean[],
-    expectedRows: number,
-  ) {
-    this.capacity = Math.max(256, Math.ceil(expectedRows * 1.1));
-    this.numbers = new Float64Array(this.capacity * features.length);
-    this.spans = new Int32Array(this.capacity * 2);
-    this.strings = features.map((): string[] => []);
-  }
-
-  /** Keeps one more row, whose text is [start, end) of the chunk; returns its index. */
-  add(start: number, end: number): number {
-    if (this.count === this.capacity) this.grow();
-    this.spans[this.count * 2] = start;
-    this.spans[this.count * 2 + 1] = end;
-    return this.count++;
-  }
-
-  setNumber(feature: number, row: number, value: number): void {
-    this.numbers[feature * this.capacity + row] = value;
-  }
-
-  /** Text features' cells come in row order. */
-  pushText(feature: number, cell: string): void {
-    this.strings[feature].push(cell);
-  }
-
-  neutralise(row: number): void {
-    this.neutralised.push(row);
-  }
-
-  result(inBytes: boolean): RowsRead {
-    const rows = this.count;
-    const column = (k: number) => this.numbers.subarray(k * this.capacity, k * this.capacity + rows);
-    const columns = this.features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? this.strings[k] : column(k) }));
-    return { spans: this.spans.slice(0, rows * 2), inBytes, neutralised: Int32Array.from(this.neutralised), columns, rows };
-  }
-
-  private grow(): void {
-    const capacity = this.capacity * 2;
-    const numbers = new Float64Array(capacity * this.features.length);
-    for (let k = 0; k < this.features.length; k++) numbers.set(this.numbers.subarray(k * this.capacity, k * this.capacity + this.count), k * capacity);
-    this.numbers = numbers;
-    const spans = new Int32Array(capacity * 2);
-    spans.set(this.spans);
-    this.spans = spans;
-    this.capacity = capacity;
-  }
 }
 
 /** Whether any of the given cells would run as a formula (a loop: this runs for every row). */
