@@ -75,6 +75,11 @@ describe('POST /v1/predict', () => {
     const sjis = await request(t.app).post('/v1/predict?output_encoding=shift_jis').set(AUTH).type('text/csv').send(upload).buffer(true).parse(binaryParser);
     expect(sjis.headers['content-type']).toBe('text/csv; charset=shift_jis');
     expect(iconv.decode(sjis.body as Buffer, 'cp932')).toContain('ペンギン①,39.1');
+
+    // Without quotes, the rows are read in their bytes and written from them: the same answer.
+    const plain = iconv.encode(csv([['名前', ...FEATURES, '備考'], ['ﾍﾟﾝｷﾞﾝ 漾@黑', 39.1, 18.7, 181, 3750, '=合計'], ['②', 38, 17, 180, 3700, '']]), 'cp932');
+    const fromBytes = await request(t.app).post('/v1/predict').set(AUTH).type('text/csv').send(plain).buffer(true).parse(binaryParser);
+    expect((fromBytes.body as Buffer).subarray(3).toString('utf8')).toMatch(/^名前,.*,備考,prediction,probability\r\nﾍﾟﾝｷﾞﾝ 漾@黑,39\.1,18\.7,181,3750,'=合計,male,0\.\d{6}\r\n②,38,17,180,3700,,\w+,0\.\d{6}\r\n$/);
   });
 
   it('neutralises formulas in passthrough columns but keeps negative numbers', async () => {

@@ -3,7 +3,10 @@
  * of by papaparse. These tests read the same generated files both ways and expect the same rows,
  * values, row texts, formulas and errors, including the odd cells that must take the general way.
  */
+import iconv from 'iconv-lite';
 import Papa from 'papaparse';
+import { byteOffset, textOffsets } from '../src/csv/char-offsets';
+import type { BytesEncoding } from '../src/csv/plain-records';
 import { Linebreak } from '../src/csv/record-bounds';
 import { ReadOptions, RowsRead, TableReader } from '../src/csv/read-table';
 import type { Feature } from '../src/models/manifest';
@@ -22,7 +25,7 @@ const HEADER_JA = ['番号', 'gap', 'x', 'label', '備考', 'n'];
 const WHOLE = ['1', '0', '-0', '+3', '007', ' 7 ', '1e5', '123456789012345', '-42'];
 const NUMBERS = [...WHOLE, '-2.5', '.5', '5.', '39.1', '-1E-3', '1234567890123456789', '0.1234567890123456789012345', '3.5\t'];
 const TEXT = ['abc', '=1+2', '-x', '@a', '+', '\t1', '', '-1.5', ' ', 'x\ry'];
-const TEXT_JA = ['東京', '=合計', 'ｶﾀｶﾅ', '😀 emoji', '-１'];
+const TEXT_JA = ['東京', '=合計', 'ｶﾀｶﾅ', '😀 emoji', '-１', '漾@黑'];
 const BAD = ['', ' ', 'abc', '0x10', '0b1', '1.2.3', '--1', '+-1', '.', '-', 'Infinity', 'NaN', '1e999', '2.5', 'a\nb'];
 const BAD_JA = ['１２', '三', '1.5円'];
 
@@ -80,18 +83,27 @@ interface Outcome {
   reads: RowsRead[];
   reader: TableReader;
   chunks: string[];
+  encoding: BytesEncoding;
 }
 
-function readAll(chunks: string[], inBytes: boolean, opts: Partial<ReadOptions>): Outcome {
+const encode = (text: string, encoding: BytesEncoding) => (encoding === 'utf-8' ? Buffer.from(text) : iconv.encode(text, 'shift_jis'));
+const decode = (bytes: Uint8Array, encoding: BytesEncoding) => new TextDecoder(encoding).decode(bytes);
+
+/** Reads the chunks as text (papaparse), or in their bytes in `encoding` (Shift_JIS with its text, as predict-csv.ts does). */
+function readAll(chunks: string[], inBytes: boolean, opts: Partial<ReadOptions>, encoding: BytesEncoding = 'utf-8'): Outcome {
   const reader = new TableReader({ features, imputed: new Set(['gap']), reserved: ['prediction'], ...opts });
-  const reads = chunks.map((chunk) => (inBytes ? reader.readBytes(Buffer.from(chunk)) : reader.read(chunk)));
-  return { reads, reader, chunks };
+  const reads = chunks.map((chunk) => {
+    if (!inBytes) return reader.read(chunk);
+    const bytes = encode(chunk, encoding);
+    return encoding === 'utf-8' ? reader.readBytes(bytes) : reader.readBytes(bytes, encoding, decode(bytes, encoding));
+  });
+  return { reads, reader, chunks, encoding };
 }
 
 /** What was read, with each row's text picked out of its chunk (by bytes or by characters, as its spans say). */
-function summary({ reads, reader, chunks }: Outcome) {
+function summary({ reads, reader, chunks, encoding }: Outcome) {
   const rowTexts = (r: RowsRead, chunk: string) =>
-    Array.from({ length: r.rows }, (_, i) => (r.inBytes ? Buffer.from(chunk).toString('utf8', r.spans[2 * i], r.spans[2 * i + 1]) : chunk.slice(r.spans[2 * i], r.spans[2 * i + 1])));
+    Array.from({ length: r.rows }, (_, i) => (r.inBytes ? decode(encode(chunk, encoding).subarray(r.spans[2 * i], r.spans[2 * i + 1]), encoding) : chunk.slice(r.spans[2 * i], r.spans[2 * i + 1])));
   return {
     reads: reads.map((r, k) => ({ rows: r.rows, neutralised: Array.from(r.neutralised), texts: rowTexts(r, chunks[k]), columns: r.columns.map((c) => Array.from(c.values as ArrayLike<unknown>)) })),
     errors: reader.errors.listed,
@@ -114,18 +126,20 @@ describe('UTF-8 chunks read in place', () => {
   ];
 
   it.each(cases)('read what papaparse reads, row for row (%j, seed %i)', (linebreak, seed) => {
-    for (const [bad, japanese] of [[false, false], [true, false], [false, true], [true, true]]) {
-      const text = generate(seed, linebreak, 400, bad, japanese);
+    const kinds: [boolean, boolean, BytesEncoding][] = [[false, false, 'utf-8'], [true, false, 'utf-8'], [false, true, 'utf-8'], [true, true, 'utf-8'], [false, true, 'shift_jis'], [true, true, 'shift_jis']];
+    for (const [bad, japanese, encoding] of kinds) {
+      // Shift_JIS has no emoji: the text is what its bytes say.
+      const text = decode(encode(generate(seed, linebreak, 400, bad, japanese), encoding), encoding);
       for (const size of [text.length, 1500]) {
         // One chunk lets the parser guess the line break; several are read with the upload's.
         const opts = size === text.length ? {} : { newline: linebreak };
         const chunks = chunksOf(text, linebreak, size);
         const papa = jest.spyOn(Papa, 'parse');
-        const inPlace = readAll(chunks, true, opts);
+        const inPlace = readAll(chunks, true, opts, encoding);
         // Only the header went to papaparse: the rows were read in place.
         expect(papa).toHaveBeenCalledTimes(1);
         papa.mockRestore();
-        expect(summary(inPlace)).toEqual(summary(readAll(chunks, false, opts)));
+        expect(summary(inPlace)).toEqual(summary({ ...readAll(chunks, false, opts), encoding }));
         expect(inPlace.reads.every((r) => r.inBytes)).toBe(true);
         // The valid files are kept whole; the others have errors of every kind.
         if (bad) expect(inPlace.reader.errors.total).toBeGreaterThan(50);
@@ -157,5 +171,25 @@ describe('UTF-8 chunks read in place', () => {
     expect(papa).toHaveBeenCalledTimes(2);
     papa.mockRestore();
     expect(inPlace.reads[0].columns[2].values).toEqual(['a,b']);
+  });
+});
+
+describe('offsets in bytes and in text', () => {
+  it('match, for every character of UTF-8 and of Shift_JIS', () => {
+    // Shift_JIS lead bytes from both ranges (東 0x93, 漾 0xE0, 黑 0xFC), one-byte kana, a trail byte that is ASCII '@' (漾 0xE0 0x40).
+    const utf8 = ['a', ',', '東', '京', '漾', '黑', 'ｶ', 'ﾀ', '😀', 'é', '\r', '\n', '－', '１', 'x'];
+    for (const [encoding, chars] of [['utf-8', utf8], ['shift_jis', utf8.filter((c) => c !== '😀' && c !== 'é')]] as const) {
+      // Where each character starts, in bytes and in UTF-16 units, and where the text ends.
+      const starts = [0];
+      const units = [0];
+      for (const c of chars) {
+        starts.push(starts[starts.length - 1] + encode(c, encoding).length);
+        units.push(units[units.length - 1] + c.length);
+      }
+      const bytes = encode(chars.join(''), encoding);
+      expect(starts[starts.length - 1]).toBe(bytes.length);
+      expect(Array.from(textOffsets(bytes, Int32Array.from(starts), encoding))).toEqual(units);
+      expect(units.map((u) => byteOffset(bytes, u, encoding))).toEqual(starts);
+    }
   });
 });

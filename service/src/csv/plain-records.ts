@@ -1,13 +1,14 @@
 /**
- * The records of CSV bytes (plain ASCII, or UTF-8) that have no quote character. Without quotes, RFC 4180
+ * The records of CSV bytes (plain ASCII, UTF-8 or Shift_JIS) that have no quote character. Without quotes, RFC 4180
  * comes down to fields between commas and records between line breaks — which is all papaparse's
  * own fast mode does with such text (`split` on the line break, then on the comma). Here the
  * fields are located in the bytes and each is read as a number on the way, in one pass: for a
  * file of numbers, decoding the text, cutting 30 cells a row and converting them afterwards cost
  * more than everything else the service does with the row (and a loop over a typed array runs
- * several times faster than one over a string's charCodeAt). In UTF-8 a comma, a line break or a
- * digit is one byte that never occurs inside another character, so the bytes split exactly as
- * the text does; offsets are byte offsets, and a cell needed as text is decoded alone.
+ * several times faster than one over a string's charCodeAt). In UTF-8 and in Shift_JIS a comma, a
+ * line break, a quote, a digit, a dot or a sign is one byte that never occurs inside another
+ * character (a Shift_JIS trail byte is 0x40 or above), so the bytes split exactly as the text
+ * does; offsets are byte offsets, and a cell needed as text is decoded alone.
  *
  * The number read on the way is the commonest feature cell's: a plain decimal such as 39.1, -7 or
  * .5 (decimal.ts), exactly what Number(cell) gives. Any other cell reads as NaN here and is
@@ -23,8 +24,15 @@ const DOT = 46;
 const MINUS = 45;
 const PLUS = 43;
 
-/** UTF-8 (or plain ASCII) bytes as text. */
-export function utf8Text(bytes: Uint8Array, start = 0, end = bytes.length): string {
+/** Bytes read in place: UTF-8 (plain ASCII included) or Shift_JIS. */
+export type BytesEncoding = 'utf-8' | 'shift_jis';
+
+// Not fatal: the bytes were checked when their chunk was (decode.ts).
+const SHIFT_JIS = new TextDecoder('shift_jis');
+
+/** Bytes[start, end) as text. */
+export function textOf(bytes: Uint8Array, encoding: BytesEncoding, start = 0, end = bytes.length): string {
+  if (encoding === 'shift_jis') return SHIFT_JIS.decode(bytes.subarray(start, end));
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
 }
 
@@ -50,6 +58,7 @@ export class PlainRecords {
     from: number,
     linebreak: Linebreak,
     maxFields: number,
+    private readonly encoding: BytesEncoding = 'utf-8',
   ) {
     this.next = from;
     this.commas = new Int32Array(Math.max(1, maxFields - 1));
@@ -140,7 +149,7 @@ export class PlainRecords {
 
   /** Text of the chunk, for the cells and rows that are needed as strings. */
   text(start: number, end: number): string {
-    return utf8Text(this.bytes, start, end);
+    return textOf(this.bytes, this.encoding, start, end);
   }
 
   /** The current record's fields as strings, for the rare row that must be rewritten. */

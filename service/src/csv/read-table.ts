@@ -10,7 +10,8 @@ import type { Feature } from '../models/manifest';
 import { isFormulaLike, mayBeFormula, writeRow } from './cells';
 import { fastDecimal } from './decimal';
 import { KeptRows } from './kept-rows';
-import { PlainRecords, utf8Text } from './plain-records';
+import { byteOffset } from './char-offsets';
+import { BytesEncoding, PlainRecords, textOf } from './plain-records';
 import type { Linebreak } from './record-bounds';
 
 export const MAX_LISTED_ERRORS = 100;
@@ -25,7 +26,7 @@ export interface FeatureColumn {
 export interface RowsRead {
   /** Per row, the start and end of its text in the chunk (line terminator excluded): [start0, end0, start1, …]. */
   spans: Int32Array;
-  /** Whether `spans` are offsets in the chunk's bytes (its rows can be copied as they are); else in its decoded text. */
+  /** Whether `spans` are offsets in the chunk's bytes (it was read in place); else in its decoded text. */
   inBytes: boolean;
   /** Rows (by index in the chunk, ascending) to write neutralised, because a cell would run as a formula in a spreadsheet. */
   neutralised: Int32Array;
@@ -161,7 +162,7 @@ export class TableReader {
   /** Per feature, whether its numbers must be whole. */
   private readonly integral: boolean[];
   /** Rows in the chunk before: the next chunk's arrays start that large, so they rarely grow. */
-  private lastKeptRows = 0;
+  private lastChunkRows = 0;
 
   constructor(private readonly opts: ReadOptions) {
     this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
@@ -173,38 +174,38 @@ export class TableReader {
     return this.errors.total === 0;
   }
 
-  /** Reads one chunk of whole records as text: papaparse reads them all (Shift_JIS, and UTF-8 going out in Shift_JIS). */
+  /** Reads one chunk of whole records as text: papaparse reads them all (UTF-8 going out in Shift_JIS, or a chunk after a split character). */
   read(text: string): RowsRead {
-    const rows = new KeptRows(this.opts.features, this.textual, this.lastKeptRows);
+    const rows = new KeptRows(this.opts.features, this.textual, this.lastChunkRows);
     const from = this.header === undefined ? this.readHeader(text) : 0;
     if (from < text.length) this.readQuoted(text, from, rows);
     return this.done(rows, false);
   }
 
   /**
-   * Reads one chunk of whole records that is valid UTF-8 (plain ASCII included: nearly every chunk
-   * of a file of numbers). Its header, and a chunk with a quote anywhere after it, go to papaparse
-   * as text; any other chunk is read in place, field by field in the bytes (plain-records.ts),
-   * with the same checks and the same results.
+   * Reads one chunk of whole records from its bytes: valid UTF-8 (plain ASCII included: nearly
+   * every chunk of a file of numbers), or Shift_JIS with `decoded`, its text. Its header, and a
+   * chunk with a quote anywhere after it, go to papaparse as text; any other chunk is read in
+   * place, field by field in the bytes (plain-records.ts), with the same checks and the same results.
    */
-  readBytes(bytes: Uint8Array): RowsRead {
-    const rows = new KeptRows(this.opts.features, this.textual, this.lastKeptRows);
-    let text: string | undefined;
+  readBytes(bytes: Uint8Array, encoding: BytesEncoding = 'utf-8', decoded?: string): RowsRead {
+    const rows = new KeptRows(this.opts.features, this.textual, this.lastChunkRows);
+    let text = decoded;
     // Where the records after the header start, in the text and in the bytes.
     let textFrom = 0;
     let from = 0;
     if (this.header === undefined) {
-      text = utf8Text(bytes);
+      text ??= textOf(bytes, encoding);
       textFrom = this.readHeader(text);
-      from = Buffer.byteLength(text.slice(0, textFrom));
+      from = byteOffset(bytes, textFrom, encoding);
       if (this.header === undefined) return this.done(rows, true);
     }
     // Buffer's indexOf is memchr; a typed array's looks at one element at a time.
     if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(QUOTE, from) === -1) {
-      this.readPlain(bytes, from, rows);
+      this.readPlain(bytes, from, rows, encoding);
       return this.done(rows, true);
     }
-    text ??= utf8Text(bytes);
+    text ??= textOf(bytes, encoding);
     this.readQuoted(text, textFrom, rows);
     // Text offsets are byte offsets only where every character is one byte.
     return this.done(rows, text.length === bytes.length);
@@ -212,7 +213,7 @@ export class TableReader {
 
   private done(rows: KeptRows, inBytes: boolean): RowsRead {
     const read = rows.result(inBytes);
-    this.lastKeptRows = read.rows;
+    this.lastChunkRows = read.rows;
     return read;
   }
 
@@ -261,9 +262,9 @@ export class TableReader {
     if (unwritable) this.errors.add(row, null, unwritable);
   }
 
-  private readPlain(bytes: Uint8Array, from: number, rows: KeptRows): void {
+  private readPlain(bytes: Uint8Array, from: number, rows: KeptRows, encoding: BytesEncoding): void {
     const { features } = this.opts;
-    const records = new PlainRecords(bytes, from, this.linebreak as Linebreak, (this.header as string[]).length);
+    const records = new PlainRecords(bytes, from, this.linebreak as Linebreak, (this.header as string[]).length, encoding);
     while (records.advance()) {
       const { start, end } = records;
       const row = this.countRecord();

@@ -19,7 +19,7 @@ export interface ChunkPlan {
   end: number;
   /** Per row, the start and end of its text in the chunk: in its bytes when `inBytes`, else in its decoded text. */
   spans: Int32Array;
-  /** The chunk's bytes are UTF-8 (plain ASCII included) and `spans` are offsets in them: its rows can be copied as they are. */
+  /** Whether `spans` are offsets in the chunk's bytes (it was read in place); else in its decoded text. */
   inBytes: boolean;
   /** Rows (by index in the chunk, ascending) written neutralised, because a cell would run as a formula. */
   neutralised: Int32Array;

@@ -7,10 +7,12 @@
  * A small upload does both in one task; a large one is read in pieces by every thread, then
  * written in batches while the answer streams out (see pool.ts).
  */
+import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
-import { InvalidRowsProblem, TableReader } from '../csv/read-table';
+import { InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
 import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
+import { textOffsets } from '../csv/char-offsets';
 import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
@@ -137,9 +139,13 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, linebreak ?? '\n', MAX_RECORD_BYTES);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
-      // Bytes that go out as they came (ASCII, or UTF-8 answered in UTF-8) are read without decoding them.
-      const inBytes = decoder.isAscii(range) || (!toShiftJis && decoder.isUtf8(range));
-      const rows = inBytes ? reader.readBytes(range) : reader.read(decoder.decode(range, stop === upload.length));
+      const last = stop === upload.length;
+      // Plain ASCII, and UTF-8 answered in UTF-8, are read in their bytes without decoding them;
+      // Shift_JIS is decoded (which checks it) and read in its bytes too.
+      let rows: RowsRead;
+      if (decoder.isAscii(range) || (!toShiftJis && decoder.isUtf8(range))) rows = reader.readBytes(range);
+      else if (text.encoding === 'shift_jis' && decoder.atCharacterStart) rows = reader.readBytes(range, 'shift_jis', decoder.decode(range, last));
+      else rows = reader.read(decoder.decode(range, last));
       if (runaway) {
         reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;
@@ -176,7 +182,10 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   }
 }
 
-/** The output of a run of chunks, part by part: rows read in their bytes are copied into a UTF-8 answer, any other decoded and encoded. */
+/**
+ * The output of a run of chunks, part by part: UTF-8 rows read in their bytes are copied into a
+ * UTF-8 answer; any other chunk is decoded and its rows encoded.
+ */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
   const { upload, linebreak } = task;
@@ -184,9 +193,11 @@ function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
-    // Such bytes are UTF-8 already (plain ASCII reads the same in both input encodings).
-    if (task.outputEncoding === 'utf-8' && inBytes) return utf8Rows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
-    const rows = writeRows({ text: decoder.decode(bytes), spans, neutralised, predictions, linebreak }, model.manifest);
+    // Plain ASCII reads the same in both input encodings and is UTF-8 already.
+    const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
+    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
+    const textSpans = inBytes ? textOffsets(bytes, spans, task.inputEncoding) : spans;
+    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions, linebreak }, model.manifest);
     return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });
   return task.bom ? [bytesPart(BOM), ...parts] : parts;
