@@ -1,14 +1,14 @@
 /**
- * The records of CSV bytes (plain ASCII, UTF-8 or Shift_JIS) that have no quote character. Without quotes, RFC 4180
- * comes down to fields between commas and records between line breaks — which is all papaparse's
- * own fast mode does with such text (`split` on the line break, then on the comma). Here the
- * fields are located in the bytes and each is read as a number on the way, in one pass: for a
- * file of numbers, decoding the text, cutting 30 cells a row and converting them afterwards cost
- * more than everything else the service does with the row (and a loop over a typed array runs
- * several times faster than one over a string's charCodeAt). In UTF-8 and in Shift_JIS a comma, a
- * line break, a quote, a digit, a dot or a sign is one byte that never occurs inside another
- * character (a Shift_JIS trail byte is 0x40 or above), so the bytes split exactly as the text
- * does; offsets are byte offsets, and a cell needed as text is decoded alone.
+ * The records of CSV bytes (plain ASCII, UTF-8 or Shift_JIS) that have no quote character.
+ * Without quotes, RFC 4180 comes down to fields between commas and records between line breaks —
+ * which is all papaparse's own fast mode does with such text (`split` on the line break, then on
+ * the comma). Here the fields are located in the bytes and each is read as a number on the way,
+ * in one pass: for a file of numbers, decoding the text, cutting 30 cells a row and converting
+ * them afterwards cost more than everything else the service does with the row (and a loop over a
+ * typed array runs several times faster than one over a string's charCodeAt). In UTF-8 and in
+ * Shift_JIS a comma, a line break, a quote, a digit, a dot or a sign is one byte that never occurs
+ * inside another character (a Shift_JIS trail byte is 0x40 or above), so the bytes split exactly
+ * as the text does; offsets are byte offsets, and a cell needed as text is decoded alone.
  *
  * The number read on the way is the commonest feature cell's: a plain decimal such as 39.1, -7 or
  * .5 (decimal.ts), exactly what Number(cell) gives. Any other cell reads as NaN here and is
