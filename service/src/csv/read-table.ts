@@ -120,10 +120,15 @@ function plainDecimal(cell: string, value: number): boolean {
   return true;
 }
 
+/** Whether a plain decimal's value (NaN when the cell is not one) can be used as it is: int64 features take whole numbers only. */
+function usable(fast: number, integral: boolean): boolean {
+  return fast === fast && (!integral || Number.isInteger(fast));
+}
+
 /** Parses one numeric feature cell, or records why it cannot be used. */
 function readNumber(cell: string, feature: Feature, imputed: boolean, row: number, errors: ErrorList): number {
   const fast = fastDecimal(cell);
-  if (fast === fast && (feature.type !== 'int64' || Number.isInteger(fast))) return fast;
+  if (usable(fast, feature.type === 'int64')) return fast;
   const value = +cell;
   if (plainDecimal(cell, value) && Number.isFinite(value)) {
     if (feature.type === 'float' && (value > FLOAT32_MAX || value < -FLOAT32_MAX)) errors.add(row, feature.name, `${describe(cell)} is out of range`);
@@ -278,7 +283,7 @@ export class TableReader {
           continue;
         }
         const fast = records.value(p);
-        const value = fast === fast && (!this.integral[k] || Number.isInteger(fast)) ? fast : readNumber(records.field(p), features[k], this.imputed[k], row, this.errors);
+        const value = usable(fast, this.integral[k]) ? fast : readNumber(records.field(p), features[k], this.imputed[k], row, this.errors);
         if (keep) rows.setNumber(k, at, value);
       }
       let formula = false;

@@ -158,8 +158,8 @@ export class InferencePool {
 
   /**
    * Resolves once a thread has loaded its sessions: the service can answer from then on. The
-   * other threads go on starting beside it and take work once they have (they share the same
-   * cores, so waiting for all of them made start-up about 50 ms slower).
+   * other threads go on starting beside it and take work once they have. (Measured, this is no
+   * faster to ready than waiting for all of them, within this machine's noise: see bench/README.)
    */
   async ready(): Promise<void> {
     this.allWarm ??= this.warmUp();
