@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The inference service image: TypeScript built in one stage, runtime dependencies only in the
 # next. Debian slim, not Alpine: onnxruntime's binaries need glibc 2.28 or later.
-ARG NODE_IMAGE=docker.io/library/node:20.20-bookworm-slim
+ARG NODE_IMAGE=docker.io/library/node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -53,6 +53,13 @@ describe('the service image', () => {
     expect(podman('exec', container, 'ls', '/app/node_modules/onnxruntime-node/bin/napi-v6')).toBe('linux');
   });
 
+  it('runs the Node LTS its base tag names, one still in support (Node 20 ended in April 2026)', () => {
+    const base = /^ARG NODE_IMAGE=.*:(\d+)[.-]/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1];
+    const version = podman('exec', container, 'node', '--version');
+    expect(version.startsWith(`v${base}.`)).toBe(true);
+    expect(Number(base)).toBeGreaterThanOrEqual(22);
+  });
+
   it('gets ready and answers a real prediction exactly as the service does in-process', async () => {
     await waitReady(60_000);
     const res = await fetch(`${url}/v1/predict`, { method: 'POST', body: SAMPLE, headers: { ...AUTH, 'content-type': 'text/csv' } });

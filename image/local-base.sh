@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # For air-gapped builders, where the Dockerfile's base image cannot be pulled: makes a local
-# stand-in for it (Debian bookworm minbase from Debian's own mirror, this machine's Node and npm,
-# a `node` user with uid 1000, the host's CA bundle) and tags it with the base image's name, so
+# stand-in for it (Debian bookworm minbase from Debian's own mirror, the Node major the tag names
+# — this machine's when it matches, else the npm registry's `node@<major>` binary — and this
+# machine's npm, a `node` user with uid 1000, the host's CA bundle) and tags it with the base image's name, so
 # `podman build --pull=never` uses it. With a registry, the ordinary base image is used instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,16 @@ trap 'rm -rf "$root"' EXIT
 echo "local-base: debootstrap bookworm (minbase) from $mirror"
 debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
 
+# The tag's Node major (node:24-bookworm-slim → 24); the image must run what its tag says.
+major=$(sed -n 's/^.*:\([0-9][0-9]*\)[.-].*$/\1/p' <<<"$base")
 node_bin=$(command -v node)
+if [ "$("$node_bin" -p 'process.versions.node.split(".")[0]')" != "$major" ]; then
+  scratch=$(mktemp -d /var/tmp/node-bin.XXXXXX)
+  trap 'rm -rf "$root" "$scratch"' EXIT
+  echo "local-base: this machine's node is $("$node_bin" --version); installing node@$major from the npm registry"
+  npm install --prefix "$scratch" --no-audit --no-fund --loglevel=error "node@$major" >/dev/null
+  node_bin="$scratch/node_modules/node/bin/node"
+fi
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 install -D -m 0755 "$node_bin" "$root/usr/local/bin/node"
 mkdir -p "$root/usr/local/lib/node_modules"

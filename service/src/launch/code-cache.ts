@@ -1,8 +1,9 @@
 /**
  * Runs one bundled CommonJS file with V8's code cache kept beside it (`<file>.cache`), so the
  * service starts by deserialising compiled code instead of parsing and compiling 3-4 MB of
- * JavaScript. Node 22 has this built in (`module.enableCompileCache`); Node 20, which the image
- * runs, does not. Figures are in bench/README.md.
+ * JavaScript. Node 22+ has a built-in cache (`module.enableCompileCache`), but it keeps the code
+ * compiled when a module loads, not the functions start-up compiles lazily afterwards, which this
+ * one holds (below). Figures are in bench/README.md.
  *
  * `npm run build` writes the caches (service/build/bundle.ts) by starting the bundled service once
  * with CODE_CACHE_WRITE=1, so they hold the functions start-up really compiles, not only the top
