@@ -12,7 +12,8 @@ import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-s
 
 const ROOT = join(__dirname, '..');
 const SAMPLE = readFileSync(join(ROOT, 'models', 'samples', 'penguins.csv'));
-const MAX_IMAGE_MB = 300;
+// 303 MB measured with Node 24, whose binary is 28 MB larger than Node 20's (271 MB before).
+const MAX_IMAGE_MB = 320;
 
 const podman = (...args: string[]) => execFileSync('podman', args, { encoding: 'utf8' }).trim();
 
