@@ -148,6 +148,15 @@ describe.each(EACH)('platform-%s', (env) => {
     expect(tf.variable).toHaveProperty('image_tag');
   });
 
+  it('creates the service only after its secret grants have had time to propagate (Cloud Run checks access at deploy)', () => {
+    const grants = Object.keys(tf.resource.google_secret_manager_secret_iam_member).map((name) => `google_secret_manager_secret_iam_member.${name}`);
+    const sleeps = Object.entries(tf.resource.time_sleep ?? {});
+    const waits = sleeps.filter(([name]) => service.depends_on.includes(`time_sleep.${name}`)).map(([, sleep]) => sleep);
+    expect(waits).toHaveLength(1);
+    expect(waits[0].depends_on).toEqual(expect.arrayContaining(grants));
+    expect(parseInt(waits[0].create_duration, 10)).toBeGreaterThanOrEqual(60);
+  });
+
   it('lets only the gateway invoke the service, and grants nothing to allUsers anywhere', () => {
     const invokers = resources(tf, 'google_cloud_run_v2_service_iam_member');
     expect(invokers.map((i) => [i.role, i.member])).toEqual([['roles/run.invoker', expect.stringMatching(/^\$\{google_service_account\.gateway_identity_\w+\.member\}$/)]]);
