@@ -4,11 +4,13 @@
  * the old and the new token from the secret's value.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../service/src/config';
 import { bearerAuth } from '../../service/src/http/auth';
-import { EnvironmentConfig } from '../config';
+import { EnvironmentConfig, loadEnvironment, parseEnvironment } from '../config';
 import { liveGenerations, rotationVersion } from '../constructs/rotation';
 import { resources, synthEnvironment } from './synth';
 
@@ -76,5 +78,20 @@ describe('database password rotation', () => {
     expect(resources(tf, 'google_sql_user')[0]).toMatchObject({ password_wo_version: 2 });
     const [url] = resources(tf, 'google_secret_manager_secret_version').filter((v) => v.secret.includes('database_url'));
     expect(url.secret_data_wo_version).toBe(2);
+  });
+});
+
+describe("the README's rotation runbook", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Rotating secrets'), readme.indexOf('### Setting up an environment'));
+  const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map(([, body]) => JSON.parse(body) as Partial<Secrets>);
+
+  it('gives config examples the schema accepts, and the token steps write ever newer versions', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    const base = loadEnvironment('dev');
+    const parsed = examples.map((secrets) => parseEnvironment({ ...base, secrets }, 'README.md (Rotating secrets)').secrets);
+    const tokenSteps = [{ generation: 1, keepPrevious: false }, ...parsed.filter((_, i) => 'apiToken' in examples[i]).map((p) => p.apiToken)];
+    expect(tokenSteps.length).toBe(3);
+    for (let i = 1; i < tokenSteps.length; i++) expect(rotationVersion(tokenSteps[i])).toBeGreaterThan(rotationVersion(tokenSteps[i - 1]));
   });
 });
