@@ -125,4 +125,9 @@ export class PagesSite extends Construct {
     }
     this.url = `https://${hosts[hosts.length - 1]}`;
   }
+
+  /** The Pages project's name, for `wrangler pages deploy --project-name`. */
+  get projectName(): string {
+    return this.project.name;
+  }
 }

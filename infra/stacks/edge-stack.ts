@@ -30,7 +30,7 @@ export class EdgeStack extends TerraformStack {
       zoneId: config.edge.zoneId,
       allowedEmailDomains: config.edge.allowedEmailDomains,
     });
-    new TerraformOutput(this, 'pages_project', { value: this.site.project.name, description: 'wrangler pages deploy --project-name' });
+    new TerraformOutput(this, 'pages_project', { value: this.site.projectName, description: 'wrangler pages deploy --project-name' });
     new TerraformOutput(this, 'pages_url', { value: this.site.url, description: 'Where business users open the page' });
     new TerraformOutput(this, 'pages_secrets_via', { value: config.edge.secretsVia, description: 'wrangler: CI writes API_KEY and API_TOKEN' });
     if (this.site.pendingDnsRecord) {
