@@ -35,7 +35,8 @@ export class StoredSecret extends Construct {
       secret: this.secret.id,
       secretDataWo: props.value,
       secretDataWoVersion: props.valueVersion,
-      // A new value is a new version; the old one stays (ABANDON) so a revision still pinned to it
+      // secret_data_wo_version is immutable in the provider (magic-modules SecretVersion.yaml), so a
+      // new value is a new version; the old one stays (ABANDON) so a revision still pinned to it
       // can start until it is retired, and a rollback to it works.
       deletionPolicy: 'ABANDON',
       lifecycle: { createBeforeDestroy: true },

@@ -103,4 +103,20 @@ export const resourceIds: Rule = {
   },
 };
 
-export const API_CONSTRAINTS: readonly Rule[] = [cloudRunProbeBounds, sqlDiskGrowth, sqlEditionTier, resourceIds];
+/**
+ * Cloud Run resolves a secret reference to `latest` only when an instance starts
+ * (https://cloud.google.com/run/docs/configuring/services/secrets): a rotated value then reaches
+ * running instances at random. A pinned version changes the template, so a rotation rolls a revision.
+ */
+export const pinnedSecretVersions: Rule = {
+  id: 'pinned-secret-versions',
+  check: ({ type, config }) => {
+    if (type !== 'google_cloud_run_v2_service') return [];
+    return blocks(block(config.template)?.containers)
+      .flatMap((container) => blocks(container.env))
+      .filter((env) => block(block(env.value_source)?.secret_key_ref)?.version === 'latest')
+      .map((env) => `env ${env.name} reads secret version "latest", which instances resolve only when they start; pin it to the version Terraform writes (StoredSecret.versionNumber)`);
+  },
+};
+
+export const API_CONSTRAINTS: readonly Rule[] = [cloudRunProbeBounds, sqlDiskGrowth, sqlEditionTier, resourceIds, pinnedSecretVersions];

@@ -56,6 +56,17 @@ describe('apply-time constraints fail synthesis', () => {
     ['a 5-character service-account id', (s: TerraformStack) => new ServiceAccount(s, 'sa', { accountId: 'abcde' }), /\[resource-ids\] service-account id "abcde" \(5 characters\)/],
     ['a service-account id ending with a dash', (s: TerraformStack) => new ServiceAccount(s, 'sa', { accountId: 'inference-dev-' }), /\[resource-ids\] service-account id "inference-dev-"/],
     ['an API key name over 63 characters', (s: TerraformStack) => new ApikeysKey(s, 'key', { name: `k${'x'.repeat(63)}` }), /\[resource-ids\] API key name "kx+" must be 1 to 63/],
+    [
+      'a secret env ref on latest',
+      (s: TerraformStack) =>
+        new CloudRunV2Service(s, 'run', {
+          name: 'svc',
+          location: 'asia-northeast1',
+          labels,
+          template: { containers: [{ image: 'img', env: [{ name: 'API_TOKENS', valueSource: { secretKeyRef: { secret: 'tokens', version: 'latest' } } }] }] },
+        }),
+      /\[pinned-secret-versions\] env API_TOKENS reads secret version "latest"/,
+    ],
     ['a connector name ending with a dash', (s: TerraformStack) => new VpcAccessConnector(s, 'conn', { name: 'inference-staging01-conn-', region: 'asia-northeast1' }), /\[resource-ids\] connector name "inference-staging01-conn-"/],
   ])('on %s', (_what, build, message) => {
     expect(synthWith(build)).toThrow(message);
