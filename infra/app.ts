@@ -22,7 +22,7 @@ export function addEnvironment(app: App, config: EnvironmentConfig): Environment
   const platform = new PlatformStack(app, `platform-${env}`, config);
   const edge = new EdgeStack(app, `edge-${env}`, config, {
     gatewayUrl: platform.gateway.url,
-    ...(config.edge.secretsVia === 'terraform' ? { apiKey: platform.gateway.apiKey.keyString, apiToken: platform.inference.apiToken.version.secretData } : {}),
+    secrets: config.edge.secretsVia === 'terraform' ? { apiKey: platform.gateway.apiKey, apiToken: platform.inference.apiToken } : undefined,
   });
   edge.addDependency(platform);
   for (const stack of [bootstrap, platform, edge]) {

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { API_KEY_ID, apiKeyName, serviceAccountIdProblem, serviceAccountIds } from './naming';
 
 export const ENVIRONMENTS_DIR = join(__dirname, 'environments');
 
@@ -16,11 +17,30 @@ export const CPUS = ['1', '2', '4', '8'] as const;
 export const MEMORY = ['512Mi', '1Gi', '2Gi', '4Gi', '8Gi', '16Gi', '32Gi'] as const;
 export const POSTGRES_VERSIONS = ['POSTGRES_14', 'POSTGRES_15', 'POSTGRES_16', 'POSTGRES_17'] as const;
 
+export const DATABASE_EDITIONS = ['ENTERPRISE', 'ENTERPRISE_PLUS'] as const;
+/**
+ * Cloud SQL editions and machine types (https://cloud.google.com/sql/docs/postgres/editions-intro,
+ * https://cloud.google.com/sql/docs/postgres/instance-settings): the performance-optimized
+ * db-perf-optimized-N-* series exists only in Enterprise Plus, and Enterprise Plus offers no other.
+ */
+export const editionForTier = (tier: string): (typeof DATABASE_EDITIONS)[number] => (tier.startsWith('db-perf-optimized-') ? 'ENTERPRISE_PLUS' : 'ENTERPRISE');
+
 const MEMORY_MIB: Record<(typeof MEMORY)[number], number> = { '512Mi': 512, '1Gi': 1024, '2Gi': 2048, '4Gi': 4096, '8Gi': 8192, '16Gi': 16384, '32Gi': 32768 };
 /** Cloud Run's floor of memory per CPU count. */
 const MIN_MEMORY_MIB: Record<(typeof CPUS)[number], number> = { '1': 512, '2': 1024, '4': 2048, '8': 4096 };
 
 const ratio = z.number().gt(0, 'must be above 0').lte(1, 'must be at most 1 (a ratio, not a percentage)');
+/**
+ * A secret's generation: raising it makes a new value (and a new Cloud Run revision);
+ * keepPrevious keeps the previous generation valid beside it until the callers have moved.
+ */
+const rotation = z
+  .strictObject({
+    generation: z.number().int().min(1, 'must be 1 or more (raise it by one to rotate)'),
+    keepPrevious: z.boolean().default(false),
+  })
+  .default({ generation: 1, keepPrevious: false });
+
 const name = (what: string, max: number) =>
   z.string().regex(new RegExp(`^[a-z][a-z0-9-]{0,${max - 2}}[a-z0-9]$`), `must be a ${what}: lower-case letters, digits and dashes, starting with a letter, at most ${max} characters`);
 
@@ -42,6 +62,8 @@ export const environmentSchema = z
     }),
     database: z.strictObject({
       tier: z.string().regex(/^db-(f1-micro|g1-small|custom-\d+-\d+|perf-optimized-N-\d+)$/, 'must be a Cloud SQL tier such as db-f1-micro, db-g1-small or db-custom-2-7680'),
+      /** Cloud SQL edition; left out, it follows the tier (editionForTier). */
+      edition: z.enum(DATABASE_EDITIONS).optional(),
       version: z.enum(POSTGRES_VERSIONS),
       diskSizeGb: z.number().int().min(10).max(65536),
       highAvailability: z.boolean(),
@@ -65,6 +87,11 @@ export const environmentSchema = z
       cloudflareAccountId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32 hex digits of a Cloudflare account id'),
       pagesProject: name('Cloudflare Pages project name', 58),
       customDomain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a host name such as predict.example.com').optional(),
+      /**
+       * The Cloudflare zone of customDomain, when it is in this account: the stack then creates the
+       * CNAME the Pages domain needs. Left out, the stack outputs the record to create by hand.
+       */
+      zoneId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32 hex digits of a Cloudflare zone id').optional(),
       /** Email domains allowed through Cloudflare Zero Trust Access; empty leaves the page open. */
       allowedEmailDomains: z.array(z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be email domains such as example.com')).default([]),
       /**
@@ -73,6 +100,10 @@ export const environmentSchema = z
        */
       secretsVia: z.enum(['wrangler', 'terraform']).default('wrangler'),
     }),
+    /** Generations of the values the stacks generate; README "Rotating secrets" is the runbook. */
+    secrets: z
+      .strictObject({ apiToken: rotation, apiKey: rotation, databasePassword: rotation })
+      .default({ apiToken: { generation: 1, keepPrevious: false }, apiKey: { generation: 1, keepPrevious: false }, databasePassword: { generation: 1, keepPrevious: false } }),
     github: z.strictObject({
       repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
       /** Branch whose workflows may assume the deploy identity. */
@@ -86,6 +117,27 @@ export const environmentSchema = z
     if (MEMORY_MIB[c.service.memory] < MIN_MEMORY_MIB[c.service.cpu]) {
       ctx.addIssue({ code: 'custom', path: ['service', 'memory'], message: `must be at least ${MIN_MEMORY_MIB[c.service.cpu]} MiB for ${c.service.cpu} CPUs (Cloud Run's minimum)` });
     }
+    const { tier, edition } = c.database;
+    if (edition && edition !== editionForTier(tier)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'edition'],
+        message: `must be ${editionForTier(tier)} for tier ${tier} (db-perf-optimized-N-* tiers exist only in ENTERPRISE_PLUS, every other tier only in ENTERPRISE); leave it out to follow the tier`,
+      });
+    }
+    for (const [construct, id] of Object.entries(serviceAccountIds(c))) {
+      const problem = serviceAccountIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['app'], message: `with environment "${c.environment}" makes the ${construct} ${problem}: shorten app or environment` });
+    }
+    for (const [secret, r] of Object.entries(c.secrets)) {
+      if (r.keepPrevious && r.generation < 2) ctx.addIssue({ code: 'custom', path: ['secrets', secret, 'keepPrevious'], message: 'needs generation 2 or more (there is no previous generation to keep)' });
+    }
+    if (c.secrets.databasePassword.keepPrevious) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', 'databasePassword', 'keepPrevious'], message: 'is not supported: the database user has one password at a time' });
+    }
+    const key = apiKeyName(c, c.secrets.apiKey.generation);
+    if (!API_KEY_ID.test(key)) ctx.addIssue({ code: 'custom', path: ['secrets', 'apiKey', 'generation'], message: `makes the API key name "${key}", longer than API Keys' 63 characters` });
+    if (c.edge.zoneId && !c.edge.customDomain) ctx.addIssue({ code: 'custom', path: ['edge', 'zoneId'], message: 'is only used with edge.customDomain: set the domain or remove the zone id' });
   });
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

@@ -2,10 +2,9 @@
  * API Gateway in front of the service (google-beta): the OpenAPI document generated from the
  * service's contract, a config id that changes with the document (created before the old one is
  * destroyed, so a change rolls without downtime), its own service account as the only invoker,
- * and an API key restricted to this API.
+ * and API keys restricted to this API, named by generation so a rotated key gets a fresh name.
  */
 import { ApikeysKey } from '@cdktf/provider-google/lib/apikeys-key';
-import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { GoogleApiGatewayApi } from '@cdktf/provider-google-beta/lib/google-api-gateway-api';
@@ -15,32 +14,39 @@ import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, labelsFor } from '../config';
+import { apiKeyName, namePrefix, serviceAccountIds } from '../naming';
 import { documentHash, openApiDocument } from '../openapi';
 import type { InferenceService } from './inference-service';
+import { liveGenerations } from './rotation';
+
+export interface ApiGatewayProps {
+  config: EnvironmentConfig;
+  /** The service behind the gateway; the gateway's identity is granted its invoker role. */
+  backend: InferenceService;
+  /** API Gateway resources exist only in google-beta. */
+  betaProvider: GoogleBetaProvider;
+}
 
 export class ApiGateway extends Construct {
   readonly gateway: GoogleApiGatewayGateway;
-  readonly apiKey: ApikeysKey;
   readonly serviceAccount: ServiceAccount;
   readonly document: Record<string, unknown>;
+  /** API keys of the live generations, newest first. */
+  readonly apiKeys: ApikeysKey[];
 
-  constructor(scope: Construct, id: string, config: EnvironmentConfig, backend: InferenceService, beta: GoogleBetaProvider) {
+  constructor(scope: Construct, id: string, props: ApiGatewayProps) {
     super(scope, id);
-    const prefix = `${config.app}-${config.environment}`;
+    const { config, backend, betaProvider: provider } = props;
+    const prefix = namePrefix(config);
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: `${prefix}-gateway`, displayName: `${prefix} API Gateway backend identity` });
-    new CloudRunV2ServiceIamMember(this, 'invoker', {
-      name: backend.service.name,
-      location: config.region,
-      role: 'roles/run.invoker',
-      member: `serviceAccount:${this.serviceAccount.email}`,
-    });
+    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).gateway, displayName: `${prefix} API Gateway backend identity` });
+    backend.grantInvoke(this.serviceAccount);
 
-    const api = new GoogleApiGatewayApi(this, 'api', { provider: beta, apiId: prefix, displayName: `${prefix} inference API`, labels });
+    const api = new GoogleApiGatewayApi(this, 'api', { provider, apiId: prefix, displayName: `${prefix} inference API`, labels });
     const title = `${prefix} inference API`;
-    this.document = openApiDocument({ address: backend.service.uri, deadlineSeconds: config.service.timeoutSeconds, title });
+    this.document = openApiDocument({ address: backend.uri, deadlineSeconds: config.service.timeoutSeconds, title });
     const apiConfig = new GoogleApiGatewayApiConfigA(this, 'config', {
-      provider: beta,
+      provider,
       api: api.apiId,
       apiConfigId: `${prefix}-${documentHash(config.service.timeoutSeconds, title)}`,
       labels,
@@ -49,18 +55,31 @@ export class ApiGateway extends Construct {
       gatewayConfig: { backendConfig: { googleServiceAccount: this.serviceAccount.email } },
       lifecycle: { createBeforeDestroy: true },
     });
-    this.gateway = new GoogleApiGatewayGateway(this, 'gateway', { provider: beta, gatewayId: prefix, apiConfig: apiConfig.id, region: config.region, labels });
+    this.gateway = new GoogleApiGatewayGateway(this, 'gateway', { provider, gatewayId: prefix, apiConfig: apiConfig.id, region: config.region, labels });
 
+    // The API is a service of its own that keys can be restricted to once it is enabled.
     const managed = new ProjectService(this, 'managed-service', { project: config.projectId, service: api.managedService, disableOnDestroy: false });
-    this.apiKey = new ApikeysKey(this, 'key', {
-      name: `${prefix}-pages`,
-      displayName: `${prefix} upload page proxy`,
-      restrictions: { apiTargets: [{ service: api.managedService }] },
-      dependsOn: [managed],
-    });
+    this.apiKeys = liveGenerations(config.secrets.apiKey).map(
+      (g) =>
+        new ApikeysKey(this, `key-g${g}`, {
+          name: apiKeyName(config, g),
+          displayName: `${prefix} upload page proxy (generation ${g})`,
+          restrictions: { apiTargets: [{ service: api.managedService }] },
+          dependsOn: [managed],
+        }),
+    );
   }
 
   get url(): string {
     return `https://${this.gateway.defaultHostname}`;
+  }
+
+  get hostname(): string {
+    return this.gateway.defaultHostname;
+  }
+
+  /** The newest key, for the Pages Function and the CLI. */
+  get apiKey(): string {
+    return this.apiKeys[0].keyString;
   }
 }

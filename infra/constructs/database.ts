@@ -7,20 +7,35 @@ import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { EnvironmentConfig, editionForTier, isProduction, labelsFor } from '../config';
+import { namePrefix } from '../naming';
 import type { Network } from './network';
 import { StoredSecret } from './secret';
 
 export const DATABASE_NAME = 'inference';
 export const DATABASE_USER = 'inference';
 
+/**
+ * Auto-resize grows the disk past `disk_size`; without this, the next plan would shrink it back,
+ * which Cloud SQL can only do by replacing the instance (provider doc, settings.disk_autoresize).
+ */
+export const DISK_SIZE_IGNORED = 'settings[0].disk_size';
+
+export interface DatabaseProps {
+  config: EnvironmentConfig;
+  /** Its VPC and private services access: the instance has a private IP only. */
+  network: Network;
+}
+
 export class Database extends Construct {
   readonly instance: SqlDatabaseInstance;
+  /** The connection URL, with the generated password, for the service. */
   readonly url: StoredSecret;
 
-  constructor(scope: Construct, id: string, config: EnvironmentConfig, network: Network) {
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const prefix = `${config.app}-${config.environment}`;
+    const { config, network } = props;
+    const prefix = namePrefix(config);
     const protect = config.database.deletionProtection || isProduction(config);
     this.instance = new SqlDatabaseInstance(this, 'instance', {
       name: `${prefix}-pg`,
@@ -30,7 +45,7 @@ export class Database extends Construct {
       dependsOn: [network.privateServices],
       settings: {
         tier: config.database.tier,
-        edition: 'ENTERPRISE',
+        edition: config.database.edition ?? editionForTier(config.database.tier),
         availabilityType: config.database.highAvailability ? 'REGIONAL' : 'ZONAL',
         diskSize: config.database.diskSizeGb,
         diskAutoresize: true,
@@ -49,16 +64,27 @@ export class Database extends Construct {
         insightsConfig: { queryInsightsEnabled: true, queryStringLength: 1024, recordApplicationTags: true, recordClientAddress: false },
         databaseFlags: [{ name: 'log_min_duration_statement', value: '1000' }],
       },
+      lifecycle: { ignoreChanges: [DISK_SIZE_IGNORED] },
     });
     const database = new SqlDatabase(this, 'database', { name: DATABASE_NAME, instance: this.instance.name });
-    const password = new Password(this, 'password', { length: 40, special: false });
-    const user = new SqlUser(this, 'user', { name: DATABASE_USER, instance: this.instance.name, password: password.result });
+    const generation = config.secrets.databasePassword.generation;
+    // keepers: a new generation makes a new password; password_wo keeps it out of the user's state.
+    const password = new Password(this, 'password', { length: 40, special: false, keepers: { generation: String(generation) } });
+    const user = new SqlUser(this, 'user', { name: DATABASE_USER, instance: this.instance.name, passwordWo: password.result, passwordWoVersion: generation });
     // The private address stays inside the VPC; ENCRYPTED_ONLY refuses unencrypted connections, and
-    // no-verify encrypts without pinning Cloud SQL's per-instance CA in the image.
+    // no-verify encrypts without pinning Cloud SQL's per-instance CA in the image. The user, the
+    // address and the database are fixed for the instance's life, so the password's generation
+    // is the URL's version.
     this.url = new StoredSecret(this, 'url', {
       secretId: `${prefix}-database-url`,
       labels: labelsFor(config),
       value: `postgresql://${user.name}:${password.result}@${this.instance.privateIpAddress}:5432/${database.name}?sslmode=no-verify`,
+      valueVersion: generation,
     });
+  }
+
+  /** The instance name, for monitoring filters. */
+  get instanceName(): string {
+    return this.instance.name;
   }
 }

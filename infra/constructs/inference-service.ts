@@ -1,59 +1,99 @@
 /**
- * The Cloud Run v2 service with its own service account: secrets as secret references, egress to
- * private ranges through the connector, probes on /readyz and /healthz, and no public invoker.
+ * The Cloud Run v2 service with its own service account: secrets as references pinned to their
+ * versions, egress to private ranges through the connector, probes on /readyz and /healthz, and
+ * no public invoker (grantInvoke names who may call it).
  */
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Password } from '@cdktf/provider-random/lib/password';
+import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { namePrefix, serviceAccountIds } from '../naming';
 import type { Database } from './database';
 import type { Network } from './network';
+import { liveGenerations, rotationVersion } from './rotation';
 import { StoredSecret } from './secret';
 
 export const SERVICE_ROLES = ['roles/cloudsql.client', 'roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/cloudtrace.agent'] as const;
 
+/**
+ * Probe timings. Cloud Run's bounds (google.cloud.run.v2.Probe): period ≥ timeout; startup
+ * period and initial delay ≤ 240 s, liveness ≤ 3600 s. /readyz answers from memory, so 1 s is
+ * ample; the startup probe allows 2 s × 60 = 120 s for the models to load.
+ */
+export const PROBES = {
+  startup: { path: '/readyz', periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60, initialDelaySeconds: 0 },
+  liveness: { path: '/healthz', periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+} as const;
+
 export interface InferenceServiceProps {
   config: EnvironmentConfig;
+  /** Egress to the database's private IP goes through its connector. */
   network: Network;
+  /** Its connection URL secret becomes DATABASE_URL. */
   database: Database;
   /** Full image reference without the tag; CI supplies the tag. */
   imageRepository: string;
   imageTag: string;
+  /**
+   * How long to wait after granting secret access before creating the service, which checks
+   * that access at deploy time. Google: access changes usually take effect within 2 minutes,
+   * sometimes 7 or more (https://cloud.google.com/iam/docs/access-change-propagation).
+   * @default '120s'
+   */
+  iamPropagation?: string;
 }
 
 export class InferenceService extends Construct {
   readonly service: CloudRunV2Service;
   readonly serviceAccount: ServiceAccount;
-  readonly apiToken: StoredSecret;
+  /** API_TOKENS: the live generations of the bearer token, comma-separated. */
+  readonly apiTokens: StoredSecret;
+  /** The newest bearer token, for the Pages Function and the CLI. */
+  readonly apiToken: string;
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
     const { config } = props;
-    const prefix = `${config.app}-${config.environment}`;
+    const propagation = props.iamPropagation ?? '120s';
+    if (!/^\d+[smh]$/.test(propagation)) throw new Error(`${this.node.path}: iamPropagation must be a duration such as 120s or 2m (got "${propagation}")`);
+    const prefix = namePrefix(config);
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: `${prefix}-run`, displayName: `${prefix} inference service` });
-    const member = `serviceAccount:${this.serviceAccount.email}`;
-    for (const role of SERVICE_ROLES) new ProjectIamMember(this, role.split('/')[1], { project: config.projectId, role, member });
+    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).run, displayName: `${prefix} inference service` });
+    for (const role of SERVICE_ROLES) new ProjectIamMember(this, role.split('/')[1], { project: config.projectId, role, member: this.serviceAccount.member });
 
-    const token = new Password(this, 'api-token', { length: 48, special: false });
-    this.apiToken = new StoredSecret(this, 'api-tokens', { secretId: `${prefix}-api-tokens`, value: token.result, labels });
-    const secrets = { API_TOKENS: this.apiToken, DATABASE_URL: props.database.url };
+    // One random_password per live generation: keeping the previous one lets old and new tokens
+    // work side by side while callers move over (the service accepts every token in API_TOKENS).
+    const tokens = liveGenerations(config.secrets.apiToken).map((g) => new Password(this, `api-token-g${g}`, { length: 48, special: false }));
+    this.apiToken = tokens[0].result;
+    this.apiTokens = new StoredSecret(this, 'api-tokens', {
+      secretId: `${prefix}-api-tokens`,
+      value: tokens.map((t) => t.result).join(','),
+      valueVersion: rotationVersion(config.secrets.apiToken),
+      labels,
+    });
+    const secrets = { API_TOKENS: this.apiTokens, DATABASE_URL: props.database.url };
     // Only its own secrets, and only to read them.
-    const access = Object.entries(secrets).map(
-      ([name, s]) => new SecretManagerSecretIamMember(this, `reads-${name.toLowerCase()}`, { secretId: s.secret.id, role: 'roles/secretmanager.secretAccessor', member }),
-    );
+    const access = Object.values(secrets).map((s) => s.grantSecretAccess(this.serviceAccount));
+    const propagated = new Sleep(this, 'iam-propagation', {
+      createDuration: propagation,
+      dependsOn: access,
+      // A changed grant waits again.
+      triggers: Object.fromEntries(access.map((a) => [a.node.scope?.node.id ?? a.node.id, a.id])),
+    });
 
-    const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 8080 }, periodSeconds, failureThreshold, timeoutSeconds: 3 });
+    const { startup, liveness } = PROBES;
+    const probe = ({ path, ...timing }: { path: string; periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) => ({ httpGet: { path, port: 8080 }, ...timing });
     this.service = new CloudRunV2Service(this, 'service', {
       name: prefix,
       location: config.region,
       ingress: 'INGRESS_TRAFFIC_ALL',
       deletionProtection: isProduction(config),
       labels,
-      dependsOn: [...access, props.database.url.version, this.apiToken.version],
+      dependsOn: [propagated],
       template: {
         serviceAccount: this.serviceAccount.email,
         labels,
@@ -68,16 +108,38 @@ export class InferenceService extends Construct {
             ports: { containerPort: 8080, name: 'http1' },
             resources: { limits: { cpu: config.service.cpu, memory: config.service.memory }, startupCpuBoost: true, cpuIdle: true },
             env: [
-              ...Object.entries(secrets).map(([name, s]) => ({ name, valueSource: { secretKeyRef: { secret: s.secret.secretId, version: 'latest' } } })),
+              // Pinned versions, not `latest` (resolved only when an instance starts): a new
+              // value changes the template, so Cloud Run rolls a revision that reads it.
+              ...Object.entries(secrets).map(([name, s]) => ({ name, valueSource: { secretKeyRef: { secret: s.secretId, version: s.versionNumber } } })),
               { name: 'GOOGLE_CLOUD_PROJECT', value: config.projectId },
               { name: 'INFERENCE_THREADS', value: config.service.cpu },
               { name: 'LOG_LEVEL', value: 'info' },
             ],
-            startupProbe: { ...probe('/readyz', 2, 30), initialDelaySeconds: 0 },
-            livenessProbe: probe('/healthz', 15, 3),
+            startupProbe: probe(startup),
+            livenessProbe: probe(liveness),
           },
         ],
       },
+    });
+  }
+
+  get serviceName(): string {
+    return this.service.name;
+  }
+
+  /** The service's run.app URL. */
+  get uri(): string {
+    return this.service.uri;
+  }
+
+  /** Lets a service account call the service (roles/run.invoker on this service only). */
+  grantInvoke(grantee: ServiceAccount): CloudRunV2ServiceIamMember {
+    const owner = grantee.node.scope?.node.id ?? 'root';
+    return new CloudRunV2ServiceIamMember(this, `invoker-${owner}-${grantee.node.id}`, {
+      name: this.service.name,
+      location: this.service.location,
+      role: 'roles/run.invoker',
+      member: grantee.member,
     });
   }
 }

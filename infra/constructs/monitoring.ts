@@ -8,6 +8,7 @@ import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monito
 import { MonitoringUptimeCheckConfig } from '@cdktf/provider-google/lib/monitoring-uptime-check-config';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, labelsFor } from '../config';
+import { namePrefix } from '../naming';
 
 export interface MonitoringProps {
   config: EnvironmentConfig;
@@ -26,7 +27,7 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const { config, serviceName } = props;
-    const prefix = `${config.app}-${config.environment}`;
+    const prefix = namePrefix(config);
     const labels = labelsFor(config);
     const channel = new MonitoringNotificationChannel(this, 'email', {
       displayName: `${prefix} on-call email`,

@@ -8,18 +8,23 @@ import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork
 import { ServiceNetworkingConnection } from '@cdktf/provider-google/lib/service-networking-connection';
 import { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
 import { EnvironmentConfig, labelsFor } from '../config';
+import { connectorName, namePrefix } from '../naming';
+
+export interface NetworkProps {
+  config: EnvironmentConfig;
+}
 
 export class Network extends Construct {
   readonly network: ComputeNetwork;
   readonly privateServices: ServiceNetworkingConnection;
   readonly connector: VpcAccessConnector;
 
-  constructor(scope: Construct, id: string, config: EnvironmentConfig, dependsOn: ITerraformDependable[]) {
+  constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const prefix = `${config.app}-${config.environment}`;
-    this.network = new ComputeNetwork(this, 'vpc', { name: `${prefix}-vpc`, autoCreateSubnetworks: false, routingMode: 'REGIONAL', dependsOn });
+    const { config } = props;
+    const prefix = namePrefix(config);
+    this.network = new ComputeNetwork(this, 'vpc', { name: `${prefix}-vpc`, autoCreateSubnetworks: false, routingMode: 'REGIONAL' });
     new ComputeSubnetwork(this, 'subnet', {
       name: `${prefix}-${config.region}`,
       network: this.network.id,
@@ -42,8 +47,7 @@ export class Network extends Construct {
       reservedPeeringRanges: [range.name],
     });
     this.connector = new VpcAccessConnector(this, 'connector', {
-      // Connector names are at most 25 characters.
-      name: `${prefix}-conn`.slice(0, 25),
+      name: connectorName(config),
       region: config.region,
       network: this.network.name,
       ipCidrRange: config.network.connectorCidr,

@@ -1,6 +1,10 @@
-/** Enables the Google APIs the platform uses; everything else depends on this construct. */
+/** Enables the Google APIs a stack uses, and makes every resource of the stack wait for its own. */
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
-import { Construct } from 'constructs';
+import { IAspect, TerraformResource } from 'cdktf';
+// What cdktf renders a `dependsOn` entry with: the bare address, as depends_on requires.
+import { dependable } from 'cdktf/lib/tfExpression';
+import { Construct, IConstruct } from 'constructs';
+import { apisFor } from './api-requirements';
 
 export const PLATFORM_APIS = [
   'apigateway.googleapis.com', 'apikeys.googleapis.com', 'cloudresourcemanager.googleapis.com', 'compute.googleapis.com', 'iam.googleapis.com',
@@ -10,10 +14,40 @@ export const PLATFORM_APIS = [
 
 export class ProjectApis extends Construct {
   readonly services: ProjectService[];
+  private readonly byApi = new Map<string, ProjectService>();
 
   constructor(scope: Construct, id: string, project: string, apis: readonly string[] = PLATFORM_APIS) {
     super(scope, id);
     // disableOnDestroy false: destroying one stack must not switch off an API another still uses.
-    this.services = apis.map((service) => new ProjectService(this, service.split('.')[0], { project, service, disableOnDestroy: false }));
+    this.services = apis.map((service) => {
+      const enabled = new ProjectService(this, service.split('.')[0], { project, service, disableOnDestroy: false });
+      this.byApi.set(service, enabled);
+      return enabled;
+    });
+  }
+
+  /** The enablement of an API in this construct, if this stack enables it. */
+  enablementOf(api: string): ProjectService | undefined {
+    return this.byApi.get(api);
+  }
+}
+
+/**
+ * Adds depends_on from each resource to the enablement of the APIs it calls (API_REQUIREMENTS),
+ * where its stack enables them; APIs enabled by the bootstrap stack are there before any
+ * other stack is applied. A resource type missing from the table fails synthesis, so a new
+ * resource cannot be added without saying which API it needs.
+ */
+export class WaitForApis implements IAspect {
+  constructor(private readonly apis: ProjectApis) {}
+
+  visit(node: IConstruct): void {
+    if (!TerraformResource.isTerraformResource(node) || node.node.scope === this.apis) return;
+    const needed = apisFor(node.terraformResourceType);
+    if (!needed) {
+      throw new Error(`${node.node.path}: ${node.terraformResourceType} is not in infra/constructs/api-requirements.ts; add the Google API it calls (or none) with its source`);
+    }
+    const waits = needed.map((api) => this.apis.enablementOf(api)).filter((s): s is ProjectService => s !== undefined);
+    if (waits.length > 0) node.dependsOn = [...(node.dependsOn ?? []), ...waits.map(dependable)];
   }
 }

@@ -3,6 +3,7 @@ import { Annotations, IAspect, TerraformResource, TerraformStack } from 'cdktf';
 // The same resolver stack.toTerraform() uses, so rules see the JSON Terraform will get.
 import { resolve } from 'cdktf/lib/_tokens';
 import { IConstruct } from 'constructs';
+import { API_CONSTRAINTS } from './api-constraints';
 import { Config, PolicyContext, ResourceView, Rule, RULES } from './rules';
 
 function viewOf(resource: TerraformResource): ResourceView {
@@ -16,7 +17,7 @@ function viewOf(resource: TerraformResource): ResourceView {
 export class PolicyAspect implements IAspect {
   constructor(
     private readonly context: PolicyContext,
-    private readonly rules: readonly Rule[] = RULES,
+    private readonly rules: readonly Rule[] = [...RULES, ...API_CONSTRAINTS],
   ) {}
 
   visit(node: IConstruct): void {

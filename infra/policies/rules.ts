@@ -28,11 +28,11 @@ const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL|DATABASE_URL)/i;
 
 /** A nested block: cdktf writes single blocks as objects, repeated ones as arrays. */
-function block(value: unknown): Config | undefined {
+export function block(value: unknown): Config | undefined {
   if (Array.isArray(value)) return value[0] as Config | undefined;
   return value && typeof value === 'object' ? (value as Config) : undefined;
 }
-const blocks = (value: unknown): Config[] => (Array.isArray(value) ? (value as Config[]) : value && typeof value === 'object' ? [value as Config] : []);
+export const blocks = (value: unknown): Config[] => (Array.isArray(value) ? (value as Config[]) : value && typeof value === 'object' ? [value as Config] : []);
 
 export const noPublicDatabaseIp: Rule = {
   id: 'no-public-database-ip',

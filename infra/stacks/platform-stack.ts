@@ -5,7 +5,8 @@
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { GcsBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
+import { Aspects, GcsBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { ApiGateway } from '../constructs/api-gateway';
@@ -13,8 +14,11 @@ import { Database } from '../constructs/database';
 import { InferenceService } from '../constructs/inference-service';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
-import { ProjectApis } from '../constructs/project-apis';
+import { ProjectApis, WaitForApis } from '../constructs/project-apis';
 import { imageRepository } from './bootstrap-stack';
+
+/** Write-only arguments (secret_data_wo, password_wo) need Terraform 1.11. */
+export const REQUIRED_TERRAFORM = '>= 1.11';
 
 export class PlatformStack extends TerraformStack {
   readonly network: Network;
@@ -26,9 +30,11 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
     new GcsBackend(this, { bucket: config.stateBucket, prefix: `platform/${config.environment}` });
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM);
     new GoogleProvider(this, 'google', { project: config.projectId, region: config.region });
     const beta = new GoogleBetaProvider(this, 'google-beta', { project: config.projectId, region: config.region });
     new RandomProvider(this, 'random');
+    new TimeProvider(this, 'time');
 
     const imageTag = new TerraformVariable(this, 'image_tag', {
       type: 'string',
@@ -36,8 +42,9 @@ export class PlatformStack extends TerraformStack {
       nullable: false,
     });
     const apis = new ProjectApis(this, 'apis', config.projectId);
-    this.network = new Network(this, 'network', config, apis.services);
-    this.database = new Database(this, 'database', config, this.network);
+    Aspects.of(this).add(new WaitForApis(apis));
+    this.network = new Network(this, 'network', { config });
+    this.database = new Database(this, 'database', { config, network: this.network });
     this.inference = new InferenceService(this, 'inference', {
       config,
       network: this.network,
@@ -45,17 +52,17 @@ export class PlatformStack extends TerraformStack {
       imageRepository: imageRepository(config),
       imageTag: imageTag.stringValue,
     });
-    this.gateway = new ApiGateway(this, 'gateway', config, this.inference, beta);
+    this.gateway = new ApiGateway(this, 'gateway', { config, backend: this.inference, betaProvider: beta });
     this.monitoring = new Monitoring(this, 'monitoring', {
       config,
-      serviceName: this.inference.service.name,
-      databaseInstance: this.database.instance.name,
-      gatewayHost: this.gateway.gateway.defaultHostname,
+      serviceName: this.inference.serviceName,
+      databaseInstance: this.database.instanceName,
+      gatewayHost: this.gateway.hostname,
     });
 
     new TerraformOutput(this, 'gateway_url', { value: this.gateway.url, description: 'Public API base URL (API key required)' });
-    new TerraformOutput(this, 'service_url', { value: this.inference.service.uri, description: 'Cloud Run URL; only the gateway may invoke it' });
-    new TerraformOutput(this, 'api_key', { value: this.gateway.apiKey.keyString, sensitive: true, description: 'API key for the Pages Function' });
-    new TerraformOutput(this, 'api_token', { value: this.inference.apiToken.version.secretData, sensitive: true, description: 'Bearer token for the Pages Function' });
+    new TerraformOutput(this, 'service_url', { value: this.inference.uri, description: 'Cloud Run URL; only the gateway may invoke it' });
+    new TerraformOutput(this, 'api_key', { value: this.gateway.apiKey, sensitive: true, description: 'Newest API key, for the Pages Function' });
+    new TerraformOutput(this, 'api_token', { value: this.inference.apiToken, sensitive: true, description: 'Newest bearer token, for the Pages Function' });
   }
 }

@@ -94,16 +94,25 @@ describe.each(EACH)('platform-%s', (env) => {
         insights_config: { query_insights_enabled: true },
       },
     });
+    const [instance] = resources(tf, 'google_sql_database_instance');
+    expect(instance.settings).toMatchObject({ edition: 'ENTERPRISE', disk_size: s.config.database.diskSizeGb, disk_autoresize: true });
+    // Once auto-resize grows the disk, a plan must not try to shrink it back (a replacement).
+    expect(instance.lifecycle).toEqual({ ignore_changes: ['settings[0].disk_size'] });
     expect(resources(tf, 'google_sql_database')[0]).toMatchObject({ name: 'inference' });
-    expect(resources(tf, 'google_sql_user')[0].password).toMatch(/^\$\{random_password\.database_password_\w+\.result\}$/);
+    const [user] = resources(tf, 'google_sql_user');
+    expect(user.password).toBeUndefined();
+    expect(user).toMatchObject({ password_wo: expect.stringMatching(/^\$\{random_password\.database_password_\w+\.result\}$/), password_wo_version: 1 });
   });
 
   it('keeps the generated password and token in Secret Manager, readable only by the service account', () => {
     const versions = resources(tf, 'google_secret_manager_secret_version');
     expect(versions).toHaveLength(2);
-    for (const v of versions) expect(v.secret_data).toMatch(/random_password\./);
+    // Write-only: the value never reaches the version's state, and refresh never reads it.
+    for (const v of versions) expect(v).toMatchObject({ secret_data_wo: expect.stringMatching(/random_password\./), secret_data_wo_version: expect.any(Number) });
+    for (const v of versions) expect(v.secret_data).toBeUndefined();
+    expect(tf.terraform).toMatchObject({ required_version: '>= 1.11' });
     const access = resources(tf, 'google_secret_manager_secret_iam_member');
-    expect(access.map((a) => [a.role, a.member.startsWith(`serviceAccount:${runSa}`)])).toEqual([
+    expect(access.map((a) => [a.role, a.member.startsWith(runSa)])).toEqual([
       ['roles/secretmanager.secretAccessor', true],
       ['roles/secretmanager.secretAccessor', true],
     ]);
@@ -128,15 +137,29 @@ describe.each(EACH)('platform-%s', (env) => {
     expect(container.resources).toMatchObject({ limits: { cpu: s.config.service.cpu, memory: s.config.service.memory }, startup_cpu_boost: true });
     expect(container.startup_probe.http_get.path).toBe('/readyz');
     expect(container.liveness_probe.http_get.path).toBe('/healthz');
-    const secretEnv = container.env.filter((e: any) => e.value_source).map((e: any) => e.name);
-    expect(secretEnv).toEqual(['API_TOKENS', 'DATABASE_URL']);
+    for (const probe of [container.startup_probe, container.liveness_probe]) expect(probe.period_seconds).toBeGreaterThanOrEqual(probe.timeout_seconds);
+    const secretEnv = container.env.filter((e: any) => e.value_source).map((e: any) => [e.name, e.value_source.secret_key_ref.version]);
+    // Pinned to the version Terraform wrote, never `latest`: a new value rolls a new revision.
+    expect(secretEnv).toEqual([
+      ['API_TOKENS', expect.stringMatching(/^\$\{google_secret_manager_secret_version\.inference_api-tokens_version_\w+\.version\}$/)],
+      ['DATABASE_URL', expect.stringMatching(/^\$\{google_secret_manager_secret_version\.database_url_version_\w+\.version\}$/)],
+    ]);
     expect(container.env.find((e: any) => e.name === 'API_TOKENS').value).toBeUndefined();
     expect(tf.variable).toHaveProperty('image_tag');
   });
 
+  it('creates the service only after its secret grants have had time to propagate (Cloud Run checks access at deploy)', () => {
+    const grants = Object.keys(tf.resource.google_secret_manager_secret_iam_member).map((name) => `google_secret_manager_secret_iam_member.${name}`);
+    const sleeps = Object.entries(tf.resource.time_sleep ?? {});
+    const waits = sleeps.filter(([name]) => service.depends_on.includes(`time_sleep.${name}`)).map(([, sleep]) => sleep);
+    expect(waits).toHaveLength(1);
+    expect(waits[0].depends_on).toEqual(expect.arrayContaining(grants));
+    expect(parseInt(waits[0].create_duration, 10)).toBeGreaterThanOrEqual(60);
+  });
+
   it('lets only the gateway invoke the service, and grants nothing to allUsers anywhere', () => {
     const invokers = resources(tf, 'google_cloud_run_v2_service_iam_member');
-    expect(invokers.map((i) => [i.role, i.member])).toEqual([['roles/run.invoker', expect.stringMatching(/^serviceAccount:\$\{google_service_account\.gateway_identity/)]]);
+    expect(invokers.map((i) => [i.role, i.member])).toEqual([['roles/run.invoker', expect.stringMatching(/^\$\{google_service_account\.gateway_identity_\w+\.member\}$/)]]);
     expect(JSON.stringify(allMembers(s))).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
@@ -211,6 +234,12 @@ describe.each(EACH)('edge-%s', (env) => {
       return;
     }
     expect(resources(tf, 'cloudflare_pages_domain')[0]).toMatchObject({ name: 'predict.example.com' });
+    // The domain activates only once its CNAME exists: the zone is in the account, so the stack makes it.
+    expect(resources(tf, 'cloudflare_dns_record')).toEqual([
+      expect.objectContaining({ zone_id: s.config.edge.zoneId, name: 'predict.example.com', type: 'CNAME', proxied: true, content: expect.stringMatching(/^\$\{cloudflare_pages_project\.\w+\.subdomain\}$/) }),
+    ]);
+    expect(tf.output!.pages_url.value).toBe('https://predict.example.com');
+    expect(tf.output).not.toHaveProperty('custom_domain_dns_record');
     expect(apps[0].destinations.map((d: any) => d.uri)).toEqual(['inference-upload.pages.dev', 'predict.example.com', '*.inference-upload.pages.dev']);
     const [policy] = resources(tf, 'cloudflare_zero_trust_access_policy');
     expect(policy).toMatchObject({ decision: 'allow', include: [{ email_domain: { domain: 'example.com' } }, { email_domain: { domain: 'example.co.jp' } }] });
