@@ -6,8 +6,8 @@
  */
 import { ApikeysKey } from '@cdktf/provider-google/lib/apikeys-key';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { GoogleApiGatewayApi } from '@cdktf/provider-google-beta/lib/google-api-gateway-api';
 import { GoogleApiGatewayApiConfigA } from '@cdktf/provider-google-beta/lib/google-api-gateway-api-config';
 import { GoogleApiGatewayGateway } from '@cdktf/provider-google-beta/lib/google-api-gateway-gateway';
@@ -16,19 +16,21 @@ import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, labelsFor } from '../config';
 import { documentHash, openApiDocument } from '../openapi';
+import { runtimeAccountId } from '../runtime-accounts';
 import type { InferenceService } from './inference-service';
 
 export class ApiGateway extends Construct {
   readonly gateway: GoogleApiGatewayGateway;
   readonly apiKey: ApikeysKey;
-  readonly serviceAccount: ServiceAccount;
+  /** Created by the bootstrap stack, which lets the deploy account act as it and as no other account. */
+  readonly serviceAccount: DataGoogleServiceAccount;
   readonly document: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig, backend: InferenceService, beta: GoogleBetaProvider) {
     super(scope, id);
     const prefix = `${config.app}-${config.environment}`;
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: `${prefix}-gateway`, displayName: `${prefix} API Gateway backend identity` });
+    this.serviceAccount = new DataGoogleServiceAccount(this, 'identity', { accountId: runtimeAccountId(config, 'gateway'), project: config.projectId });
     new CloudRunV2ServiceIamMember(this, 'invoker', {
       name: backend.service.name,
       location: config.region,

@@ -3,12 +3,13 @@
  * private ranges through the connector, probes on /readyz and /healthz, and no public invoker.
  */
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
+import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { runtimeAccountId } from '../runtime-accounts';
 import type { Database } from './database';
 import type { Network } from './network';
 import { StoredSecret } from './secret';
@@ -26,7 +27,8 @@ export interface InferenceServiceProps {
 
 export class InferenceService extends Construct {
   readonly service: CloudRunV2Service;
-  readonly serviceAccount: ServiceAccount;
+  /** Created by the bootstrap stack, which lets the deploy account act as it and as no other account. */
+  readonly serviceAccount: DataGoogleServiceAccount;
   readonly apiToken: StoredSecret;
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
@@ -34,7 +36,7 @@ export class InferenceService extends Construct {
     const { config } = props;
     const prefix = `${config.app}-${config.environment}`;
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: `${prefix}-run`, displayName: `${prefix} inference service` });
+    this.serviceAccount = new DataGoogleServiceAccount(this, 'identity', { accountId: runtimeAccountId(config, 'run'), project: config.projectId });
     const member = `serviceAccount:${this.serviceAccount.email}`;
     for (const role of SERVICE_ROLES) new ProjectIamMember(this, role.split('/')[1], { project: config.projectId, role, member });
 
