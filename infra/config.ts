@@ -98,7 +98,7 @@ export const environmentSchema = z
     // Workload Identity Federation refuses a token whose google.subject (the OIDC sub) exceeds 127 bytes.
     const subject = `repo:${c.github.repository}:environment:${c.environment}`;
     if (Buffer.byteLength(subject) > 127) {
-      ctx.addIssue({ code: 'custom', path: ['github', 'repository'], message: `makes the deploy token's subject ${subject} longer than the 127 bytes Workload Identity Federation accepts` });
+      ctx.addIssue({ code: 'custom', path: ['github', 'repository'], message: `makes the deploy token’s subject ${subject} longer than the 127 bytes Workload Identity Federation accepts` });
     }
     if (MEMORY_MIB[c.service.memory] < MIN_MEMORY_MIB[c.service.cpu]) {
       ctx.addIssue({ code: 'custom', path: ['service', 'memory'], message: `must be at least ${MIN_MEMORY_MIB[c.service.cpu]} MiB for ${c.service.cpu} CPUs (Cloud Run's minimum)` });
