@@ -4,10 +4,13 @@
  * bootstrap's local state lives outside cdktf.out (.bootstrap-state/). Runs the CLI's own synth.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { BOOTSTRAP_STATE_DIR } from '../stacks/bootstrap-stack';
+
+const ROOT = join(__dirname, '..', '..');
 
 const cliSynth = (outdir: string, env: string) =>
   promisify(execFile)(process.execPath, [join(__dirname, 'cli-synth.cjs'), outdir], {
@@ -40,4 +43,14 @@ describe('cdktf synth of one environment', () => {
     expect(existsSync(stackDir)).toBe(false);
     expect(readFileSync(statePath, 'utf8')).toBe(state);
   }, 120_000);
+});
+
+describe('the bootstrap runbook', () => {
+  it('names the two commands, and the local state folder stays out of git', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('INFRA_ENV=<env> npm run deploy -- bootstrap-<env>      # state: .bootstrap-state/bootstrap-<env>.tfstate');
+    expect(readme).toContain('infra/scripts/migrate-bootstrap-state.sh <env>');
+    accessSync(join(ROOT, 'infra', 'scripts', 'migrate-bootstrap-state.sh'), constants.X_OK);
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain(`${BOOTSTRAP_STATE_DIR}/`);
+  });
 });
