@@ -23,9 +23,8 @@ describe.each(EACH)('bootstrap-%s', (env) => {
   const s = environments[env];
   const tf = s.json[`bootstrap-${env}`];
   const text = s.text[`bootstrap-${env}`];
-  const members = (account: string) => [
-    ...resources(tf, 'google_project_iam_member').filter((m) => m.member.includes(`google_service_account.${account}.email`)),
-  ];
+  /** The project-level grants to one of this stack's service accounts. */
+  const members = (account: string) => resources(tf, 'google_project_iam_member').filter((m) => m.member === `serviceAccount:\${google_service_account.${account}.email}`);
 
   it('keeps its own state in .bootstrap-state/ (outside cdktf.out) and makes a private, versioned state bucket', () => {
     expect(tf.terraform.backend).toEqual({ local: { path: `../../../.bootstrap-state/bootstrap-${env}.tfstate` } });
