@@ -20,7 +20,8 @@ export interface GrantCondition {
   expression: string;
 }
 
-export function delegatedGrantCondition(roles: readonly string[], title: string): GrantCondition {
+/** title: a short name for the grant; description: why these roles (both show in the console's IAM page). */
+export function delegatedGrantCondition(roles: readonly string[], title: string, description: string): GrantCondition {
   const unique = [...new Set(roles)].sort();
   if (unique.length === 0) throw new Error(`${title}: a delegated IAM grant needs at least one role`);
   const calls: string[][] = [];
@@ -29,7 +30,7 @@ export function delegatedGrantCondition(roles: readonly string[], title: string)
     throw new Error(`${title}: ${unique.length} roles need ${calls.length - 1} || operators; IAM conditions allow ${MAX_LOGICAL_OPERATORS}`);
   }
   const expression = calls.map((c) => `${ATTRIBUTE}.hasOnly([${c.map((r) => `'${r}'`).join(', ')}])`).join(' || ');
-  return { title, description: `May grant and revoke only: ${unique.join(', ')}`, expression };
+  return { title, description, expression };
 }
 
 /** The roles a condition written by delegatedGrantCondition lets its holder grant (for tests and reviews). */

@@ -146,7 +146,11 @@ export class BootstrapStack extends TerraformStack {
       new ProjectIamMember(this, construct, { project: config.projectId, role, member, condition, dependsOn: after('cloudresourcemanager.googleapis.com') });
     for (const role of DEPLOY_ROLES) projectRole(`deployer-${role.split('/')[1]}`, role, deployer);
     // Project IAM Admin without the condition could grant itself owner.
-    projectRole('deployer-projectIamAdmin', 'roles/resourcemanager.projectIamAdmin', deployer, delegatedGrantCondition(DELEGATED_PROJECT_ROLES, 'Platform stack grants only'));
+    projectRole('deployer-projectIamAdmin', 'roles/resourcemanager.projectIamAdmin', deployer, delegatedGrantCondition(
+      DELEGATED_PROJECT_ROLES,
+      'Platform stack grants only',
+      'Grants and revokes only the project roles the platform stack gives its runtime accounts (DELEGATED_PROJECT_ROLES)',
+    ));
     for (const role of PLAN_ROLES) projectRole(`planner-${role.split('/')[1]}`, role, planner);
     // Deploying a service or gateway that runs as an account needs actAs on that account, and on no other.
     for (const [name, runtime] of Object.entries(this.runtimeAccounts)) {

@@ -13,7 +13,7 @@ function random(seed: number) {
 
 describe('delegatedGrantCondition', () => {
   it('writes one hasOnly() call for a short list, as fabric does', () => {
-    expect(delegatedGrantCondition(['roles/logging.logWriter', 'roles/cloudsql.client'], 't').expression).toBe(
+    expect(delegatedGrantCondition(['roles/logging.logWriter', 'roles/cloudsql.client'], 't', 'd').expression).toBe(
       "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/cloudsql.client', 'roles/logging.logWriter'])",
     );
   });
@@ -23,7 +23,7 @@ describe('delegatedGrantCondition', () => {
     for (let round = 0; round < 300; round++) {
       const count = 1 + Math.floor(next() * (ROLES_PER_CALL * (MAX_LOGICAL_OPERATORS + 1)));
       const roles = Array.from({ length: count }, () => `roles/svc${Math.floor(next() * 9)}.role${Math.floor(next() * 200)}`);
-      const { expression } = delegatedGrantCondition(roles, `round ${round}`);
+      const { expression } = delegatedGrantCondition(roles, `round ${round}`, 'd');
       expect(rolesOfGrantCondition(expression)).toEqual([...new Set(roles)].sort());
       const calls = expression.split(' || ');
       expect(calls.length - 1).toBeLessThanOrEqual(MAX_LOGICAL_OPERATORS);
@@ -32,9 +32,9 @@ describe('delegatedGrantCondition', () => {
   });
 
   it('refuses an empty list and a list longer than one condition can hold, naming the grant', () => {
-    expect(() => delegatedGrantCondition([], 'Platform grants')).toThrow('Platform grants: a delegated IAM grant needs at least one role');
+    expect(() => delegatedGrantCondition([], 'Platform grants', 'd')).toThrow('Platform grants: a delegated IAM grant needs at least one role');
     const tooMany = Array.from({ length: ROLES_PER_CALL * (MAX_LOGICAL_OPERATORS + 1) + 1 }, (_, i) => `roles/x.r${i}`);
-    expect(() => delegatedGrantCondition(tooMany, 'Platform grants')).toThrow(/Platform grants: 131 roles need 13 \|\| operators; IAM conditions allow 12/);
+    expect(() => delegatedGrantCondition(tooMany, 'Platform grants', 'd')).toThrow(/Platform grants: 131 roles need 13 \|\| operators; IAM conditions allow 12/);
   });
 
   it('refuses to read an expression it did not write', () => {
