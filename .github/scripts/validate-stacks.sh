@@ -4,6 +4,7 @@
 # Needs no credentials and no state. Validates every stack, then fails if any failed.
 set -euo pipefail
 stacks="${1:-cdktf.out/stacks}"
+[ -n "$(ls -A "$stacks" 2>/dev/null)" ] || { echo "::error::no synthesized stacks in $stacks"; exit 1; }
 failed=()
 for dir in "$stacks"/*/; do
   stack="$(basename "$dir")"
@@ -16,7 +17,6 @@ for dir in "$stacks"/*/; do
     failed+=("$stack")
   fi
 done
-[ -n "$(ls -A "$stacks" 2>/dev/null)" ] || { echo "::error::no synthesized stacks in $stacks"; exit 1; }
 if [ ${#failed[@]} -gt 0 ]; then
   echo "invalid stacks: ${failed[*]}" >&2
   exit 1

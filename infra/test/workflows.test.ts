@@ -164,6 +164,10 @@ describe('validate-stacks.sh', () => {
       writeFileSync(join(stacks, name, 'cdk.tf.json'), JSON.stringify(json));
     };
     try {
+      await expect(promisify(execFile)(join(ROOT, '.github', 'scripts', 'validate-stacks.sh'), [stacks])).rejects.toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining('no synthesized stacks'),
+      });
       // terraform_data needs no provider download; a backend block is skipped by init -backend=false.
       stack('good', { terraform: { backend: { gcs: { bucket: 'unreachable' } } }, resource: { terraform_data: { a: { input: 'x' } } } });
       stack('dangling', { resource: { terraform_data: { b: { input: '${terraform_data.missing.output}' } } } });
