@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { API_KEY_ID, apiKeyName, serviceAccountIdProblem, serviceAccountIds } from './naming';
+import { API_KEY_ID, apiKeyName, environmentSubject, MAX_SUBJECT_BYTES, serviceAccountIdProblem, serviceAccountIds } from './naming';
 
 export const ENVIRONMENTS_DIR = join(__dirname, 'environments');
 
@@ -41,6 +41,8 @@ const rotation = z
   })
   .default({ generation: 1, keepPrevious: false });
 
+/** GitHub's OIDC tokens carry ids as decimal strings (repository_id, repository_owner_id). */
+const githubId = (what: string) => z.string().regex(/^[1-9][0-9]{0,19}$/, `must be the GitHub ${what}: its decimal digits as a string, such as "123456789"`);
 const name = (what: string, max: number) =>
   z.string().regex(new RegExp(`^[a-z][a-z0-9-]{0,${max - 2}}[a-z0-9]$`), `must be a ${what}: lower-case letters, digits and dashes, starting with a letter, at most ${max} characters`);
 
@@ -105,14 +107,29 @@ export const environmentSchema = z
       .strictObject({ apiToken: rotation, apiKey: rotation, databasePassword: rotation })
       .default({ apiToken: { generation: 1, keepPrevious: false }, apiKey: { generation: 1, keepPrevious: false }, databasePassword: { generation: 1, keepPrevious: false } }),
     github: z.strictObject({
+      /** owner/name: the OIDC subject names it (repo:owner/name:…), so the bindings follow renames only through this field. */
       repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
-      /** Branch whose workflows may assume the deploy identity. */
-      deployBranch: z.string().min(1).default('main'),
+      /**
+       * The repository's and its owner's numeric ids (`gh api repos/OWNER/NAME --jq '.id, .owner.id'`): unlike the
+       * name, they never pass to another repository, so the identity pool trusts tokens by them.
+       */
+      repositoryId: githubId('repository id'),
+      repositoryOwnerId: githubId('repository owner id'),
     }),
+    /**
+     * Where the bootstrap stack keeps its state: 'local' (a file under .bootstrap-state/, for the first apply by hand)
+     * until it is moved into the bucket that apply made ('bucket'); README: "Bootstrap state".
+     */
+    bootstrapState: z.enum(['local', 'bucket']).default('local'),
   })
   .superRefine((c, ctx) => {
     if (c.service.minInstances > c.service.maxInstances) {
       ctx.addIssue({ code: 'custom', path: ['service', 'minInstances'], message: `must not exceed service.maxInstances (${c.service.maxInstances})` });
+    }
+    // Workload Identity Federation refuses a token whose google.subject (the OIDC sub) is longer.
+    const subject = environmentSubject(c);
+    if (Buffer.byteLength(subject) > MAX_SUBJECT_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['github', 'repository'], message: `makes the deploy token’s subject ${subject} longer than the ${MAX_SUBJECT_BYTES} bytes Workload Identity Federation accepts` });
     }
     if (MEMORY_MIB[c.service.memory] < MIN_MEMORY_MIB[c.service.cpu]) {
       ctx.addIssue({ code: 'custom', path: ['service', 'memory'], message: `must be at least ${MIN_MEMORY_MIB[c.service.cpu]} MiB for ${c.service.cpu} CPUs (Cloud Run's minimum)` });

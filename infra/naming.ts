@@ -11,11 +11,39 @@ export interface NameParts {
 /** `<app>-<environment>`: the stem of every resource name in a platform stack. */
 export const namePrefix = (c: NameParts): string => `${c.app}-${c.environment}`;
 
-/** Service-account ids the platform creates, by construct. */
-export function serviceAccountIds(c: NameParts): { run: string; gateway: string } {
+/**
+ * The service accounts the platform's services run as. The bootstrap stack creates them (so the
+ * deploy account needs no right to create or administer service accounts, and may act as these
+ * two only); the platform stack looks them up by these ids.
+ */
+export const RUNTIME_ACCOUNTS = {
+  run: 'inference service (Cloud Run)',
+  gateway: 'API Gateway backend identity',
+} as const;
+export type RuntimeAccount = keyof typeof RUNTIME_ACCOUNTS;
+
+/** `<app>-<environment>-<account>` for each runtime account; config.ts checks each against IAM's rule. */
+export function serviceAccountIds(c: NameParts): Record<RuntimeAccount, string> {
   const prefix = namePrefix(c);
   return { run: `${prefix}-run`, gateway: `${prefix}-gateway` };
 }
+
+/** GitHub Actions' identities (bootstrap stack): one pair per project, so fixed ids. */
+export const CI_ACCOUNT_IDS = { deployer: 'github-deploy', planner: 'github-plan' } as const;
+
+export interface SubjectParts {
+  environment: string;
+  github: { repository: string };
+}
+
+/**
+ * The OIDC subjects GitHub gives a job (its default subject template): one bound to a GitHub
+ * environment, and one run for a pull request. Workload Identity Federation takes at most 127
+ * bytes of google.subject (config.ts checks the longer, environment one).
+ */
+export const environmentSubject = (c: SubjectParts): string => `repo:${c.github.repository}:environment:${c.environment}`;
+export const pullRequestSubject = (c: SubjectParts): string => `repo:${c.github.repository}:pull_request`;
+export const MAX_SUBJECT_BYTES = 127;
 
 /**
  * IAM's rule for a service-account id (projects.serviceAccounts.create, accountId:

@@ -1,12 +1,12 @@
 /**
  * API Gateway in front of the service (google-beta): the OpenAPI document generated from the
  * service's contract, a config id that changes with the document (created before the old one is
- * destroyed, so a change rolls without downtime), its own service account as the only invoker,
+ * destroyed, so a change rolls without downtime), its runtime account (the bootstrap's) as the only invoker,
  * and API keys restricted to this API, named by generation so a rotated key gets a fresh name.
  */
 import { ApikeysKey } from '@cdktf/provider-google/lib/apikeys-key';
+import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { GoogleApiGatewayApi } from '@cdktf/provider-google-beta/lib/google-api-gateway-api';
 import { GoogleApiGatewayApiConfigA } from '@cdktf/provider-google-beta/lib/google-api-gateway-api-config';
 import { GoogleApiGatewayGateway } from '@cdktf/provider-google-beta/lib/google-api-gateway-gateway';
@@ -29,7 +29,8 @@ export interface ApiGatewayProps {
 
 export class ApiGateway extends Construct {
   readonly gateway: GoogleApiGatewayGateway;
-  readonly serviceAccount: ServiceAccount;
+  /** Created by the bootstrap stack, which lets the deploy account act as it and as no other account. */
+  readonly serviceAccount: DataGoogleServiceAccount;
   readonly document: Record<string, unknown>;
   /** API keys of the live generations, newest first. */
   readonly apiKeys: ApikeysKey[];
@@ -39,7 +40,7 @@ export class ApiGateway extends Construct {
     const { config, backend, betaProvider: provider } = props;
     const prefix = namePrefix(config);
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).gateway, displayName: `${prefix} API Gateway backend identity` });
+    this.serviceAccount = new DataGoogleServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).gateway, project: config.projectId });
     backend.grantInvoke(this.serviceAccount);
 
     const api = new GoogleApiGatewayApi(this, 'api', { provider, apiId: prefix, displayName: `${prefix} inference API`, labels });

@@ -1,7 +1,9 @@
 /**
- * Which Google API each Terraform resource type calls, so every resource can wait for that API's
- * enablement (a fresh project answers 403 SERVICE_DISABLED otherwise). Each entry names the
- * page that gives the API: the resource's REST reference, whose host is the API's service name.
+ * Which Google API each Terraform type of the google and google-beta providers calls, for every
+ * stack (bootstrap, platform), so each resource can wait for that API's enablement (a fresh project
+ * answers 403 SERVICE_DISABLED otherwise). A data source of a type calls the same API to read.
+ * Each entry names the page that gives the API: the resource's REST reference, whose host is the
+ * API's service name. Other providers' types (random, time, cloudflare) call no Google API.
  */
 
 export interface ApiRequirement {
@@ -16,6 +18,20 @@ export const API_REQUIREMENTS: Readonly<Record<string, ApiRequirement>> = {
   google_project_iam_member: { apis: ['cloudresourcemanager.googleapis.com'], source: `${REST}/resource-manager/reference/rest/v1/projects/setIamPolicy` },
   google_service_account: { apis: ['iam.googleapis.com'], source: `${REST}/iam/docs/reference/rest/v1/projects.serviceAccounts/create` },
   google_service_account_iam_member: { apis: ['iam.googleapis.com'], source: `${REST}/iam/docs/reference/rest/v1/projects.serviceAccounts/setIamPolicy` },
+  // Federated tokens are exchanged by STS and turned into service-account tokens by IAM Credentials:
+  // the pool is no use without both (https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines).
+  google_iam_workload_identity_pool: {
+    apis: ['iam.googleapis.com', 'sts.googleapis.com', 'iamcredentials.googleapis.com'],
+    source: `${REST}/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools/create`,
+  },
+  google_iam_workload_identity_pool_provider: { apis: ['iam.googleapis.com'], source: `${REST}/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers/create` },
+  google_storage_bucket: { apis: ['storage.googleapis.com'], source: `${REST}/storage/docs/json_api/v1/buckets/insert` },
+  google_storage_bucket_iam_member: { apis: ['storage.googleapis.com'], source: `${REST}/storage/docs/json_api/v1/buckets/setIamPolicy` },
+  google_artifact_registry_repository: { apis: ['artifactregistry.googleapis.com'], source: `${REST}/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/create` },
+  google_artifact_registry_repository_iam_member: {
+    apis: ['artifactregistry.googleapis.com'],
+    source: `${REST}/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/setIamPolicy`,
+  },
   google_compute_network: { apis: ['compute.googleapis.com'], source: `${REST}/compute/docs/reference/rest/v1/networks/insert` },
   google_compute_subnetwork: { apis: ['compute.googleapis.com'], source: `${REST}/compute/docs/reference/rest/v1/subnetworks/insert` },
   google_compute_global_address: { apis: ['compute.googleapis.com'], source: `${REST}/compute/docs/reference/rest/v1/globalAddresses/insert` },
@@ -46,11 +62,12 @@ export const API_REQUIREMENTS: Readonly<Record<string, ApiRequirement>> = {
   google_monitoring_alert_policy: { apis: ['monitoring.googleapis.com'], source: `${REST}/monitoring/api/ref_v3/rest/v3/projects.alertPolicies/create` },
   google_monitoring_uptime_check_config: { apis: ['monitoring.googleapis.com'], source: `${REST}/monitoring/api/ref_v3/rest/v3/projects.uptimeCheckConfigs/create` },
   google_monitoring_dashboard: { apis: ['monitoring.googleapis.com'], source: `${REST}/monitoring/api/ref_v1/rest/v1/projects.dashboards/create` },
-  // Not Google APIs: made inside Terraform by the random and time providers.
-  random_password: { apis: [], source: 'https://registry.terraform.io/providers/hashicorp/random/3.7.2/docs/resources/password' },
-  time_sleep: { apis: [], source: 'https://registry.terraform.io/providers/hashicorp/time/0.13.1/docs/resources/sleep' },
 };
 
+/** Types of the google and google-beta providers; the table must name their APIs. */
+export const callsGoogle = (type: string): boolean => type.startsWith('google_');
+
+/** The APIs a type calls: none for other providers, undefined for a Google type the table lacks. */
 export function apisFor(type: string): readonly string[] | undefined {
-  return API_REQUIREMENTS[type]?.apis;
+  return callsGoogle(type) ? API_REQUIREMENTS[type]?.apis : [];
 }

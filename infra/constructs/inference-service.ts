@@ -1,18 +1,19 @@
 /**
- * The Cloud Run v2 service with its own service account: secrets as references pinned to their
- * versions, egress to private ranges through the connector, probes on /readyz and /healthz, and
- * no public invoker (grantInvoke names who may call it).
+ * The Cloud Run v2 service, run as its runtime account (made by the bootstrap stack, looked up
+ * here): secrets as references pinned to their versions, egress to private ranges through the
+ * connector, probes on /readyz and /healthz, and no public invoker (grantInvoke names who may call it).
  */
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, isProduction, labelsFor } from '../config';
 import { namePrefix, serviceAccountIds } from '../naming';
 import type { Database } from './database';
+import { Grantee, grantId } from './grantee';
 import type { Network } from './network';
 import { liveGenerations, rotationVersion } from './rotation';
 import { StoredSecret } from './secret';
@@ -49,7 +50,8 @@ export interface InferenceServiceProps {
 
 export class InferenceService extends Construct {
   readonly service: CloudRunV2Service;
-  readonly serviceAccount: ServiceAccount;
+  /** Created by the bootstrap stack, which lets the deploy account act as it and as no other account. */
+  readonly serviceAccount: DataGoogleServiceAccount;
   /** API_TOKENS: the live generations of the bearer token, comma-separated. */
   readonly apiTokens: StoredSecret;
   /** The newest bearer token, for the Pages Function and the CLI. */
@@ -62,7 +64,7 @@ export class InferenceService extends Construct {
     if (!/^\d+[smh]$/.test(propagation)) throw new Error(`${this.node.path}: iamPropagation must be a duration such as 120s or 2m (got "${propagation}")`);
     const prefix = namePrefix(config);
     const labels = labelsFor(config);
-    this.serviceAccount = new ServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).run, displayName: `${prefix} inference service` });
+    this.serviceAccount = new DataGoogleServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).run, project: config.projectId });
     for (const role of SERVICE_ROLES) new ProjectIamMember(this, role.split('/')[1], { project: config.projectId, role, member: this.serviceAccount.member });
 
     // One random_password per live generation: keeping the previous one lets old and new tokens
@@ -133,9 +135,8 @@ export class InferenceService extends Construct {
   }
 
   /** Lets a service account call the service (roles/run.invoker on this service only). */
-  grantInvoke(grantee: ServiceAccount): CloudRunV2ServiceIamMember {
-    const owner = grantee.node.scope?.node.id ?? 'root';
-    return new CloudRunV2ServiceIamMember(this, `invoker-${owner}-${grantee.node.id}`, {
+  grantInvoke(grantee: Grantee): CloudRunV2ServiceIamMember {
+    return new CloudRunV2ServiceIamMember(this, grantId('invoker', grantee), {
       name: this.service.name,
       location: this.service.location,
       role: 'roles/run.invoker',

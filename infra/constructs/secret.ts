@@ -7,8 +7,8 @@
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-manager-secret-version';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
+import { Grantee, grantId } from './grantee';
 
 export interface StoredSecretProps {
   /** The Secret Manager secret id. */
@@ -54,9 +54,8 @@ export class StoredSecret extends Construct {
   }
 
   /** Lets a service account read this secret's values (and no other secret's). */
-  grantSecretAccess(grantee: ServiceAccount): SecretManagerSecretIamMember {
-    const owner = grantee.node.scope?.node.id ?? 'root';
-    return new SecretManagerSecretIamMember(this, `reader-${owner}-${grantee.node.id}`, {
+  grantSecretAccess(grantee: Grantee): SecretManagerSecretIamMember {
+    return new SecretManagerSecretIamMember(this, grantId('reader', grantee), {
       secretId: this.secret.id,
       role: 'roles/secretmanager.secretAccessor',
       member: grantee.member,

@@ -1,8 +1,10 @@
 /**
- * Applied once by hand per Google Cloud project, with local state: the bucket every other stack
- * keeps its state in, the image repository, and GitHub Actions' keyless identity (Workload
- * Identity Federation) with a read-only plan account and a deploy account.
+ * Applied by hand per Google Cloud project, first with local state (kept outside cdktf.out, which
+ * synthesis rewrites), then from the bucket it creates: the bucket every stack keeps its state in,
+ * the image repository, the platform's runtime service accounts, and GitHub Actions' keyless
+ * identity (Workload Identity Federation) with a read-only plan account and a deploy account.
  */
+import { join } from 'node:path';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool';
@@ -13,44 +15,68 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, labelsFor } from '../config';
-import { ProjectApis } from '../constructs/project-apis';
+import { delegatedGrantCondition } from '../constructs/delegated-grants';
+import { SERVICE_ROLES } from '../constructs/inference-service';
+import { ProjectApis, WaitForApis } from '../constructs/project-apis';
+import { CI_ACCOUNT_IDS, environmentSubject, pullRequestSubject, RUNTIME_ACCOUNTS, RuntimeAccount, serviceAccountIds } from '../naming';
 
-/** What `terraform apply` of the platform stack needs, and nothing wider (no owner/editor). */
+/** What `terraform apply` of the platform stack needs, and nothing wider (no owner/editor, no service-account admin). */
 export const DEPLOY_ROLES = [
   'roles/run.admin', 'roles/cloudsql.admin', 'roles/secretmanager.admin', 'roles/compute.networkAdmin', 'roles/vpcaccess.admin',
   'roles/servicenetworking.networksAdmin', 'roles/apigateway.admin', 'roles/servicemanagement.admin', 'roles/serviceusage.serviceUsageAdmin',
-  'roles/monitoring.admin', 'roles/iam.serviceAccountAdmin', 'roles/iam.serviceAccountUser', 'roles/resourcemanager.projectIamAdmin', 'roles/apikeys.admin',
+  'roles/monitoring.admin', 'roles/serviceusage.apiKeysAdmin',
 ] as const;
 
-/** What `terraform plan` reads: every resource's current state, and secret versions on refresh. */
+/**
+ * The project-level roles the platform stack grants (to its runtime accounts): the only ones the
+ * deploy account's Project IAM Admin grant may add or remove. A test holds this equal to what the
+ * synthesized platform stacks grant.
+ */
+export const DELEGATED_PROJECT_ROLES = [...SERVICE_ROLES];
+
+/**
+ * What `terraform plan` reads: every resource's current state, never a secret's value (no
+ * secretAccessor; the platform's secrets are written with write-only attributes). apiKeysViewer
+ * does include apikeys.keys.getKeyString: the provider reads the key string on every refresh.
+ */
 export const PLAN_ROLES = [
-  'roles/run.viewer', 'roles/cloudsql.viewer', 'roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor', 'roles/compute.networkViewer',
-  'roles/vpcaccess.viewer', 'roles/apigateway.viewer', 'roles/monitoring.viewer', 'roles/iam.securityReviewer', 'roles/serviceusage.serviceUsageViewer',
-  'roles/apikeys.viewer', 'roles/servicemanagement.serviceConsumer',
+  'roles/run.viewer', 'roles/cloudsql.viewer', 'roles/secretmanager.viewer', 'roles/compute.networkViewer', 'roles/vpcaccess.viewer',
+  'roles/apigateway.viewer', 'roles/monitoring.viewer', 'roles/iam.securityReviewer', 'roles/iam.serviceAccountViewer',
+  'roles/serviceusage.serviceUsageViewer', 'roles/serviceusage.apiKeysViewer',
 ] as const;
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/** The bootstrap's local state, relative to the stack's folder cdktf.out/stacks/<stack>: the repository's .bootstrap-state/. */
+export const BOOTSTRAP_STATE_DIR = '.bootstrap-state';
+export const localStatePath = (stackId: string) => join('..', '..', '..', BOOTSTRAP_STATE_DIR, `${stackId}.tfstate`);
+
+
+/** APIs this stack's own resources call; the platform's are enabled by the platform stack. */
+export const BOOTSTRAP_APIS = [
+  'artifactregistry.googleapis.com', 'cloudresourcemanager.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com',
+  'serviceusage.googleapis.com', 'storage.googleapis.com', 'sts.googleapis.com',
+] as const;
 
 export class BootstrapStack extends TerraformStack {
   readonly stateBucket: StorageBucket;
   readonly repository: ArtifactRegistryRepository;
   readonly deployer: ServiceAccount;
   readonly planner: ServiceAccount;
+  readonly runtimeAccounts: Record<RuntimeAccount, ServiceAccount>;
   readonly provider: IamWorkloadIdentityPoolProvider;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    if (config.bootstrapState === 'bucket') new GcsBackend(this, { bucket: config.stateBucket, prefix: `bootstrap/${config.environment}` });
+    else new LocalBackend(this, { path: localStatePath(id) });
     new GoogleProvider(this, 'google', { project: config.projectId, region: config.region });
     const labels = labelsFor(config);
-    const apis = new ProjectApis(this, 'apis', config.projectId, [
-      'artifactregistry.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'sts.googleapis.com', 'storage.googleapis.com',
-      'cloudresourcemanager.googleapis.com', 'serviceusage.googleapis.com',
-    ]);
-    const dependsOn = apis.services;
+    // On a fresh project these APIs are still off: each resource waits for the ones its calls go to.
+    Aspects.of(this).add(new WaitForApis(new ProjectApis(this, 'apis', config.projectId, BOOTSTRAP_APIS)));
 
     this.stateBucket = new StorageBucket(this, 'state', {
       name: config.stateBucket,
@@ -62,7 +88,6 @@ export class BootstrapStack extends TerraformStack {
       forceDestroy: false,
       // Old state versions are the undo of a bad apply; keep the last 30 for 90 days.
       lifecycleRule: [{ action: { type: 'Delete' }, condition: { numNewerVersions: 30, daysSinceNoncurrentTime: 90 } }],
-      dependsOn,
     });
     this.repository = new ArtifactRegistryRepository(this, 'images', {
       repositoryId: config.app,
@@ -71,10 +96,9 @@ export class BootstrapStack extends TerraformStack {
       description: 'Inference service images, tagged with the commit SHA',
       labels,
       dockerConfig: { immutableTags: true },
-      dependsOn,
     });
 
-    const pool = new IamWorkloadIdentityPool(this, 'github-pool', { workloadIdentityPoolId: 'github', displayName: 'GitHub Actions', dependsOn });
+    const pool = new IamWorkloadIdentityPool(this, 'github-pool', { workloadIdentityPoolId: 'github', displayName: 'GitHub Actions' });
     this.provider = new IamWorkloadIdentityPoolProvider(this, 'github-provider', {
       workloadIdentityPoolId: pool.workloadIdentityPoolId,
       workloadIdentityPoolProviderId: 'github-oidc',
@@ -82,32 +106,44 @@ export class BootstrapStack extends TerraformStack {
       oidc: { issuerUri: GITHUB_ISSUER },
       attributeMapping: {
         'google.subject': 'assertion.sub',
-        'attribute.repository': 'assertion.repository',
-        'attribute.ref': 'assertion.ref',
-        'attribute.event_name': 'assertion.event_name',
+        'attribute.repository_id': 'assertion.repository_id',
+        'attribute.repository_owner_id': 'assertion.repository_owner_id',
       },
-      // Tokens from any other repository are refused before any binding is looked at.
-      attributeCondition: `assertion.repository == "${config.github.repository}"`,
+      // By the ids, which never pass to another repository: a deleted and re-created owner/name gets new ones.
+      attributeCondition: `assertion.repository_id == "${config.github.repositoryId}" && assertion.repository_owner_id == "${config.github.repositoryOwnerId}"`,
     });
 
-    this.deployer = new ServiceAccount(this, 'deployer', { accountId: 'github-deploy', displayName: 'GitHub Actions: apply and deploy' });
-    this.planner = new ServiceAccount(this, 'planner', { accountId: 'github-plan', displayName: 'GitHub Actions: read-only plan' });
-    const principals = `principalSet://iam.googleapis.com/${pool.name}`;
-    // Only workflows on the deploy branch may act as the deployer; any workflow of the repository may plan.
-    new ServiceAccountIamMember(this, 'deployer-wif', {
-      serviceAccountId: this.deployer.name,
-      role: 'roles/iam.workloadIdentityUser',
-      member: `${principals}/attribute.ref/refs/heads/${config.github.deployBranch}`,
-    });
-    new ServiceAccountIamMember(this, 'planner-wif', {
-      serviceAccountId: this.planner.name,
-      role: 'roles/iam.workloadIdentityUser',
-      member: `${principals}/attribute.repository/${config.github.repository}`,
-    });
+    const account = (construct: string, accountId: string, displayName: string) => new ServiceAccount(this, construct, { accountId, displayName });
+    this.deployer = account('deployer', CI_ACCOUNT_IDS.deployer, 'GitHub Actions: apply and deploy');
+    this.planner = account('planner', CI_ACCOUNT_IDS.planner, 'GitHub Actions: read-only plan');
+    const runtimeIds = serviceAccountIds(config);
+    this.runtimeAccounts = Object.fromEntries(
+      Object.entries(RUNTIME_ACCOUNTS).map(([name, what]) => [name, account(`runtime-${name}`, runtimeIds[name as RuntimeAccount], `${config.app}-${config.environment} ${what}`)]),
+    ) as Record<RuntimeAccount, ServiceAccount>;
+
+    const subject = (value: string) => `principal://iam.googleapis.com/${pool.name}/subject/${value}`;
+    // The deployer only from jobs of the GitHub environment of the same name (its reviewers and branch rules apply);
+    // the planner only from pull-request runs.
+    new ServiceAccountIamMember(this, 'deployer-wif', { serviceAccountId: this.deployer.name, role: 'roles/iam.workloadIdentityUser', member: subject(environmentSubject(config)) });
+    new ServiceAccountIamMember(this, 'planner-wif', { serviceAccountId: this.planner.name, role: 'roles/iam.workloadIdentityUser', member: subject(pullRequestSubject(config)) });
+
     const deployer = `serviceAccount:${this.deployer.email}`;
     const planner = `serviceAccount:${this.planner.email}`;
-    for (const role of DEPLOY_ROLES) new ProjectIamMember(this, `deployer-${role.split('/')[1]}`, { project: config.projectId, role, member: deployer });
-    for (const role of PLAN_ROLES) new ProjectIamMember(this, `planner-${role.split('/')[1]}`, { project: config.projectId, role, member: planner });
+    const projectRole = (construct: string, role: string, member: string, condition?: ReturnType<typeof delegatedGrantCondition>) =>
+      new ProjectIamMember(this, construct, { project: config.projectId, role, member, condition });
+    for (const role of DEPLOY_ROLES) projectRole(`deployer-${role.split('/')[1]}`, role, deployer);
+    // Project IAM Admin without the condition could grant itself owner.
+    projectRole('deployer-projectIamAdmin', 'roles/resourcemanager.projectIamAdmin', deployer, delegatedGrantCondition(
+      DELEGATED_PROJECT_ROLES,
+      'Platform stack grants only',
+      'Grants and revokes only the project roles the platform stack gives its runtime accounts (DELEGATED_PROJECT_ROLES)',
+    ));
+    for (const role of PLAN_ROLES) projectRole(`planner-${role.split('/')[1]}`, role, planner);
+    // Deploying a service or gateway that runs as an account needs actAs on that account, and on no other.
+    for (const [name, runtime] of Object.entries(this.runtimeAccounts)) {
+      new ServiceAccountIamMember(this, `deployer-acts-as-${name}`, { serviceAccountId: runtime.name, role: 'roles/iam.serviceAccountUser', member: deployer });
+    }
+
     new StorageBucketIamMember(this, 'deployer-state', { bucket: this.stateBucket.name, role: 'roles/storage.objectAdmin', member: deployer });
     // Plans run with -lock=false, so reading state is all the plan account needs.
     new StorageBucketIamMember(this, 'planner-state', { bucket: this.stateBucket.name, role: 'roles/storage.objectViewer', member: planner });

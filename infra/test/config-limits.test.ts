@@ -1,6 +1,6 @@
 /** Config values that would fail at apply are refused with a sentence naming the field. */
 import { ConfigError, environmentSchema, loadEnvironment, parseEnvironment } from '../config';
-import { serviceAccountIds } from '../naming';
+import { CI_ACCOUNT_IDS, serviceAccountIdProblem, serviceAccountIds } from '../naming';
 import { resources, synthEnvironment } from './synth';
 
 const dev = () => JSON.parse(JSON.stringify(loadEnvironment('dev')));
@@ -49,6 +49,13 @@ describe('generated service-account ids', () => {
         if (result.success) for (const id of Object.values(serviceAccountIds(c))) expect(id.length).toBeLessThanOrEqual(30);
       }
     }
+  });
+});
+
+describe('fixed service-account ids', () => {
+  it('pass IAM’s rule, which refuses its own counter-examples', () => {
+    for (const id of Object.values(CI_ACCOUNT_IDS)) expect([id, serviceAccountIdProblem(id)]).toEqual([id, undefined]);
+    for (const bad of ['short', 'a'.repeat(31), 'ends-with-dash-', '9starts-with-digit', 'Upper-case']) expect(serviceAccountIdProblem(bad)).toBeDefined();
   });
 });
 

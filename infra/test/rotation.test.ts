@@ -83,7 +83,10 @@ describe('database password rotation', () => {
 
 describe("the README's rotation runbook", () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Rotating secrets'), readme.indexOf('### Setting up an environment'));
+  // From its heading to the next one, whichever that is.
+  const heading = '### Rotating secrets\n';
+  const after = readme.slice(readme.indexOf(heading) + heading.length);
+  const section = after.slice(0, after.search(/^##/m));
   const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map(([, body]) => JSON.parse(body) as Partial<Secrets>);
 
   it('gives config examples the schema accepts, and the token steps write ever newer versions', () => {

@@ -7,7 +7,8 @@ import { Testing } from 'cdktf';
 import 'cdktf/lib/testing/adapters/jest';
 import { ROUTES } from '../../service/src/http/contract';
 import { documentHash, openApiDocument } from '../openapi';
-import { DEPLOY_ROLES, PLAN_ROLES } from '../stacks/bootstrap-stack';
+import { rolesOfGrantCondition } from '../constructs/delegated-grants';
+import { DELEGATED_PROJECT_ROLES, DEPLOY_ROLES, PLAN_ROLES } from '../stacks/bootstrap-stack';
 import { PLATFORM_APIS } from '../constructs/project-apis';
 import { resources, synthEnvironment, Synthesized } from './synth';
 
@@ -22,9 +23,11 @@ describe.each(EACH)('bootstrap-%s', (env) => {
   const s = environments[env];
   const tf = s.json[`bootstrap-${env}`];
   const text = s.text[`bootstrap-${env}`];
+  /** The project-level grants to one of this stack's service accounts. */
+  const members = (account: string) => resources(tf, 'google_project_iam_member').filter((m) => m.member === `serviceAccount:\${google_service_account.${account}.email}`);
 
-  it('keeps its own state locally and makes a private, versioned state bucket', () => {
-    expect(tf.terraform.backend).toHaveProperty('local');
+  it('keeps its own state in .bootstrap-state/ (outside cdktf.out) and makes a private, versioned state bucket', () => {
+    expect(tf.terraform.backend).toEqual({ local: { path: `../../../.bootstrap-state/bootstrap-${env}.tfstate` } });
     expect(text).toHaveResourceWithProperties(StorageBucket, {
       name: s.config.stateBucket,
       versioning: { enabled: true },
@@ -35,25 +38,57 @@ describe.each(EACH)('bootstrap-%s', (env) => {
     expect(text).toHaveResourceWithProperties(ArtifactRegistryRepository, { format: 'DOCKER', repository_id: 'inference', docker_config: { immutable_tags: true } });
   });
 
-  it('trusts GitHub OIDC tokens of the configured repository only', () => {
+  it('moves its state into its own bucket once the config says so', () => {
+    const moved = synthEnvironment(env, (c) => ({ ...c, bootstrapState: 'bucket' }));
+    expect(moved.json[`bootstrap-${env}`].terraform.backend).toEqual({ gcs: { bucket: s.config.stateBucket, prefix: `bootstrap/${env}` } });
+  });
+
+  it('trusts GitHub OIDC tokens of the configured repository by its immutable ids, the deployer from the GitHub environment, the planner from pull requests', () => {
     expect(text).toHaveResourceWithProperties(IamWorkloadIdentityPoolProvider, {
       oidc: { issuer_uri: 'https://token.actions.githubusercontent.com' },
-      attribute_condition: 'assertion.repository == "acme/tabular-inference-platform"',
+      attribute_condition: 'assertion.repository_id == "812345678" && assertion.repository_owner_id == "91234567"',
     });
-    const wif = resources(tf, 'google_service_account_iam_member');
-    expect(wif.map((b) => [b.role, b.member.replace(/\$\{[^}]+\}/, 'POOL')])).toEqual([
-      ['roles/iam.workloadIdentityUser', 'principalSet://iam.googleapis.com/POOL/attribute.ref/refs/heads/main'],
-      ['roles/iam.workloadIdentityUser', 'principalSet://iam.googleapis.com/POOL/attribute.repository/acme/tabular-inference-platform'],
+    const [provider] = resources(tf, 'google_iam_workload_identity_pool_provider');
+    expect(provider.attribute_mapping).toEqual({
+      'google.subject': 'assertion.sub',
+      'attribute.repository_id': 'assertion.repository_id',
+      'attribute.repository_owner_id': 'assertion.repository_owner_id',
+    });
+    const wif = resources(tf, 'google_service_account_iam_member').filter((b) => b.role === 'roles/iam.workloadIdentityUser');
+    expect(wif.map((b) => [b.service_account_id, b.member])).toEqual([
+      ['${google_service_account.deployer.name}', `principal://iam.googleapis.com/\${google_iam_workload_identity_pool.github-pool.name}/subject/repo:acme/tabular-inference-platform:environment:${env}`],
+      ['${google_service_account.planner.name}', 'principal://iam.googleapis.com/${google_iam_workload_identity_pool.github-pool.name}/subject/repo:acme/tabular-inference-platform:pull_request'],
     ]);
   });
 
-  it('gives the deploy and plan accounts only the roles their jobs need, and outputs the GitHub settings', () => {
-    const roles = (account: string) => resources(tf, 'google_project_iam_member').filter((m) => m.member.includes(account)).map((m) => m.role).sort();
-    expect(roles('google_service_account.deployer')).toEqual([...DEPLOY_ROLES].sort());
-    expect(roles('google_service_account.planner')).toEqual([...PLAN_ROLES].sort());
-    expect(roles('google_service_account.planner').some((r) => /admin|writer|editor/i.test(r))).toBe(false);
-    const state = resources(tf, 'google_storage_bucket_iam_member').map((m) => m.role).sort();
-    expect(state).toEqual(['roles/storage.objectAdmin', 'roles/storage.objectViewer']);
+  it('gives the deploy account its job’s roles, Project IAM Admin only for the platform’s grants, and actAs on the runtime accounts only', () => {
+    const deployer = members('deployer');
+    expect(deployer.filter((m) => !m.condition).map((m) => m.role).sort()).toEqual([...DEPLOY_ROLES].sort());
+    const conditioned = deployer.filter((m) => m.condition);
+    expect(conditioned.map((m) => m.role)).toEqual(['roles/resourcemanager.projectIamAdmin']);
+    expect(rolesOfGrantCondition(conditioned[0].condition.expression).sort()).toEqual([...DELEGATED_PROJECT_ROLES].sort());
+    const iamRoles = deployer.map((m) => m.role);
+    for (const wide of ['roles/iam.serviceAccountAdmin', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountTokenCreator', 'roles/owner', 'roles/editor']) {
+      expect(iamRoles).not.toContain(wide);
+    }
+    const actAs = resources(tf, 'google_service_account_iam_member').filter((b) => b.role === 'roles/iam.serviceAccountUser');
+    expect(actAs.map((b) => [b.service_account_id, b.member]).sort()).toEqual([
+      ['${google_service_account.runtime-gateway.name}', 'serviceAccount:${google_service_account.deployer.email}'],
+      ['${google_service_account.runtime-run.name}', 'serviceAccount:${google_service_account.deployer.email}'],
+    ]);
+    expect(resources(tf, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['github-deploy', 'github-plan', `inference-${env}-gateway`, `inference-${env}-run`]);
+  });
+
+  it('gives the plan account read-only roles that never read a secret’s value, and outputs the GitHub settings', () => {
+    const roles = members('planner').map((m) => m.role).sort();
+    expect(roles).toEqual([...PLAN_ROLES].sort());
+    expect(roles.some((r) => /admin|writer|editor|secretAccessor|serviceConsumer|owner/i.test(r))).toBe(false);
+    expect(resources(tf, 'google_project_iam_member').filter((m) => m.role === 'roles/secretmanager.secretAccessor')).toEqual([]);
+    const state = resources(tf, 'google_storage_bucket_iam_member').map((m) => [m.role, m.member]).sort();
+    expect(state).toEqual([
+      ['roles/storage.objectAdmin', 'serviceAccount:${google_service_account.deployer.email}'],
+      ['roles/storage.objectViewer', 'serviceAccount:${google_service_account.planner.email}'],
+    ]);
     expect(Object.keys(tf.output!).sort()).toEqual(['deploy_service_account', 'image_repository', 'plan_service_account', 'state_bucket', 'workload_identity_provider']);
   });
 });
@@ -64,7 +99,8 @@ describe.each(EACH)('platform-%s', (env) => {
   const text = s.text[`platform-${env}`];
   const prod = env === 'prod';
   const [service] = resources(tf, 'google_cloud_run_v2_service');
-  const runSa = '${google_service_account.inference_identity';
+  // The runtime accounts are the bootstrap stack's; the platform looks them up.
+  const runSa = '${data.google_service_account.inference_identity';
 
   it('keeps state in the bootstrap bucket and enables the APIs it uses', () => {
     expect(tf.terraform.backend.gcs).toEqual({ bucket: s.config.stateBucket, prefix: `platform/${env}` });
@@ -159,7 +195,7 @@ describe.each(EACH)('platform-%s', (env) => {
 
   it('lets only the gateway invoke the service, and grants nothing to allUsers anywhere', () => {
     const invokers = resources(tf, 'google_cloud_run_v2_service_iam_member');
-    expect(invokers.map((i) => [i.role, i.member])).toEqual([['roles/run.invoker', expect.stringMatching(/^\$\{google_service_account\.gateway_identity_\w+\.member\}$/)]]);
+    expect(invokers.map((i) => [i.role, i.member])).toEqual([['roles/run.invoker', expect.stringMatching(/^\$\{data\.google_service_account\.gateway_identity_\w+\.member\}$/)]]);
     expect(JSON.stringify(allMembers(s))).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 

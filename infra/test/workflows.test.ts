@@ -4,11 +4,14 @@
  * script works against a real service.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { ServedTestApp, serveTestApp, TOKEN } from '../../service/test/helpers';
+import { listEnvironments } from '../config';
+import { resources, synthEnvironment } from './synth';
 
 const ROOT = join(__dirname, '..', '..');
 // The package's entry also loads its CLI's ES-only colour library, which jest cannot require;
@@ -21,7 +24,7 @@ const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml'));
 const text = (f: string) => readFileSync(join(WORKFLOWS, f), 'utf8');
 const workflow = (f: string) => parse(text(f));
 type Step = { uses?: string; run?: string; with?: Record<string, string>; name?: string };
-type Job = { steps?: Step[]; permissions?: Record<string, string>; uses?: string; needs?: string | string[]; environment?: string };
+type Job = { steps?: Step[]; permissions?: Record<string, string>; uses?: string; needs?: string | string[]; environment?: string; with?: Record<string, string>; strategy?: { matrix?: Record<string, string[]> } };
 const jobs = (f: string): Record<string, Job> => workflow(f).jobs;
 const runs = (f: string) => Object.values(jobs(f)).flatMap((j) => (j.steps ?? []).map((s) => s.run ?? '')).join('\n');
 
@@ -50,7 +53,9 @@ describe('workflows', () => {
 
   it('call only scripts that exist and are executable', () => {
     const referenced = files.flatMap((f) => [...text(f).matchAll(/\.github\/scripts\/[\w.-]+/g)].map((m) => m[0]));
-    expect(new Set(referenced)).toEqual(new Set(['.github/scripts/plan-stacks.sh', '.github/scripts/apply-stack.sh', '.github/scripts/platform-outputs.sh', '.github/scripts/smoke-test.sh']));
+    expect(new Set(referenced)).toEqual(
+      new Set(['.github/scripts/validate-stacks.sh', '.github/scripts/plan-stacks.sh', '.github/scripts/apply-stack.sh', '.github/scripts/platform-outputs.sh', '.github/scripts/smoke-test.sh']),
+    );
     for (const script of referenced) accessSync(join(ROOT, script), constants.X_OK);
   });
 
@@ -95,6 +100,90 @@ describe('workflows', () => {
     const wrangler = job.steps!.find((s) => s.uses?.startsWith('cloudflare/wrangler-action'))!;
     expect(wrangler.with!.wranglerVersion).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies.wrangler);
   });
+});
+
+describe('workflows and the CI identities the bootstrap stack trusts', () => {
+  const steps = (f: string, job: string) => jobs(f)[job].steps!;
+  const authAs = (step: Step) => step.with?.service_account ?? '';
+  const subjects = Object.fromEntries(
+    listEnvironments().map((env) => {
+      const tf = synthEnvironment(env).json[`bootstrap-${env}`];
+      const wif = resources(tf, 'google_service_account_iam_member').filter((b) => b.role === 'roles/iam.workloadIdentityUser');
+      const of = (account: string) => wif.find((b) => b.service_account_id === `\${google_service_account.${account}.name}`)!.member.replace(/^.*\/subject\//, '');
+      return [env, { deployer: of('deployer'), planner: of('planner') }];
+    }),
+  );
+
+  it('validate every synthesized stack with Terraform ≥ 1.11 before any credential or plan', () => {
+    const plan = steps('pull-request.yml', 'plan').map((s) => s.run ?? s.uses ?? '');
+    const at = (pattern: RegExp) => plan.findIndex((s) => pattern.test(s));
+    const order = [/npm run synth/, /^hashicorp\/setup-terraform@/, /validate-stacks\.sh$/, /^google-github-actions\/auth@/, /plan-stacks\.sh/].map(at);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    for (const f of files) {
+      for (const job of Object.values(jobs(f))) {
+        for (const step of (job.steps ?? []).filter((s) => s.uses?.startsWith('hashicorp/setup-terraform@'))) {
+          const [major, minor] = String(step.with!.terraform_version).split('.').map(Number);
+          expect(major > 1 || (major === 1 && minor >= 11)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('plan as the plan account only in pull-request runs outside any GitHub environment, which is the subject it trusts', () => {
+    expect(Object.keys(workflow('pull-request.yml').on)).toEqual(['pull_request']);
+    const plan = jobs('pull-request.yml').plan;
+    expect(plan.environment).toBeUndefined();
+    expect(plan.strategy!.matrix!.environment).toEqual(listEnvironments());
+    expect(authAs(plan.steps!.find((s) => s.uses?.startsWith('google-github-actions/auth'))!)).toContain('GCP_PLAN_SERVICE_ACCOUNT');
+    for (const env of listEnvironments()) expect(subjects[env].planner).toBe('repo:acme/tabular-inference-platform:pull_request');
+  });
+
+  it('deploy as the deploy account only inside the GitHub environment of the same name, which is the subject it trusts', () => {
+    const deploy = jobs('deploy-environment.yml').deploy;
+    expect(deploy.environment).toBe('${{ inputs.environment }}');
+    expect(authAs(deploy.steps!.find((s) => s.uses?.startsWith('google-github-actions/auth'))!)).toBe('${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}');
+    const deployed = Object.values(jobs('deploy.yml')).filter((j) => j.uses?.endsWith('deploy-environment.yml')).map((j) => j.with!.environment);
+    expect(deployed.sort()).toEqual(listEnvironments());
+    for (const env of deployed) expect(subjects[env].deployer).toBe(`repo:acme/tabular-inference-platform:environment:${env}`);
+    // Nothing else signs in as the deploy account.
+    for (const f of files) {
+      for (const [name, job] of Object.entries(jobs(f))) {
+        const deploys = (job.steps ?? []).some((s) => authAs(s).includes('GCP_DEPLOY_SERVICE_ACCOUNT'));
+        expect(deploys).toBe(f === 'deploy-environment.yml' && name === 'deploy');
+      }
+    }
+  });
+});
+
+describe('validate-stacks.sh', () => {
+  it('validates every stack with the real terraform, then fails naming each invalid one', async () => {
+    const stacks = mkdtempSync(join(tmpdir(), 'validate-stacks-'));
+    const stack = (name: string, json: object) => {
+      mkdirSync(join(stacks, name));
+      writeFileSync(join(stacks, name, 'cdk.tf.json'), JSON.stringify(json));
+    };
+    try {
+      await expect(promisify(execFile)(join(ROOT, '.github', 'scripts', 'validate-stacks.sh'), [stacks])).rejects.toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining('no synthesized stacks'),
+      });
+      // terraform_data needs no provider download; a backend block is skipped by init -backend=false.
+      stack('good', { terraform: { backend: { gcs: { bucket: 'unreachable' } } }, resource: { terraform_data: { a: { input: 'x' } } } });
+      stack('dangling', { resource: { terraform_data: { b: { input: '${terraform_data.missing.output}' } } } });
+      stack('unknown-argument', { resource: { terraform_data: { c: { not_an_argument: 1 } } } });
+      const run = promisify(execFile)(join(ROOT, '.github', 'scripts', 'validate-stacks.sh'), [stacks], { env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+      const failure = await run.then(() => undefined, (e) => e);
+      expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/Reference to undeclared resource[\s\S]*Extraneous JSON object property[\s\S]*invalid stacks: dangling unknown-argument\n$/) });
+      expect(failure.stdout).toContain('::group::validate good');
+      expect(failure.stdout).toContain('Success! The configuration is valid.');
+      rmSync(join(stacks, 'dangling'), { recursive: true });
+      rmSync(join(stacks, 'unknown-argument'), { recursive: true });
+      await promisify(execFile)(join(ROOT, '.github', 'scripts', 'validate-stacks.sh'), [stacks], { env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+    } finally {
+      rmSync(stacks, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('the smoke test script', () => {
