@@ -140,6 +140,7 @@ export class BootstrapStack extends TerraformStack {
     ));
     for (const role of PLAN_ROLES) projectRole(`planner-${role.split('/')[1]}`, role, planner);
     // Deploying a service or gateway that runs as an account needs actAs on that account, and on no other.
+    // The role also carries iam.serviceAccounts.get, which the platform's lookup of the two accounts needs.
     for (const [name, runtime] of Object.entries(this.runtimeAccounts)) {
       new ServiceAccountIamMember(this, `deployer-acts-as-${name}`, { serviceAccountId: runtime.name, role: 'roles/iam.serviceAccountUser', member: deployer });
     }
