@@ -35,8 +35,10 @@ export class ProjectApis extends Construct {
 /**
  * Adds depends_on from each resource to the enablement of the APIs it calls (API_REQUIREMENTS),
  * where its stack enables them; APIs enabled by the bootstrap stack are there before any
- * other stack is applied. A resource type missing from the table fails synthesis, so a new
- * resource cannot be added without saying which API it needs.
+ * other stack is applied. The bootstrap and platform stacks both carry it. A Google resource type
+ * missing from the table fails synthesis, so a new resource cannot be added without saying which
+ * API it needs. Data sources get no edge: depends_on would defer their read to apply, so the APIs
+ * they read through are the bootstrap's (infra/test/api-dependencies.test.ts holds both).
  */
 export class WaitForApis implements IAspect {
   constructor(private readonly apis: ProjectApis) {}
