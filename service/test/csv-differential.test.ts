@@ -209,6 +209,24 @@ function checkAgainstReference(u: Upload, answer: Answer): void {
 
 // ---------------------------------------------------------------- properties
 
+/**
+ * The same answer: byte for byte, except that a probability may differ in its last digit, because
+ * onnxruntime's float32 arithmetic depends on how many rows run together (0.027250 for a row run
+ * with two others, 0.027249 alone), and chunks and pieces hold different numbers of rows.
+ */
+function expectSameAnswer(got: Answer, want: Answer): void {
+  expect({ ...got, body: undefined }).toEqual({ ...want, body: undefined });
+  if (!want.body) return;
+  // Latin-1 keeps every byte as one character; commas, quotes and line breaks are ASCII in every encoding here.
+  const [a, b] = [got, want].map((x) => readReference(x.body!.toString('latin1')).map((r) => r.cells));
+  expect(a.length).toBe(b.length);
+  a.forEach((cells, i) => {
+    if (i === 0) return expect(cells).toEqual(b[0]);
+    expect(cells.slice(0, -1)).toEqual(b[i].slice(0, -1));
+    expect(Math.abs(Number(cells[cells.length - 1]) - Number(b[i][cells.length - 1]))).toBeLessThan(1.5e-6);
+  });
+}
+
 const RUNS = Number(process.env.CSV_FUZZ_RUNS ?? 400);
 /** CSV_FUZZ_SEED replays a run (fast-check prints the seed of a failure). */
 const SEED = process.env.CSV_FUZZ_SEED ? { seed: Number(process.env.CSV_FUZZ_SEED) } : {};
@@ -221,8 +239,8 @@ describe('every reader gives the reference answer', () => {
         const job = jobOf(u);
         const one = await whole(bytes, { ...job, chunkBytes: 1 << 30 }, loaded);
         checkAgainstReference(u, one);
-        expect(await whole(bytes, { ...job, chunkBytes }, loaded)).toEqual(one);
-        expect(await split(bytes, { ...job, chunkBytes }, pieces, batch, loaded)).toEqual(one);
+        expectSameAnswer(await whole(bytes, { ...job, chunkBytes }, loaded), one);
+        expectSameAnswer(await split(bytes, { ...job, chunkBytes }, pieces, batch, loaded), one);
       }),
       { numRuns: RUNS, ...SEED },
     );
@@ -244,8 +262,8 @@ describe('every reader gives the reference answer', () => {
         const job = jobOf(padded);
         const one = await whole(bytes, { ...job, chunkBytes: 1 << 30 }, loaded);
         checkAgainstReference(padded, one);
-        expect(await whole(bytes, job, loaded)).toEqual(one);
-        expect(await split(bytes, job, pieces, 2, loaded)).toEqual(one);
+        expectSameAnswer(await whole(bytes, job, loaded), one);
+        expectSameAnswer(await split(bytes, job, pieces, 2, loaded), one);
       }),
       { numRuns: Math.ceil(RUNS / 40), ...SEED },
     );
