@@ -1,15 +1,16 @@
 /**
  * UTF-8 chunks (plain ASCII included) without quotes are read in place (plain-records.ts) instead
- * of by papaparse. These tests read the same generated files both ways and expect the same rows,
+ * of as text (text-records.ts). These tests read the same generated files both ways and expect the same rows,
  * values, row texts, formulas and errors, including the odd cells that must take the general way.
  */
 import iconv from 'iconv-lite';
-import Papa from 'papaparse';
 import { byteOffset, textOffsets } from '../src/csv/char-offsets';
 import type { BytesEncoding } from '../src/csv/plain-records';
-import { Linebreak } from '../src/csv/record-bounds';
 import { ReadOptions, RowsRead, TableReader } from '../src/csv/read-table';
+import { TextRecords } from '../src/csv/text-records';
 import type { Feature } from '../src/models/manifest';
+
+type Linebreak = '\r\n' | '\n' | '\r';
 
 const features: Feature[] = [
   { name: 'x', type: 'float' },
@@ -37,9 +38,9 @@ function generate(seed: number, linebreak: Linebreak, rows: number, bad: boolean
   // Odd seeds end the file with a line break, even ones without.
   const last = seed % 2 ? linebreak : '';
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) % n;
-  // A cell holding the line break would end its record early.
+  // A cell holding a line break would end its record early.
   const pick = (cells: string[]) => {
-    const usable = cells.filter((cell) => !cell.includes(linebreak));
+    const usable = cells.filter((cell) => !/[\r\n]/.test(cell));
     return usable[rand(usable.length)];
   };
   const number = () => (rand(4) === 0 ? pick(NUMBERS) : String((rand(20000) - 10000) / 100));
@@ -89,7 +90,7 @@ interface Outcome {
 const encode = (text: string, encoding: BytesEncoding) => (encoding === 'utf-8' ? Buffer.from(text) : iconv.encode(text, 'shift_jis'));
 const decode = (bytes: Uint8Array, encoding: BytesEncoding) => new TextDecoder(encoding).decode(bytes);
 
-/** Reads the chunks as text (papaparse), or in their bytes in `encoding` (Shift_JIS with its text, as predict-csv.ts does). */
+/** Reads the chunks as text, or in their bytes in `encoding` (Shift_JIS with its text, as predict-csv.ts does). */
 function readAll(chunks: string[], inBytes: boolean, opts: Partial<ReadOptions>, encoding: BytesEncoding = 'utf-8'): Outcome {
   const reader = new TableReader({ features, imputed: new Set(['gap']), reserved: ['prediction'], ...opts });
   const reads = chunks.map((chunk) => {
@@ -111,7 +112,6 @@ function summary({ reads, reader, chunks, encoding }: Outcome) {
     rows: reader.rows,
     records: reader.recordCount,
     headerLine: reader.headerLine,
-    linebreak: reader.linebreak,
   };
 }
 
@@ -125,20 +125,19 @@ describe('UTF-8 chunks read in place', () => {
     ['\r\n', 6],
   ];
 
-  it.each(cases)('read what papaparse reads, row for row (%j, seed %i)', (linebreak, seed) => {
+  it.each(cases)('read what the text reader reads, row for row (%j, seed %i)', (linebreak, seed) => {
     const kinds: [boolean, boolean, BytesEncoding][] = [[false, false, 'utf-8'], [true, false, 'utf-8'], [false, true, 'utf-8'], [true, true, 'utf-8'], [false, true, 'shift_jis'], [true, true, 'shift_jis']];
     for (const [bad, japanese, encoding] of kinds) {
       // Shift_JIS has no emoji: the text is what its bytes say.
       const text = decode(encode(generate(seed, linebreak, 400, bad, japanese), encoding), encoding);
       for (const size of [text.length, 1500]) {
-        // One chunk lets the parser guess the line break; several are read with the upload's.
-        const opts = size === text.length ? {} : { newline: linebreak };
+        const opts = {};
         const chunks = chunksOf(text, linebreak, size);
-        const papa = jest.spyOn(Papa, 'parse');
+        const asText = jest.spyOn(TextRecords.prototype, 'advance');
         const inPlace = readAll(chunks, true, opts, encoding);
-        // Only the header went to papaparse: the rows were read in place.
-        expect(papa).toHaveBeenCalledTimes(1);
-        papa.mockRestore();
+        // Only the header was read as text: the rows were read in place.
+        expect(asText).toHaveBeenCalledTimes(1);
+        asText.mockRestore();
         expect(summary(inPlace)).toEqual(summary({ ...readAll(chunks, false, opts), encoding }));
         expect(inPlace.reads.every((r) => r.inBytes)).toBe(true);
         // The valid files are kept whole; the others have errors of every kind.
@@ -148,7 +147,7 @@ describe('UTF-8 chunks read in place', () => {
     }
   });
 
-  it('read a valid file with formulas and text features as papaparse does, and keep its values', () => {
+  it('read a valid file with formulas and text features as the text reader does, and keep its values', () => {
     const lines = ['id,gap,x,label,note,n', '1,2.5,-3,a,=SUM(A1),4', '2,,0.5,+b,ok,-7', '-3,1e3,+.5,c,@x,0'];
     const text = lines.join('\r\n');
     const inPlace = readAll([text], true, {});
@@ -164,12 +163,12 @@ describe('UTF-8 chunks read in place', () => {
     ]);
   });
 
-  it('give way to papaparse for a chunk with a quote', () => {
+  it('give way to the text reader for a chunk with a quote', () => {
     const text = 'id,gap,x,label,n,note\n1,2,3,"a,b",4,x\n';
-    const papa = jest.spyOn(Papa, 'parse');
+    const asText = jest.spyOn(TextRecords.prototype, 'advance');
     const inPlace = readAll([text], true, {});
-    expect(papa).toHaveBeenCalledTimes(2);
-    papa.mockRestore();
+    expect(asText).toHaveBeenCalledTimes(3);
+    asText.mockRestore();
     expect(inPlace.reads[0].columns[2].values).toEqual(['a,b']);
   });
 });

@@ -50,7 +50,7 @@ function chunkOf(manifest: Manifest, rows: number): { bytes: Buffer; chunk: Chun
           labels: classes,
           probabilities: manifest.outputs.probabilities ? probabilities(rows * classes.length) : undefined,
         };
-  return { bytes: Buffer.from(text), chunk: { text, spans, neutralised, predictions, linebreak: '\r\n' }, byteSpans };
+  return { bytes: Buffer.from(text), chunk: { text, spans, neutralised, predictions }, byteSpans };
 }
 
 /** The part written into a buffer of exactly its size, from the chunk's bytes and byte spans. */

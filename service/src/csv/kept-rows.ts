@@ -11,6 +11,7 @@ export class KeptRows {
   private numbers: Float64Array;
   private readonly strings: string[][];
   private spans: Int32Array;
+  private rowNumbers: Int32Array;
   private readonly neutralised: number[] = [];
   private count = 0;
 
@@ -22,14 +23,16 @@ export class KeptRows {
     this.capacity = Math.max(256, Math.ceil(expectedRows * 1.1));
     this.numbers = new Float64Array(this.capacity * features.length);
     this.spans = new Int32Array(this.capacity * 2);
+    this.rowNumbers = new Int32Array(this.capacity);
     this.strings = features.map((): string[] => []);
   }
 
-  /** Keeps one more row, whose text is [start, end) of the chunk; returns its index. */
-  add(start: number, end: number): number {
+  /** Keeps one more row, data row `row`, whose text is [start, end) of the chunk; returns its index. */
+  add(start: number, end: number, row: number): number {
     if (this.count === this.capacity) this.grow();
     this.spans[this.count * 2] = start;
     this.spans[this.count * 2 + 1] = end;
+    this.rowNumbers[this.count] = row;
     return this.count++;
   }
 
@@ -50,7 +53,7 @@ export class KeptRows {
     const rows = this.count;
     const column = (k: number) => this.numbers.subarray(k * this.capacity, k * this.capacity + rows);
     const columns = this.features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? this.strings[k] : column(k) }));
-    return { spans: this.spans.slice(0, rows * 2), inBytes, neutralised: Int32Array.from(this.neutralised), columns, rows };
+    return { spans: this.spans.slice(0, rows * 2), rowNumbers: this.rowNumbers.subarray(0, rows), inBytes, neutralised: Int32Array.from(this.neutralised), columns, rows };
   }
 
   private grow(): void {
@@ -61,6 +64,9 @@ export class KeptRows {
     const spans = new Int32Array(capacity * 2);
     spans.set(this.spans);
     this.spans = spans;
+    const rowNumbers = new Int32Array(capacity);
+    rowNumbers.set(this.rowNumbers);
+    this.rowNumbers = rowNumbers;
     this.capacity = capacity;
   }
 }

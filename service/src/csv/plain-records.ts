@@ -1,8 +1,7 @@
 /**
  * The records of CSV bytes (plain ASCII, UTF-8 or Shift_JIS) that have no quote character.
- * Without quotes, RFC 4180 comes down to fields between commas and records between line breaks —
- * which is all papaparse's own fast mode does with such text (`split` on the line break, then on
- * the comma). Here the fields are located in the bytes and each is read as a number on the way,
+ * Without quotes, the CSV rules (README, "CSV rules") come down to fields between commas and
+ * records between line breaks (CRLF, LF or CR), as text-records.ts reads them. Here the fields are located in the bytes and each is read as a number on the way,
  * in one pass: for a file of numbers, decoding the text, cutting 30 cells a row and converting
  * them afterwards cost more than everything else the service does with the row (and a loop over a
  * typed array runs several times faster than one over a string's charCodeAt). In UTF-8 and in
@@ -14,8 +13,8 @@
  * .5 (decimal.ts), exactly what Number(cell) gives. Any other cell reads as NaN here and is
  * converted by the caller from its text.
  */
+import { mayBeFormula } from './cells';
 import { decimalValue } from './decimal';
-import type { Linebreak } from './record-bounds';
 
 const COMMA = 44;
 const LF = 10;
@@ -43,36 +42,31 @@ export class PlainRecords {
   end = 0;
   /** Its number of fields (commas + 1). */
   fields = 0;
+  /** Whether a field of it starts like a formula (= + - @ TAB) and is not a plain decimal: the caller looks closer. */
+  mayHaveFormula = false;
   /** Where the record after it starts. */
   private next: number;
   /** Where each of the first `maxFields - 1` commas is. */
   private readonly commas: Int32Array;
   /** The first `maxFields` fields as plain decimals, NaN where a field is not one. */
   private readonly values: Float64Array;
-  /** The byte a line break starts with, and whether an LF must follow it. */
-  private readonly breakByte: number;
-  private readonly crlf: boolean;
-
   constructor(
     private readonly bytes: Uint8Array,
     from: number,
-    linebreak: Linebreak,
     maxFields: number,
     private readonly encoding: BytesEncoding = 'utf-8',
   ) {
     this.next = from;
     this.commas = new Int32Array(Math.max(1, maxFields - 1));
     this.values = new Float64Array(Math.max(1, maxFields));
-    this.breakByte = linebreak === '\n' ? LF : CR;
-    this.crlf = linebreak === '\r\n';
   }
 
   /**
    * Moves to the next record; false once the bytes are used up. Bytes that end with a line break
-   * have no record after it (papaparse reports an empty one of no text there, which callers skip).
+   * have no record after it.
    */
   advance(): boolean {
-    const { bytes, commas, values, breakByte, crlf } = this;
+    const { bytes, commas, values } = this;
     const length = bytes.length;
     const start = this.next;
     if (start >= length) return false;
@@ -87,6 +81,7 @@ export class PlainRecords {
     let dot = false;
     let negative = false;
     let plain = true;
+    let formula = false;
     for (let i = start; i < length; i++) {
       const c = bytes[i];
       const digit = c - 48;
@@ -96,12 +91,14 @@ export class PlainRecords {
         if (dot) fractionDigits++;
         continue;
       }
-      const lineEnds = c === breakByte && (!crlf || bytes[i + 1] === LF);
+      const lineEnds = c === LF || c === CR;
       if (c === COMMA || lineEnds) {
-        if (field < values.length) values[field] = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
+        const value = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
+        if (field < values.length) values[field] = value;
+        if (value !== value && fieldStart < i && mayBeFormula(bytes[fieldStart])) formula = true;
         if (lineEnds) {
           end = i;
-          next = crlf ? i + 2 : i + 1;
+          next = c === CR && bytes[i + 1] === LF ? i + 2 : i + 1;
           break;
         }
         if (field < commas.length) commas[field] = i;
@@ -119,7 +116,12 @@ export class PlainRecords {
       }
     }
     // The last record may end without a line break.
-    if (end === length && field < values.length) values[field] = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
+    if (end === length) {
+      const value = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
+      if (field < values.length) values[field] = value;
+      if (value !== value && fieldStart < length && mayBeFormula(bytes[fieldStart])) formula = true;
+    }
+    this.mayHaveFormula = formula;
     this.start = start;
     this.end = end;
     this.next = next;

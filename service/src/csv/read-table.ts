@@ -2,9 +2,10 @@
  * Reads a decoded CSV against a model's features, one chunk of whole records at a time: checks the
  * header, every row's width and every feature cell, and notes where each data row's text is so the
  * output can repeat it exactly. Nothing is predicted unless the whole file is valid, so a bad upload
- * never yields a partial CSV; only the errors are kept across chunks.
+ * never yields a partial CSV; only the errors are kept across chunks. Records and fields follow the
+ * CSV rules (README, "CSV rules"): text-records.ts reads them as text, plain-records.ts in the
+ * bytes of a chunk without quotes, and both give the same rows (csv-differential.test.ts).
  */
-import Papa from 'papaparse';
 import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
 import { isFormulaLike, mayBeFormula, writeRow } from './cells';
@@ -12,7 +13,7 @@ import { fastDecimal } from './decimal';
 import { KeptRows } from './kept-rows';
 import { byteOffset } from './char-offsets';
 import { BytesEncoding, PlainRecords, textOf } from './plain-records';
-import type { Linebreak } from './record-bounds';
+import { quoteMessage, TextRecords } from './text-records';
 
 export const MAX_LISTED_ERRORS = 100;
 
@@ -26,6 +27,8 @@ export interface FeatureColumn {
 export interface RowsRead {
   /** Per row, the start and end of its text in the chunk (line terminator excluded): [start0, end0, start1, …]. */
   spans: Int32Array;
+  /** Per row, its data row number in the upload (or piece): errors found after reading name it. */
+  rowNumbers: Int32Array;
   /** Whether `spans` are offsets in the chunk's bytes (it was read in place); else in its decoded text. */
   inBytes: boolean;
   /** Rows (by index in the chunk, ascending) to write neutralised, because a cell would run as a formula in a spreadsheet. */
@@ -40,13 +43,13 @@ export interface ReadOptions {
   imputed?: ReadonlySet<string>;
   /** Column names the output adds; an upload may not already have them. */
   reserved: readonly string[];
-  /** The upload's line break, found once for the whole file; undefined lets the parser guess. */
-  newline?: string;
   /** Says why a row (as it would be written) cannot go into the output, e.g. in Shift_JIS; undefined when it can. */
   unwritable?: (line: string) => string | undefined;
 }
 
 const QUOTE = 0x22;
+/** Most columns a header may have: a spreadsheet's (Excel's sheet is 16,384 columns wide). */
+export const MAX_COLUMNS = 16_384;
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -83,25 +86,38 @@ export class InvalidRowsProblem extends HttpProblem {
   }
 }
 
-function terminatorLength(text: string, end: number): number {
-  if (end >= 2 && text.charCodeAt(end - 2) === 13 && text.charCodeAt(end - 1) === 10) return 2;
-  const last = text.charCodeAt(end - 1);
-  return last === 10 || last === 13 ? 1 : 0;
-}
-
 function describe(cell: string): string {
   return JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell);
 }
 
+/** The header's problems with its own text, before its names are looked at. */
+function checkHeaderRecord(record: TextRecords, errors: ErrorList): void {
+  if (record.badQuote) {
+    const column = record.badField + 1;
+    errors.add(null, `column ${column}`, `the header row (spreadsheet row 1), column ${column}: ${quoteMessage(record.badQuote)}`);
+  }
+  if (record.cells.length > MAX_COLUMNS) {
+    errors.add(null, null, `the header has ${record.cells.length} columns; at most ${MAX_COLUMNS} (a spreadsheet's width) are read`);
+  }
+  errors.throwIfAny('the header cannot be read');
+}
+
+/** Where each feature's column is; says which names are missing, repeated or reserved (linear: a header may be 16,384 wide). */
 function checkHeader(header: string[], opts: ReadOptions, errors: ErrorList): number[] {
-  const names = header.map((h) => h.trim());
-  names.forEach((n, i) => {
-    if (n !== '' && names.indexOf(n) !== i) errors.add(null, n, `the header names column "${n}" more than once`);
+  const first = new Map<string, number>();
+  const repeated = new Set<string>();
+  header.forEach((cell, i) => {
+    const n = cell.trim();
+    if (!first.has(n)) first.set(n, i);
+    else if (n !== '' && !repeated.has(n)) {
+      repeated.add(n);
+      errors.add(null, n, `the header names column "${n}" more than once`);
+    }
     if (opts.reserved.includes(n)) errors.add(null, n, `column "${n}" is added by the prediction; rename or remove it in the upload`);
   });
-  const positions = opts.features.map((f) => names.indexOf(f.name));
+  const positions = opts.features.map((f) => first.get(f.name) ?? -1);
   opts.features.forEach((f, k) => {
-    if (positions[k] === -1) errors.add(null, f.name, `required column "${f.name}" is missing from the header`);
+    if (!first.has(f.name)) errors.add(null, f.name, `required column "${f.name}" is missing from the header`);
   });
   errors.throwIfAny('the header does not match the model');
   return positions;
@@ -156,11 +172,7 @@ export class TableReader {
   recordCount = 0;
   /** Data rows read (blank lines excluded). */
   rows = 0;
-  /** The line break the parser read records with: the one given, or its own guess. */
-  linebreak: string | undefined;
   private positions: number[] = [];
-  /** Columns whose cells may carry a formula: a valid numeric feature cell never does. */
-  private textColumns: number[] = [];
   private readonly imputed: boolean[];
   /** Per feature, whether its cells are text (kept as they are) rather than numbers. */
   private readonly textual: boolean[];
@@ -179,7 +191,7 @@ export class TableReader {
     return this.errors.total === 0;
   }
 
-  /** Reads one chunk of whole records as text: papaparse reads them all (UTF-8 going out in Shift_JIS, or a chunk after a split character). */
+  /** Reads one chunk of whole records as text (UTF-8 going out in Shift_JIS, or a chunk after a split character). */
   read(text: string): RowsRead {
     const rows = new KeptRows(this.opts.features, this.textual, this.lastChunkRows);
     const from = this.header === undefined ? this.readHeader(text) : 0;
@@ -190,8 +202,9 @@ export class TableReader {
   /**
    * Reads one chunk of whole records from its bytes: valid UTF-8 (plain ASCII included: nearly
    * every chunk of a file of numbers), or Shift_JIS with `decoded`, its text. Its header, and a
-   * chunk with a quote anywhere after it, go to papaparse as text; any other chunk is read in
-   * place, field by field in the bytes (plain-records.ts), with the same checks and the same results.
+   * chunk with a quote anywhere after it, are read as text (text-records.ts); any other chunk is
+   * read in place, field by field in the bytes (plain-records.ts), with the same checks and the
+   * same results.
    */
   readBytes(bytes: Uint8Array, encoding: BytesEncoding = 'utf-8', decoded?: string): RowsRead {
     const rows = new KeptRows(this.opts.features, this.textual, this.lastChunkRows);
@@ -224,25 +237,15 @@ export class TableReader {
 
   /** Reads the header record and returns where the records after it start. */
   private readHeader(text: string): number {
-    let next = text.length;
-    Papa.parse<string[]>(text, {
-      delimiter: ',',
-      quoteChar: '"',
-      newline: this.opts.newline as Papa.ParseConfig['newline'],
-      step: (result, parser) => {
-        const cells = result.data;
-        next = result.meta.cursor;
-        this.linebreak ??= result.meta.linebreak;
-        parser.abort();
-        if (cells.length === 1 && cells[0].trim() === '') throw noHeaderProblem();
-        this.header = cells;
-        this.positions = checkHeader(cells, this.opts, this.errors);
-        const numeric = new Set(this.positions.filter((_, k) => this.opts.features[k].type !== 'string'));
-        this.textColumns = cells.map((_, i) => i).filter((i) => !numeric.has(i));
-        this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(0, next - terminatorLength(text, next));
-      },
-    });
-    return next;
+    const record = new TextRecords(text);
+    if (!record.advance()) return text.length;
+    const cells = record.cells;
+    if (cells.length === 1 && cells[0].trim() === '' && !record.badQuote) throw noHeaderProblem();
+    checkHeaderRecord(record, this.errors);
+    this.header = cells;
+    this.positions = checkHeader(cells, this.opts, this.errors);
+    this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(record.start, record.end);
+    return record.next;
   }
 
   /** The next record's number. Blank lines are counted too, so row numbers match the spreadsheet's (row + 1). */
@@ -269,13 +272,14 @@ export class TableReader {
 
   private readPlain(bytes: Uint8Array, from: number, rows: KeptRows, encoding: BytesEncoding): void {
     const { features } = this.opts;
-    const records = new PlainRecords(bytes, from, this.linebreak as Linebreak, (this.header as string[]).length, encoding);
+    const width = (this.header as string[]).length;
+    const records = new PlainRecords(bytes, from, width, encoding);
     while (records.advance()) {
       const { start, end } = records;
       const row = this.countRecord();
       if (this.skipsBlank(end === start) || !this.fits(row, records.fields)) continue;
       const keep = this.valid;
-      const at = keep ? rows.add(start, end) : -1;
+      const at = keep ? rows.add(start, end, row) : -1;
       for (let k = 0; k < features.length; k++) {
         const p = this.positions[k];
         if (this.textual[k]) {
@@ -286,11 +290,11 @@ export class TableReader {
         const value = usable(fast, this.integral[k]) ? fast : readNumber(records.field(p), features[k], this.imputed[k], row, this.errors);
         if (keep) rows.setNumber(k, at, value);
       }
+      // Any cell, a feature's number included (" \t5" reads as 5), may run as a formula; a plain decimal never does.
       let formula = false;
-      for (let i = 0; i < this.textColumns.length && !formula; i++) {
-        const c = this.textColumns[i];
-        // Only a cell starting with = + - @ TAB or CR can be one (cells.ts).
-        formula = mayBeFormula(bytes[records.fieldStart(c)]) && isFormulaLike(records.field(c));
+      for (let c = 0; records.mayHaveFormula && c < width && !formula; c++) {
+        const fast = records.value(c);
+        formula = fast !== fast && mayBeFormula(bytes[records.fieldStart(c)]) && isFormulaLike(records.field(c));
       }
       this.rows++;
       if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(records.cells()) : records.text(start, end));
@@ -300,40 +304,32 @@ export class TableReader {
 
   private readQuoted(text: string, from: number, rows: KeptRows): void {
     const { features } = this.opts;
-    let cursor = from;
-    Papa.parse<string[]>(from === 0 ? text : text.slice(from), {
-      delimiter: ',',
-      quoteChar: '"',
-      newline: this.linebreak as Papa.ParseConfig['newline'],
-      step: (result) => {
-        const cells = result.data;
-        const start = cursor;
-        const end = from + result.meta.cursor;
-        cursor = end;
-        // papaparse ends text that ends with a line break with one empty record of no text: not a row.
-        if (end === start) return;
-        const contentEnd = end - terminatorLength(text, end);
-        const row = this.countRecord();
-        if (this.skipsBlank(cells.length === 1 && cells[0] === '')) return;
-        for (const e of result.errors) this.errors.add(row, null, `malformed quotes: ${e.message.toLowerCase()}`);
-        if (!this.fits(row, cells.length)) return;
-        const keep = this.valid;
-        const at = keep ? rows.add(start, contentEnd) : -1;
-        for (let k = 0; k < features.length; k++) {
-          const cell = cells[this.positions[k]];
-          if (this.textual[k]) {
-            if (keep) rows.pushText(k, cell);
-            continue;
-          }
-          const value = readNumber(cell, features[k], this.imputed[k], row, this.errors);
-          if (keep) rows.setNumber(k, at, value);
+    const records = new TextRecords(text, from);
+    while (records.advance()) {
+      const { cells, start, end } = records;
+      const row = this.countRecord();
+      if (records.badQuote) {
+        const column = (this.header as string[])[records.badField]?.trim() ?? `column ${records.badField + 1}`;
+        this.errors.add(row, column, quoteMessage(records.badQuote));
+        continue;
+      }
+      if (this.skipsBlank(cells.length === 1 && cells[0] === '') || !this.fits(row, cells.length)) continue;
+      const keep = this.valid;
+      const at = keep ? rows.add(start, end, row) : -1;
+      for (let k = 0; k < features.length; k++) {
+        const cell = cells[this.positions[k]];
+        if (this.textual[k]) {
+          if (keep) rows.pushText(k, cell);
+          continue;
         }
-        const formula = anyFormula(cells, this.textColumns);
-        this.rows++;
-        if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(cells) : text.slice(start, contentEnd));
-        if (keep && formula) rows.neutralise(at);
-      },
-    });
+        const value = readNumber(cell, features[k], this.imputed[k], row, this.errors);
+        if (keep) rows.setNumber(k, at, value);
+      }
+      const formula = cells.some(isFormulaLike);
+      this.rows++;
+      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(cells) : text.slice(start, end));
+      if (keep && formula) rows.neutralise(at);
+    }
   }
 
   /** Throws the upload's problem, if it has one, once every chunk has been read. */
@@ -344,13 +340,9 @@ export class TableReader {
   }
 }
 
-/** A row's text (one record, no terminator) with its formula cells neutralised and re-quoted. */
-export function neutraliseRow(line: string, newline: string | undefined): string {
-  return writeRow(Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', newline: newline as Papa.ParseConfig['newline'] }).data[0]);
-}
-
-/** Whether any of the given cells would run as a formula (a loop: this runs for every row). */
-function anyFormula(cells: string[], columns: number[]): boolean {
-  for (let i = 0; i < columns.length; i++) if (isFormulaLike(cells[columns[i]])) return true;
-  return false;
+/** A row's text (one record, no line break) with its formula cells neutralised and re-quoted. */
+export function neutraliseRow(line: string): string {
+  const record = new TextRecords(line);
+  record.advance();
+  return writeRow(record.cells);
 }

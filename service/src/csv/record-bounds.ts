@@ -1,38 +1,66 @@
 /**
- * Finding record boundaries in CSV bytes without parsing: a line break outside quotes ends a
- * record. Cutting bytes there is safe for both accepted encodings: in UTF-8 and in Shift_JIS the
- * bytes of '"', CR and LF never occur inside a multi-byte character.
+ * Finding record boundaries in CSV bytes without reading the fields, by the CSV rules (README, "CSV
+ * rules"): a record ends at CRLF, LF or CR outside a quoted field, and a field is quoted only when
+ * its first byte is a quote; a quote anywhere else is text. So a boundary depends on which quotes
+ * open fields, not on how many quotes came before (a stray `5" tall` would flip a count). The
+ * quoted fields are stepped over with indexOf (memchr), so text without quotes costs one search.
+ * Cutting bytes here is safe for both accepted encodings: in UTF-8 and in Shift_JIS the bytes of
+ * '"', ',', CR and LF never occur inside a multi-byte character.
  */
-import Papa from 'papaparse';
-import type { TextEncoding } from './decode';
-
 const QUOTE = 0x22;
+const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 
-export type Linebreak = '\r\n' | '\n' | '\r';
-
 const bufferOf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-export function quotesBetween(buf: Buffer, from: number, to: number): number {
-  // Searched up to `to` only: in a file without quotes, each search would otherwise run to its end.
-  const range = buf.subarray(0, to);
-  let n = 0;
-  for (let i = range.indexOf(QUOTE, from); i !== -1; i = range.indexOf(QUOTE, i + 1)) n++;
-  return n;
+/** Just past the quote that closes the quoted field opened at `open` (a doubled quote is text); -1 if none does. */
+function closingQuote(buf: Buffer, open: number): number {
+  for (let at = buf.indexOf(QUOTE, open + 1); at !== -1; at = buf.indexOf(QUOTE, at + 2)) {
+    if (buf[at + 1] !== QUOTE) return at + 1;
+  }
+  return -1;
 }
 
-/** Just past the first line break at or after `from` that is outside quotes; -1 if there is none. */
-export function recordEnd(buf: Buffer, from: number, quotesBefore: number, linebreak: Linebreak = '\n'): number {
-  const last = linebreak === '\r' ? CR : LF;
-  let open = quotesBefore % 2 === 1;
-  for (let at = from; ;) {
-    const end = buf.indexOf(last, at);
-    if (end === -1) return -1;
-    if (quotesBetween(buf, at, end) % 2 === 1) open = !open;
-    at = end + 1;
-    // With CRLF records, a lone LF is text inside a field.
-    if (!open && (linebreak !== '\r\n' || (end > 0 && buf[end - 1] === CR))) return end + 1;
+/** The first CR or LF in buf[from, to); -1 if there is none. */
+function firstBreak(buf: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = buf[i];
+    if (c === LF || c === CR) return i;
+  }
+  return -1;
+}
+
+/** Just past the line break at `at` (CRLF is one). */
+function pastBreak(buf: Buffer, at: number): number {
+  return buf[at] === CR && buf[at + 1] === LF ? at + 2 : at + 1;
+}
+
+/**
+ * Where the first record that starts after `at` starts: just past the first line break outside
+ * quotes at or after `at`. `from` must be a record's start (it is read from there). -1 when no
+ * record starts after `at` (the text ends first, or a quoted field never closes).
+ */
+export function nextRecordStart(bytes: Uint8Array, from: number, at: number): number {
+  const buf = bufferOf(bytes);
+  // The first line break at or after `at` and after `pos`, and the bytes before it, where the
+  // quotes that decide whether it is outside quotes are searched for (memchr stops there).
+  let lineBreak = -1;
+  let before: Buffer | undefined;
+  for (let pos = from; ; ) {
+    if (before === undefined || pos > lineBreak) {
+      lineBreak = firstBreak(buf, Math.max(pos, at), buf.length);
+      before = lineBreak === -1 ? buf : buf.subarray(0, lineBreak);
+    }
+    const quote = before.indexOf(QUOTE, pos);
+    if (quote === -1) return lineBreak === -1 ? -1 : pastBreak(buf, lineBreak);
+    const prev = buf[quote - 1];
+    if (quote === from || prev === COMMA || prev === CR || prev === LF) {
+      pos = closingQuote(buf, quote);
+      if (pos === -1) return -1;
+    } else {
+      pos = quote + 1;
+    }
   }
 }
 
@@ -43,28 +71,24 @@ export interface RecordRange {
   runaway?: boolean;
 }
 
-/** Just past the first line break at or after `from` regardless of quotes, within `limit`; else `limit`. */
-function lineEnd(buf: Buffer, from: number, limit: number, linebreak: Linebreak): number {
-  const at = buf.indexOf(linebreak === '\r' ? CR : LF, from);
-  return at === -1 || at >= limit ? limit : at + 1;
-}
-
 /**
  * Consecutive ranges of whole records covering bytes[from, to), each about `size` bytes: a range
  * runs on only to finish the record that crosses its size. When that record has not ended within
  * `maxRecord` more bytes, the range is cut at a line break anyway and marked a runaway, and no
- * more ranges follow (after it, records cannot be told apart reliably).
+ * more ranges follow (after it, records cannot be told apart reliably). `from` is a record's
+ * start and `to` the upload's end or a record's start.
  */
-export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, linebreak: Linebreak, maxRecord = Infinity): RecordRange[] {
+export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, maxRecord = Infinity): RecordRange[] {
   const buf = bufferOf(bytes).subarray(0, to);
   const ranges: RecordRange[] = [];
   let start = from;
   while (to - start > size) {
     const crossing = start + size;
-    const end = recordEnd(buf, crossing, quotesBetween(buf, start, crossing), linebreak);
+    const end = nextRecordStart(buf, start, crossing);
     const limit = Math.min(to, crossing + maxRecord);
     if ((end === -1 || end > limit) && to > limit) {
-      ranges.push({ start, end: lineEnd(buf, crossing, limit, linebreak), runaway: true });
+      const lineBreak = firstBreak(buf, crossing, limit);
+      ranges.push({ start, end: lineBreak === -1 ? limit : pastBreak(buf, lineBreak), runaway: true });
       return ranges;
     }
     if (end === -1 || end >= to) break;
@@ -73,14 +97,4 @@ export function recordRanges(bytes: Uint8Array, from: number, to: number, size: 
   }
   if (start < to || ranges.length === 0) ranges.push({ start, end: to });
   return ranges;
-}
-
-/**
- * The line break papaparse would guess for the whole text, found from its start (papaparse looks
- * at the first million characters), so every chunk of the upload is read with the same one.
- */
-export function guessLinebreak(bytes: Uint8Array, encoding: TextEncoding): Linebreak {
-  // A million characters take at most four million bytes.
-  const head = new TextDecoder(encoding).decode(bytes.subarray(0, 4 << 20)).slice(0, 1 << 20);
-  return Papa.parse(head, { preview: 1, delimiter: ',', quoteChar: '"' }).meta.linebreak as Linebreak;
 }

@@ -86,7 +86,7 @@ export function utf8Rows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest
   const { spans, neutralised } = chunk;
   const tails = tailWriter(manifest, chunk.predictions);
   const rows = spans.length / 2;
-  const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]), chunk.linebreak)));
+  const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]))));
   let size = Buffer.byteLength(prefix);
   for (let i = 0; i < rows; i++) size += spans[i * 2 + 1] - spans[i * 2] + tails.size(i);
   neutralised.forEach((i, k) => (size += lines[k].length - (spans[i * 2 + 1] - spans[i * 2])));

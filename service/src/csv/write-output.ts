@@ -30,7 +30,6 @@ export interface ChunkRows {
   spans: Int32Array;
   neutralised: Int32Array;
   predictions: Predictions;
-  linebreak: string;
 }
 
 export function encodeText(text: string, encoding: TextEncoding): Uint8Array {
@@ -78,7 +77,7 @@ export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
   let next = 0;
   for (let i = 0; i < spans.length / 2; i++) {
     const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
-    out += neutralised[next] === i ? (next++, neutraliseRow(line, chunk.linebreak)) : line;
+    out += neutralised[next] === i ? (next++, neutraliseRow(line)) : line;
     out += after(i);
   }
   return out;

@@ -7,7 +7,6 @@ import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
 import { TextEncoding, UploadText, uploadText } from '../csv/decode';
-import { guessLinebreak } from '../csv/record-bounds';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-plan';
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
@@ -206,8 +205,8 @@ export class InferencePool {
       freeRecentBuffers();
       const read = await this.readAll(upload, job);
       if (!read.ok) return read;
-      const { chunks, prefix, bom, linebreak, ...summary } = read;
-      const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
+      const { chunks, prefix, bom, ...summary } = read;
+      const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding };
       const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
@@ -225,11 +224,10 @@ export class InferencePool {
       if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
       throw error;
     }
-    const linebreak = guessLinebreak(upload.subarray(text.start), text.encoding);
-    const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads, linebreak) : undefined;
+    const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads) : undefined;
     const ranges = cut?.ranges ?? [[0, upload.length]];
     const reads = ranges.map(([start, end], index) => {
-      const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, text, linebreak };
+      const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, text };
       return this.run({ kind: 'read', ...job, upload, piece }) as Promise<PieceRead>;
     });
     return joinReads(await Promise.all(reads));

@@ -10,15 +10,15 @@
 import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
-import { InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
-import { guessLinebreak, Linebreak, recordRanges } from '../csv/record-bounds';
+import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
+import { recordRanges } from '../csv/record-bounds';
 import { textOffsets } from '../csv/char-offsets';
 import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { LoadedModel } from '../models/registry';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
-import { runModel } from './run-model';
+import { Predictions, runModel } from './run-model';
 
 export interface JobOptions {
   model: string;
@@ -34,7 +34,7 @@ export interface PredictTask extends JobOptions {
   bytes: Uint8Array;
 }
 
-/** Part of a large upload that one thread reads. Its text (encoding, BOM) and line break were settled for the whole upload. */
+/** Part of a large upload that one thread reads. Its text (encoding, BOM) was settled for the whole upload. */
 export interface Piece {
   index: number;
   start: number;
@@ -42,7 +42,6 @@ export interface Piece {
   /** Where the header record ends: pieces after the first read it before their own rows. */
   headerEnd: number;
   text: UploadText;
-  linebreak: Linebreak;
 }
 
 export interface ReadTask extends JobOptions {
@@ -68,7 +67,6 @@ export type PieceRead =
       /** What the answer's text starts with (first piece only): the header line. */
       prefix?: string;
       bom: boolean;
-      linebreak: Linebreak;
       chunks: ChunkPlan[];
     })
   | Problem;
@@ -82,7 +80,6 @@ export interface WriteTask {
   chunks: ChunkPlan[];
   inputEncoding: TextEncoding;
   outputEncoding: TextEncoding;
-  linebreak: Linebreak;
   prefix?: string;
   bom?: boolean;
   /** A buffer to write the batch into (moved from the main thread, which is done with it). */
@@ -109,6 +106,28 @@ function outputOf(job: JobOptions, text: UploadText): { outputEncoding: TextEnco
   return { outputEncoding, bom: outputEncoding === 'utf-8' && (text.hadBom || text.encoding === 'shift_jis') };
 }
 
+/**
+ * Names the rows the model gave no finite answer for: values a float32 holds can still overflow
+ * the model's own arithmetic (3.4e38 scaled and summed is Infinity, and Infinity − Infinity NaN).
+ * The column named is the row's largest value, the likeliest cause.
+ */
+function checkFinite(predictions: Predictions, rows: RowsRead, errors: ErrorList): void {
+  const { values, probabilities } = predictions;
+  const width = probabilities ? probabilities.length / rows.rows : 0;
+  for (let i = 0; i < rows.rows; i++) {
+    let finite = values ? Number.isFinite(values[i]) : true;
+    for (let k = 0; k < width && finite; k++) finite = Number.isFinite(probabilities![i * width + k]);
+    if (finite) continue;
+    let largest: { name: string; value: number } | undefined;
+    for (const { feature, values: column } of rows.columns) {
+      if (!(column instanceof Float64Array)) continue;
+      const value = column[i];
+      if (!largest || Math.abs(value) > Math.abs(largest.value)) largest = { name: feature.name, value };
+    }
+    errors.add(rows.rowNumbers[i], largest?.name ?? null, `the model's arithmetic overflows on this row (its largest value is ${largest?.value}): no prediction can be made; use values of a smaller magnitude`);
+  }
+}
+
 function asProblem(error: unknown): Problem {
   if (error instanceof InvalidRowsProblem) return { ok: false, problem: error.toBody(), recordCount: error.recordCount };
   if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
@@ -120,15 +139,12 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   try {
     const text = piece?.text ?? uploadText(upload, job.encoding);
     const size = job.chunkBytes ?? CHUNK_BYTES;
-    // Read as one chunk, an upload gets the parser's own guess; in chunks, each must use the same.
-    const linebreak = piece?.linebreak ?? (upload.length - text.start > size ? guessLinebreak(upload.subarray(text.start), text.encoding) : undefined);
     const { outputEncoding, bom } = outputOf(job, text);
     const toShiftJis = outputEncoding === 'shift_jis';
     const reader = new TableReader({
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
-      newline: linebreak,
       unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
     });
     const decoder = new RangeDecoder(text);
@@ -136,7 +152,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
-    const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, linebreak ?? '\n', MAX_RECORD_BYTES);
+    const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, MAX_RECORD_BYTES);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
       const last = stop === upload.length;
@@ -153,6 +169,8 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       // Once a row is invalid there will be no answer to write: only errors are gathered.
       if (!reader.valid || rows.rows === 0) continue;
       const predictions = await runModel(session, model, rows.columns, rows.rows);
+      checkFinite(predictions, rows, reader.errors);
+      if (!reader.valid) continue;
       chunks.push({ start, end: stop, spans: rows.spans, inBytes: rows.inBytes, neutralised: rows.neutralised, predictions });
     }
     reader.finish(piece !== undefined);
@@ -173,8 +191,6 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       classCounts,
       prefix,
       bom: first && bom,
-      // What the parser read with, so rows re-read for writing are split the same way.
-      linebreak: (reader.linebreak ?? '\n') as Linebreak,
       chunks,
     };
   } catch (error) {
@@ -188,16 +204,16 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
  */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
-  const { upload, linebreak } = task;
+  const { upload } = task;
   const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
   const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
     // Plain ASCII reads the same in both input encodings and is UTF-8 already.
     const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
-    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, linebreak }, model.manifest, prefix);
+    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions }, model.manifest, prefix);
     const textSpans = inBytes ? textOffsets(bytes, spans, task.inputEncoding) : spans;
-    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions, linebreak }, model.manifest);
+    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions }, model.manifest);
     return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });
   return task.bom ? [bytesPart(BOM), ...parts] : parts;
@@ -221,8 +237,8 @@ export function writeBatch(task: WriteTask, model: LoadedModel, room = 1.25): Ui
 export async function predictCsv(task: PredictTask, model: LoadedModel, session: ort.InferenceSession): Promise<PredictOutcome> {
   const read = await readPiece(task.bytes, undefined, task, model, session);
   if (!read.ok) return read;
-  const { chunks, prefix, bom, linebreak, ok, ...summary } = read;
-  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak, prefix, bom };
+  const { chunks, prefix, bom, ok, ...summary } = read;
+  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, prefix, bom };
   // Written once, so exactly its size.
   const body = writeBatch(write, model, 1);
   return { ok, ...summary, body };

@@ -6,7 +6,7 @@
 import type { RowError } from '../http/problem';
 import { problemBody } from '../http/problem';
 import { MAX_LISTED_ERRORS, noRowsProblem } from '../csv/read-table';
-import { Linebreak, quotesBetween, recordEnd } from '../csv/record-bounds';
+import { nextRecordStart } from '../csv/record-bounds';
 import type { PieceRead } from './predict-csv';
 
 export interface UploadCut {
@@ -17,18 +17,19 @@ export interface UploadCut {
 }
 
 /** Cuts the text in bytes[from…] into `count` pieces of about equal size, or undefined when it cannot be cut. */
-export function splitUpload(bytes: Uint8Array, from: number, count: number, linebreak: Linebreak): UploadCut | undefined {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerEnd = recordEnd(buf, from, 0, linebreak);
-  if (headerEnd <= from) return undefined;
+export function splitUpload(bytes: Uint8Array, from: number, count: number): UploadCut | undefined {
+  const headerEnd = nextRecordStart(bytes, from, from);
+  if (headerEnd === -1) return undefined;
   const cuts = [from];
   for (let k = 1; k < count; k++) {
-    const target = headerEnd + Math.floor(((buf.length - headerEnd) * k) / count);
-    const cut = recordEnd(buf, target, quotesBetween(buf, from, target), linebreak);
-    if (cut <= cuts[cuts.length - 1] || cut <= headerEnd || cut >= buf.length) return undefined;
+    const target = headerEnd + Math.floor(((bytes.length - headerEnd) * k) / count);
+    // Read on from the last cut, a record's start: each byte is looked at once.
+    const previous = cuts[cuts.length - 1];
+    const cut = nextRecordStart(bytes, previous === from ? headerEnd : previous, target);
+    if (cut === -1 || cut <= previous || cut >= bytes.length) return undefined;
     cuts.push(cut);
   }
-  cuts.push(buf.length);
+  cuts.push(bytes.length);
   return { headerEnd, ranges: cuts.slice(0, -1).map((start, k) => [start, cuts[k + 1]]) };
 }
 
