@@ -18,6 +18,9 @@ interface Owner {
 
 export class DataDirInUse extends Error {}
 
+/** Lock files this process holds, so a lock with our pid that is not among them is known stale. */
+const held = new Set<string>();
+
 /** Takes the folder for this process, or throws a DataDirInUse naming the folder and its owner. */
 export function lockDataDir(dir: string): { release(): void } {
   const folder = resolve(dir);
@@ -25,10 +28,12 @@ export function lockDataDir(dir: string): { release(): void } {
   const file = join(folder, LOCK_FILE);
   const mine: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   const text = JSON.stringify(mine);
+  if (held.has(file)) throw inUse(folder, file, mine);
   for (let attempt = 0; ; attempt++) {
     try {
       // 'wx' fails if the file exists: of two processes starting together, one creates it.
       writeFileSync(file, text, { flag: 'wx' });
+      held.add(file);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw inUse(folder, file, error);
@@ -40,6 +45,8 @@ export function lockDataDir(dir: string): { release(): void } {
   }
   return {
     release: () => {
+      if (!held.delete(file)) return;
+      // Removed only if it is still ours (not taken over by hand meanwhile).
       if (readOwner(file)?.pid === mine.pid && readFileSync(file, 'utf8') === text) unlinkSync(file);
     },
   };
@@ -58,7 +65,7 @@ function readOwner(file: string): Owner | undefined {
 function alive(owner: Owner): boolean {
   // Another machine's process cannot be checked from here (a shared volume): it holds the folder.
   if (owner.host !== hostname()) return true;
-  // Our own pid in a lock we did not write: the file of an earlier process that had it (a restarted container).
+  // Our own pid in a lock this process does not hold: an earlier process's (a restarted container).
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
