@@ -154,7 +154,7 @@ async function run(kind: 'reset' | 'blackhole') {
   })();
 
   const rows = await rowCount(db);
-  const reachable = service.lines.find((l) => l.message === 'job log: database reachable' && typeof l.peakQueuedBytes === 'number');
+  const reachable = service.lines.filter((l) => l.message === 'job log: database reachable' && typeof l.peakQueuedBytes === 'number').pop();
   const rss = peakRss(service.pid);
   const code = await service.stop();
   const lostAtExit = service.lines.find((l) => typeof l.lost === 'number')?.lost;
