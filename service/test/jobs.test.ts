@@ -184,3 +184,24 @@ describe('job log bound', () => {
     expect(lines.filter((l) => l.message === 'job recorded').map((l) => l.job)).toEqual(jobs);
   });
 });
+
+describe.each(DATABASES)('job log on %s, given a record the database refuses', (kind) => {
+  it('writes the others, and logs the refused one at ERROR instead of retrying its batch for ever', async () => {
+    const db = await openTestDatabase(kind);
+    const store = new JobStore(db);
+    const { logger, lines } = memoryLogger();
+    const log = new JobLog(store, logger, { queueBytes: 1024 * 1024, retryMinMs: 20, retryMaxMs: 100, prepare: () => migrate(db) });
+    // A NUL is valid in a URL's model name and in JavaScript, not in PostgreSQL text (SQLSTATE 22021).
+    const jobs = [job(1), job(2, { modelName: 'bad\u0000name', status: 'rejected', httpStatus: 404 }), job(3)];
+    for (const j of jobs) log.record(j);
+    expect(await log.flush(5000)).toBe(true);
+    log.record(job(4));
+    expect(await log.flush(5000)).toBe(true);
+    const [{ n }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM jobs');
+    expect(Number(n)).toBe(3);
+    expect(lines.filter((l) => l.severity === 'ERROR')).toEqual([expect.objectContaining({ job: jobs[1], message: expect.stringContaining('refused this record') })]);
+    expect(log.status()).toMatchObject({ database: 'ok', queued: 0, dropped: 1 });
+    await log.close(100);
+    await db.close();
+  });
+});

@@ -223,7 +223,10 @@ export class JobLog {
       }
       while (this.queue.length > 0) {
         const batch = this.queue.peek(this.opts.batchSize ?? 500);
-        await this.store.insertMany(batch.jobs);
+        await this.store.insertMany(batch.jobs).catch((error: unknown) => {
+          if (!isDataError(error)) throw error;
+          return this.insertOneByOne(batch.jobs);
+        });
         this.queue.remove(batch);
       }
       this.recovered();
@@ -234,6 +237,23 @@ export class JobLog {
       // Jitter spreads the retries of many instances that lost the database together.
       this.schedule(Math.max(0, this.delayMs * (0.75 + Math.random() * 0.5) - (Date.now() - started)));
       this.delayMs = Math.min(this.opts.retryMaxMs, this.delayMs * 2);
+    }
+  }
+
+  /**
+   * A batch the database refused for its data (a NUL in a model name taken from the URL, say)
+   * would be refused at every retry and hold up every record behind it: its records are tried
+   * one at a time, and one refused for its data is logged at ERROR, whole, and let go.
+   */
+  private async insertOneByOne(jobs: readonly JobRecord[]): Promise<void> {
+    for (const job of jobs) {
+      try {
+        await this.store.insertMany([job]);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        this.dropped++;
+        this.logger.error({ job, err: (error as Error).message }, 'job log: the database refused this record for its data; it is not written');
+      }
     }
   }
 
@@ -258,6 +278,12 @@ export class JobLog {
     this.state = 'unreachable';
     this.lastError = message;
   }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the record, not the database, is at fault. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }
 
 /** Waits for `work`, or `ms` at most. The timer holds the process open: a flush must run to its end. */
