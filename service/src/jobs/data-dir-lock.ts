@@ -39,7 +39,9 @@ export function lockDataDir(dir: string): { release(): void } {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw inUse(folder, file, error);
       const owner = readOwner(file);
       if (owner && alive(owner)) throw inUse(folder, file, owner);
-      // Stale: its process is gone (killed, or a container restarted). Removed, then taken anew.
+      // Stale: its process is gone (killed, or a container restarted). Removed, then taken anew
+      // once ('wx' again). Two processes finding the same stale lock at the same instant could
+      // both get through; two starting together on a folder whose owner crashed are not guarded.
       unlinkSync(file);
     }
   }
