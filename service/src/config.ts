@@ -19,8 +19,11 @@ const envSchema = z.object({
   INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
   MAX_QUEUED_JOBS: positiveInt(1000),
   MAX_PENDING_BYTES: positiveInt(128 * MiB),
-  JOB_LOG_QUEUE_LIMIT: positiveInt(100_000),
-  JOB_LOG_RETRY_MAX_MS: positiveInt(30_000),
+  // 48 MiB holds about 530k typical records: 5 minutes at 1,150 a second is 345k (record-codec.ts).
+  JOB_LOG_QUEUE_BYTES: positiveInt(48 * MiB),
+  JOB_LOG_RETRY_MAX_MS: positiveInt(1_000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000),
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt(5_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(9_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
@@ -38,8 +41,11 @@ export interface Config {
   inferenceThreads: number;
   maxQueuedJobs: number;
   maxPendingBytes: number;
-  jobLogQueueLimit: number;
+  /** Memory the job records waiting for the database may take. */
+  jobLogQueueBytes: number;
+  /** The longest wait between two tries to reach the database: how late rows resume after an outage. */
   jobLogRetryMaxMs: number;
+  databaseTimeouts: { connectMs: number; queryMs: number };
   shutdownTimeoutMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   gcpProject?: string;
@@ -56,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid environment — ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (present.JOB_LOG_QUEUE_LIMIT !== undefined) {
+    throw new ConfigError('JOB_LOG_QUEUE_LIMIT is no longer read: the job log queue is bounded by memory, JOB_LOG_QUEUE_BYTES (default 50331648, 48 MiB)');
+  }
   const apiTokens = (e.API_TOKENS ?? e.API_TOKEN ?? '')
     .split(',')
     .map((t) => t.trim())
@@ -76,8 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inferenceThreads: e.INFERENCE_THREADS,
     maxQueuedJobs: e.MAX_QUEUED_JOBS,
     maxPendingBytes: e.MAX_PENDING_BYTES,
-    jobLogQueueLimit: e.JOB_LOG_QUEUE_LIMIT,
+    jobLogQueueBytes: e.JOB_LOG_QUEUE_BYTES,
     jobLogRetryMaxMs: e.JOB_LOG_RETRY_MAX_MS,
+    databaseTimeouts: { connectMs: e.DATABASE_CONNECT_TIMEOUT_MS, queryMs: e.DATABASE_QUERY_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     gcpProject: e.GOOGLE_CLOUD_PROJECT,

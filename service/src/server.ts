@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: draining requests and the job log');
     // Cloud Run sends SIGKILL 10 s after SIGTERM: exit on our own before that, whatever is left.
     setTimeout(() => {
+      // The job log says how many of its records are lost, if it has not yet.
+      service.jobLog.giveUp();
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();

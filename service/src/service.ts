@@ -6,6 +6,7 @@ import { InferencePool } from './inference/pool';
 import type { JobLog } from './jobs/job-log';
 import type { SqlClient } from './jobs/sql-client';
 import type { Logger } from './logging';
+import { lockDataDir } from './jobs/data-dir-lock';
 import { ModelRegistry } from './models/registry';
 
 export interface RunningService {
@@ -17,6 +18,8 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  // Before anything starts: a second process on the same PGlite folder must not start at all.
+  const dataDirLock = config.databaseUrl ? undefined : lockDataDir(config.pgliteDir);
   const registry = await ModelRegistry.load(config.modelsDir, config.defaultModel);
   for (const model of registry.list()) {
     for (const rewrite of model.rewrites) logger.info({ model: model.manifest.name }, `${model.manifest.name}: ${rewrite} (the file is unchanged)`);
@@ -44,11 +47,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // to load, and PGlite's first start takes seconds of a core (in its own thread, pglite-thread.ts).
   const databaseUrl = config.databaseUrl;
   const db: SqlClient = databaseUrl
-    ? openLazily('postgres', async () => (await import('./jobs/postgres-client')).createPostgresClient(databaseUrl, logger))
+    ? openLazily('postgres', async () => (await import('./jobs/postgres-client')).createPostgresClient(databaseUrl, logger, config.databaseTimeouts))
     : openLazily('pglite', () => createPgliteClient(config.pgliteDir));
   const jobStore = new JobStore(db);
   const jobLog = new JobLog(jobStore, logger, {
-    queueLimit: config.jobLogQueueLimit,
+    queueBytes: config.jobLogQueueBytes,
     retryMaxMs: config.jobLogRetryMaxMs,
     batchDelayMs: 50,
     prepare: async () => {
@@ -93,6 +96,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // The job log flushes until shortly before the process's own deadline (server.ts), however
+      // long the in-flight requests took, so its count of what was not written is always logged.
+      const flushDeadline = Date.now() + config.shutdownTimeoutMs - 1_000;
       draining = true;
       // In-flight responses end their connection once sent, so the server can close without cutting them off.
       for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
@@ -100,9 +106,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await jobLog.close(Math.max(1000, config.shutdownTimeoutMs - 2000));
+      await jobLog.close(flushDeadline - Date.now());
       await pool.close();
-      await db.close();
+      // Connections that stopped answering are given up by their timeouts; the exit does not wait for them.
+      await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, flushDeadline + 500 - Date.now())).unref())]);
+      dataDirLock?.release();
     })());
   return { server, port, jobLog, stop };
 }

@@ -17,6 +17,18 @@ describe('loadConfig', () => {
   });
 });
 
+describe('job log settings', () => {
+  it('bound the queue by memory, retry within a second, and time out connections and queries', () => {
+    const c = loadConfig({ API_TOKEN: 'a-long-enough-token-123' });
+    expect(c).toMatchObject({ jobLogQueueBytes: 48 * 1024 * 1024, jobLogRetryMaxMs: 1000, databaseTimeouts: { connectMs: 3000, queryMs: 5000 } });
+    expect(poolConfig('postgresql://u@h/db', c.databaseTimeouts)).toMatchObject({ connectionTimeoutMillis: 3000, statement_timeout: 5000, query_timeout: 6000, keepAlive: true });
+  });
+
+  it('refuses the old count bound, naming its replacement', () => {
+    expect(() => loadConfig({ API_TOKEN: 'a-long-enough-token-123', JOB_LOG_QUEUE_LIMIT: '100000' })).toThrow(/JOB_LOG_QUEUE_LIMIT is no longer read: .*JOB_LOG_QUEUE_BYTES/);
+  });
+});
+
 describe('DATABASE_URL', () => {
   it("accepts Cloud SQL's unix-socket form", () => {
     const url = 'postgresql://svc:secret@/jobs?host=/cloudsql/my-project:asia-northeast1:inference-db';

@@ -91,7 +91,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const db = opts.db ?? (await createPgliteClient(tempDir('pglite-')));
   await migrate(db);
   const jobStore = new JobStore(db);
-  const jobLog = new JobLog(jobStore, logger, { queueLimit: 1000, retryMaxMs: 1000, retryMinMs: 20 });
+  const jobLog = new JobLog(jobStore, logger, { queueBytes: 4 * 1024 * 1024, retryMaxMs: 1000, retryMinMs: 20 });
   const app = createApp({
     apiTokens: [TOKEN, OTHER_TOKEN],
     maxUploadBytes: opts.maxUploadBytes ?? 32 * 1024 * 1024,

@@ -73,7 +73,7 @@ postgresOnly('job log through a real database outage (PostgreSQL behind a TCP pr
     const { proxy, viaProxy } = await behindProxy();
     const db = createPostgresClient(viaProxy.toString(), memoryLogger().logger);
     const store = new JobStore(db);
-    const log = new JobLog(store, memoryLogger().logger, { queueLimit: 10_000, retryMinMs: 20, retryMaxMs: 200, prepare: () => migrate(db) });
+    const log = new JobLog(store, memoryLogger().logger, { queueBytes: 1024 * 1024, retryMinMs: 20, retryMaxMs: 200, prepare: () => migrate(db) });
     await log.start();
     log.record(job(1));
     expect(await log.flush(5000)).toBe(true);
@@ -148,7 +148,7 @@ describe('job log batching', () => {
   it('writes records that arrive within its batch delay in one insert, and all of them on close', async () => {
     const inserts: number[] = [];
     const store = { insertMany: async (jobs: JobRecord[]) => void inserts.push(jobs.length), ping: async () => undefined } as unknown as JobStore;
-    const log = new JobLog(store, memoryLogger().logger, { queueLimit: 100, retryMaxMs: 1000, batchDelayMs: 50 });
+    const log = new JobLog(store, memoryLogger().logger, { queueBytes: 64 * 1024, retryMaxMs: 1000, batchDelayMs: 50 });
     for (let i = 0; i < 10; i++) {
       log.record(job(i));
       await new Promise((r) => setTimeout(r, 2));
@@ -162,11 +162,46 @@ describe('job log batching', () => {
 });
 
 describe('job log bound', () => {
-  it('drops the oldest records, and counts them, only past its limit', async () => {
+  it('keeps records up to its bytes, and counts and logs at ERROR those past it, with their time span', async () => {
     const failing = { insertMany: () => Promise.reject(new Error('down')), ping: () => Promise.reject(new Error('down')) } as unknown as JobStore;
-    const log = new JobLog(failing, memoryLogger().logger, { queueLimit: 5, retryMinMs: 1000, retryMaxMs: 1000 });
-    for (let i = 0; i < 8; i++) log.record(job(i));
-    expect(log.status()).toMatchObject({ queued: 5, dropped: 3 });
+    const { logger, lines } = memoryLogger();
+    const log = new JobLog(failing, logger, { queueBytes: 64 * 1024, retryMinMs: 1000, retryMaxMs: 1000 });
+    const jobs = Array.from({ length: 1000 }, (_, i) => job(i));
+    for (const j of jobs) log.record(j);
+    const { queued, queuedBytes, dropped } = log.status();
+    expect(queuedBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(queued).toBeGreaterThan(500);
+    expect(queued + dropped).toBe(1000);
+    const full = lines.filter((l) => l.severity === 'ERROR' && l.notKeptSoFar !== undefined);
+    expect(full).toEqual([expect.objectContaining({ notKept: 1, since: jobs[queued].createdAt })]);
     await log.close(10);
+    // On shutdown: the records not kept, then those not written, each with their span.
+    const spans = lines.filter((l) => l.severity === 'ERROR').slice(1);
+    expect(spans).toEqual([
+      expect.objectContaining({ notKept: dropped, firstCreatedAt: jobs[queued].createdAt, lastCreatedAt: jobs[999].createdAt }),
+      expect.objectContaining({ lost: queued, firstCreatedAt: jobs[0].createdAt, lastCreatedAt: jobs[queued - 1].createdAt }),
+    ]);
+    expect(lines.filter((l) => l.message === 'job recorded').map((l) => l.job)).toEqual(jobs);
+  });
+});
+
+describe.each(DATABASES)('job log on %s, given a record the database refuses', (kind) => {
+  it('writes the others, and logs the refused one at ERROR instead of retrying its batch for ever', async () => {
+    const db = await openTestDatabase(kind);
+    const store = new JobStore(db);
+    const { logger, lines } = memoryLogger();
+    const log = new JobLog(store, logger, { queueBytes: 1024 * 1024, retryMinMs: 20, retryMaxMs: 100, prepare: () => migrate(db) });
+    // A NUL is valid in a URL's model name and in JavaScript, not in PostgreSQL text (SQLSTATE 22021).
+    const jobs = [job(1), job(2, { modelName: 'bad\u0000name', status: 'rejected', httpStatus: 404 }), job(3)];
+    for (const j of jobs) log.record(j);
+    expect(await log.flush(5000)).toBe(true);
+    log.record(job(4));
+    expect(await log.flush(5000)).toBe(true);
+    const [{ n }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM jobs');
+    expect(Number(n)).toBe(3);
+    expect(lines.filter((l) => l.severity === 'ERROR')).toEqual([expect.objectContaining({ job: jobs[1], message: expect.stringContaining('refused this record') })]);
+    expect(log.status()).toMatchObject({ database: 'ok', queued: 0, dropped: 1 });
+    await log.close(100);
+    await db.close();
   });
 });
