@@ -21,6 +21,8 @@ function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
     errorSummary: null,
     tokenFingerprint: 'abcdef012345',
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    batch: null,
+    errorCount: null,
     ...overrides,
   };
 }
@@ -35,7 +37,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
   afterAll(() => db.close());
 
   it('migrates once, idempotently', async () => {
-    expect(await migrate(db)).toEqual(['001_create_jobs.sql']);
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '003_job_batches.sql']);
     expect(await migrate(db)).toEqual([]);
   });
 

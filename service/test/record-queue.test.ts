@@ -52,6 +52,8 @@ function record(r: Rng, maxChars = 2000): JobRecord {
     errorSummary: nullable(r, () => text(r, maxChars)),
     tokenFingerprint: nullable(r, () => text(r, 20)),
     createdAt: new Date(r.int(4102444800000)).toISOString(),
+    batch: nullable(r, () => text(r, 64)),
+    errorCount: nullable(r, () => num(r)),
   };
 }
 
@@ -127,6 +129,8 @@ describe('record queue', () => {
       errorSummary: null,
       tokenFingerprint: '0123456789ab',
       createdAt: new Date().toISOString(),
+      batch: null,
+      errorCount: null,
     };
     const records = 5 * 60 * 1150;
     let refused = 0;

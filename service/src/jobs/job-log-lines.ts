@@ -22,6 +22,9 @@ const jobRecord = z.strictObject({
   errorSummary: z.string().nullable(),
   tokenFingerprint: z.string().nullable(),
   createdAt: z.iso.datetime({ offset: true }),
+  // Absent from lines written before batches were recorded.
+  batch: z.string().nullable().default(null),
+  errorCount: z.number().int().nullable().default(null),
 }) satisfies z.ZodType<JobRecord>;
 
 export interface ReadLines {

@@ -14,6 +14,10 @@ export interface JobRecord {
   errorSummary: string | null;
   tokenFingerprint: string | null;
   createdAt: string;
+  /** The batch a piece of a larger file belongs to (?batch=), or null. */
+  batch: string | null;
+  /** A 422's totalErrors (the rows and columns at fault, all of them, not only those listed). */
+  errorCount: number | null;
 }
 
 const COLUMNS = [
@@ -29,6 +33,8 @@ const COLUMNS = [
   'error_summary',
   'token_fingerprint',
   'created_at',
+  'batch_id',
+  'error_count',
 ] as const;
 
 type JobRow = Record<(typeof COLUMNS)[number], unknown>;
@@ -47,16 +53,32 @@ function toRecord(r: JobRow): JobRecord {
     errorSummary: (r.error_summary as string | null) ?? null,
     tokenFingerprint: (r.token_fingerprint as string | null) ?? null,
     createdAt: new Date(r.created_at as string | Date).toISOString(),
+    batch: (r.batch_id as string | null) ?? null,
+    errorCount: r.error_count === null ? null : Number(r.error_count),
   };
 }
 
 function values(j: JobRecord): unknown[] {
-  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.createdAt];
+  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.createdAt, j.batch, j.errorCount];
 }
 
 export interface JobPage {
   jobs: JobRecord[];
   nextCursor: string | null;
+}
+
+export interface BatchTotals {
+  id: string;
+  /** Requests recorded with this batch id (a retried piece counts each time it reached the service). */
+  pieces: number;
+  succeeded: number;
+  rows: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** The sum of the pieces' totalErrors. */
+  errors: number;
+  firstAt: string | null;
+  lastAt: string | null;
 }
 
 /** An opaque cursor: the (created_at, id) of the last job on the page. */
@@ -84,14 +106,46 @@ export class JobStore {
     );
   }
 
-  async list(limit: number, cursor?: [string, string]): Promise<JobPage> {
-    const where = cursor ? 'WHERE (created_at, id) < ($2::timestamptz, $3::uuid)' : '';
+  /** Newest first; with `batch`, only that batch's pieces. */
+  async list(limit: number, cursor?: [string, string], batch?: string): Promise<JobPage> {
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    if (cursor) where.push(`(created_at, id) < ($${params.push(cursor[0])}::timestamptz, $${params.push(cursor[1])}::uuid)`);
+    if (batch !== undefined) where.push(`batch_id = $${params.push(batch)}`);
     const rows = await this.db.query<JobRow>(
-      `SELECT ${COLUMNS.join(', ')} FROM jobs ${where} ORDER BY created_at DESC, id DESC LIMIT $1`,
-      cursor ? [limit + 1, ...cursor] : [limit + 1],
+      `SELECT ${COLUMNS.join(', ')} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
     );
     const jobs = rows.slice(0, limit).map(toRecord);
     return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1]) : null };
+  }
+
+  /** A batch's totals over all its pieces (every attempt of a retried piece counts as a piece). */
+  async batchTotals(batch: string): Promise<BatchTotals> {
+    const [r] = await this.db.query<Record<string, unknown>>(
+      `SELECT count(*) AS pieces,
+              count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+              coalesce(sum(row_count), 0) AS rows,
+              coalesce(sum(bytes_in), 0) AS bytes_in,
+              coalesce(sum(bytes_out), 0) AS bytes_out,
+              coalesce(sum(error_count), 0) AS errors,
+              min(created_at) AS first_at,
+              max(created_at) AS last_at
+         FROM jobs WHERE batch_id = $1`,
+      [batch],
+    );
+    const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
+    return {
+      id: batch,
+      pieces: Number(r.pieces),
+      succeeded: Number(r.succeeded),
+      rows: Number(r.rows),
+      bytesIn: Number(r.bytes_in),
+      bytesOut: Number(r.bytes_out),
+      errors: Number(r.errors),
+      firstAt: at(r.first_at),
+      lastAt: at(r.last_at),
+    };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

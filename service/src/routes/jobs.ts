@@ -1,5 +1,6 @@
-/** GET /v1/jobs (newest first, cursor pagination) and GET /v1/jobs/{id}. */
+/** GET /v1/jobs (newest first, cursor pagination; ?batch= for one batch's pieces and totals) and GET /v1/jobs/{id}. */
 import { Router } from 'express';
+import { parseBatchId } from '../http/piece-params';
 import { HttpProblem } from '../http/problem';
 import { decodeCursor, JobStore } from '../jobs/job-store';
 
@@ -20,8 +21,11 @@ export function jobsRouter(store: JobStore): Router {
       cursor = typeof req.query.cursor === 'string' ? decodeCursor(req.query.cursor) : undefined;
       if (!cursor) throw new HttpProblem(400, 'bad-parameter', 'cursor is not one this service issued; use nextCursor from the previous page');
     }
-    const page = await store.list(limit, cursor).catch((e) => Promise.reject(unavailable(e)));
-    res.json(page);
+    const batch = parseBatchId(req.query.batch);
+    const page = await store.list(limit, cursor, batch).catch((e) => Promise.reject(unavailable(e)));
+    if (batch === undefined) return void res.json(page);
+    const totals = await store.batchTotals(batch).catch((e) => Promise.reject(unavailable(e)));
+    res.json({ ...page, batch: totals });
   });
   router.get('/v1/jobs/:id', async (req, res) => {
     const notFound = new HttpProblem(404, 'unknown-job', `no job with id "${req.params.id}"`);

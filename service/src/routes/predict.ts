@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
 import { parseEncodingName } from '../csv/decode';
+import { parseBatchId, parseRowOffset } from '../http/piece-params';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
 import type { InferencePool } from '../inference/pool';
@@ -40,6 +41,7 @@ export function predictRouter(deps: PredictDeps): Router {
     try {
       res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
       res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
+      res.locals.rowOffset = parseRowOffset(req.query.row_offset);
     } catch (error) {
       return next(error);
     }
@@ -52,7 +54,11 @@ export function predictRouter(deps: PredictDeps): Router {
     res.locals.bytesIn = upload.bytes.length;
     try {
       const outcome = await deps.pool.predict({ model: model.manifest.name, bytes: upload.bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding });
-      if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
+      if (!outcome.ok) {
+        const problem = numberedInFile(outcome.problem, res.locals.rowOffset);
+        res.locals.errorCount = problem.totalErrors ?? null;
+        return next(new WorkerProblem(problem));
+      }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
       const headers: Record<string, string | undefined> = {
@@ -86,6 +92,15 @@ export function predictRouter(deps: PredictDeps): Router {
 
   const record = (req: Request, res: Response, next: NextFunction) => {
     res.locals.jobId = randomUUID();
+    // Read first, so a request refused for its batch id is not recorded under it.
+    let batch: string | undefined;
+    try {
+      batch = parseBatchId(req.query.batch);
+    } catch (error) {
+      res.locals.job = { modelName: (req.params as { name?: string }).name ?? deps.registry.defaultName, modelVersion: null };
+      res.locals.started = Date.now();
+      res.locals.batchRefused = error;
+    }
     res.on('finish', () => {
       const status = res.statusCode;
       const job: JobRecord = {
@@ -100,19 +115,27 @@ export function predictRouter(deps: PredictDeps): Router {
         errorSummary: (res.locals.problemDetail as string | undefined)?.slice(0, 500) ?? null,
         tokenFingerprint: res.locals.tokenFingerprint ?? null,
         createdAt: new Date().toISOString(),
+        batch: batch ?? null,
+        errorCount: res.locals.errorCount ?? null,
       };
       deps.jobLog.record(job);
     });
     // Filled in as the job goes; the request log line reads it when the response finishes.
     res.locals.logFields = { jobId: res.locals.jobId };
     res.set('X-Job-Id', res.locals.jobId);
-    next();
+    next(res.locals.batchRefused);
   };
 
   const upload = readUpload(deps.maxUploadBytes);
   router.post('/v1/models/:name/predict', record, prepare, upload, run);
   router.post('/v1/predict', record, prepare, upload, run);
   return router;
+}
+
+/** A piece's row errors renumbered as rows of the whole file it was cut from (?row_offset=). */
+function numberedInFile(problem: ProblemBody, rowOffset: number): ProblemBody {
+  if (!rowOffset || !problem.errors) return problem;
+  return { ...problem, errors: problem.errors.map((e) => (e.row === null ? e : { ...e, row: e.row + rowOffset })) };
 }
 
 /** The client has hung up (the connection may have closed while the answer was being written). */

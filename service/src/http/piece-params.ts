@@ -1,0 +1,32 @@
+/**
+ * The query parameters that make a predict request one piece of a larger file (the page and the
+ * CLI split a file over the request cap into many): where its rows sit in the whole file, and the
+ * batch that ties the pieces together in the job log.
+ */
+import { HttpProblem } from './problem';
+
+/** A batch id: what a client may choose (a UUID fits), safe in a URL, a log line and a file name. */
+export const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Rows a spreadsheet can hold many times over; beyond it a number is a mistake, not a file. */
+export const MAX_ROW_OFFSET = 2 ** 31 - 1;
+
+/**
+ * `row_offset`: the data rows (blank lines included, as the service counts them) before this
+ * piece in the whole file, so its first row is row_offset + 1 and errors name the file's rows.
+ */
+export function parseRowOffset(value: unknown): number {
+  if (value === undefined) return 0;
+  const n = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= MAX_ROW_OFFSET)) {
+    throw new HttpProblem(400, 'bad-parameter', `row_offset must be a whole number from 0 to ${MAX_ROW_OFFSET}: the data rows before this piece in the whole file (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+export function parseBatchId(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !BATCH_ID.test(value)) {
+    throw new HttpProblem(400, 'bad-parameter', `batch must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit, e.g. a UUID (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
