@@ -4,7 +4,7 @@
  * miss one it has.
  */
 import { createHash } from 'node:crypto';
-import { ROUTES } from '../service/src/http/contract';
+import { ROUTES, RouteSpec } from '../service/src/http/contract';
 
 export interface GatewayBackend {
   /** The Cloud Run service URL (a Terraform token at synth time). */
@@ -15,8 +15,11 @@ export interface GatewayBackend {
 
 export const API_KEY_HEADER = 'x-api-key';
 
-function pathParameters(path: string) {
-  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, type: 'string' }));
+function parameters(route: RouteSpec) {
+  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, type: 'string' }));
+  // OpenAPI 2.0 puts a parameter's schema keywords (type, enum, minimum…) on the parameter itself.
+  const query = (route.query ?? []).map(({ name, description, ...schema }) => ({ name, in: 'query', required: false, description, ...schema }));
+  return [...path, ...query];
 }
 
 export function openApiDocument(backend: GatewayBackend): Record<string, unknown> {
@@ -28,8 +31,8 @@ export function openApiDocument(backend: GatewayBackend): Record<string, unknown
       summary: route.summary,
       ...(route.consumes ? { consumes: route.consumes } : {}),
       produces: route.produces,
-      parameters: pathParameters(route.path),
-      // Health routes stay open so uptime checks need no key; everything else needs the API key.
+      parameters: parameters(route),
+      // Health and reference routes stay open (uptime checks, people reading the docs); the API needs the key.
       security: route.auth ? [{ api_key: [] }] : [],
       responses: Object.fromEntries(Object.entries(route.responses).map(([status, description]) => [status, { description }])),
     };

@@ -1,6 +1,7 @@
 /**
  * Which /api/* requests the proxy forwards: exactly the service contract's /v1 routes and methods
- * (service/src/http/contract.ts), so the page can reach nothing else behind the gateway.
+ * (/api/models → /v1/models) and its reference routes (/api/openapi.json → /openapi.json,
+ * /api/docs), from service/src/http/contract.ts, so the page can reach nothing else behind the gateway.
  */
 import { ROUTES } from '../../service/src/http/contract';
 
@@ -9,13 +10,19 @@ const API_PREFIX = '/api';
 interface ApiRoute {
   method: string;
   pattern: RegExp;
+  /** What goes before the path under /api upstream: /v1 for the API, nothing for the reference. */
+  upstreamPrefix: string;
 }
 
-const API_ROUTES: ApiRoute[] = ROUTES.filter((r) => r.path.startsWith('/v1/')).map((r) => ({
-  method: r.method.toUpperCase(),
-  // Path parameters match one segment; the service validates their content.
-  pattern: new RegExp(`^${r.path.slice('/v1'.length).replace(/\{\w+\}/g, '[^/]+')}$`),
-}));
+const API_ROUTES: ApiRoute[] = ROUTES.filter((r) => r.path.startsWith('/v1/') || r.reference).map((r) => {
+  const upstreamPrefix = r.path.startsWith('/v1/') ? '/v1' : '';
+  return {
+    method: r.method.toUpperCase(),
+    // Path parameters match one segment; the service validates their content.
+    pattern: new RegExp(`^${r.path.slice(upstreamPrefix.length).replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
+    upstreamPrefix,
+  };
+});
 
 export type RouteMatch = { ok: true; upstreamPath: string } | { ok: false; status: 404 } | { ok: false; status: 405; allow: string[] };
 
@@ -25,5 +32,5 @@ export function matchApiRoute(pathname: string, method: string): RouteMatch {
   const routes = API_ROUTES.filter((r) => r.pattern.test(rest));
   if (routes.length === 0) return { ok: false, status: 404 };
   if (!routes.some((r) => r.method === method)) return { ok: false, status: 405, allow: routes.map((r) => r.method) };
-  return { ok: true, upstreamPath: `/v1${rest}` };
+  return { ok: true, upstreamPath: `${routes[0].upstreamPrefix}${rest}` };
 }

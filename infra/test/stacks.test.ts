@@ -300,7 +300,9 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const r of ROUTES) expect(doc.paths[r.path][r.method].security).toEqual(r.auth ? [{ api_key: [] }] : []);
     expect(doc['x-google-backend']).toEqual({ address: 'https://svc.run.app', jwt_audience: 'https://svc.run.app', deadline: 300, path_translation: 'APPEND_PATH_TO_ADDRESS' });
-    expect(doc.paths['/v1/models/{name}/predict'].post.parameters).toEqual([{ name: 'name', in: 'path', required: true, type: 'string' }]);
+    const predictParams = doc.paths['/v1/models/{name}/predict'].post.parameters;
+    expect(predictParams[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
+    expect(predictParams.find((p: { name: string }) => p.name === 'row_offset')).toMatchObject({ in: 'query', required: false, type: 'integer', minimum: 0 });
     expect(documentHash(300, 't')).not.toBe(documentHash(301, 't'));
   });
 });

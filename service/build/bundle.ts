@@ -21,9 +21,10 @@ const SRC = join(ROOT, 'service', 'src');
 
 /**
  * Left as packages: onnxruntime-node and pg's optional binding are native, PGlite reads its wasm
- * from beside itself, and piscina starts its own worker file from its own folder.
+ * from beside itself, piscina starts its own worker file from its own folder, and /docs serves
+ * swagger-ui-dist's files from its folder.
  */
-const EXTERNAL = ['onnxruntime-node', 'pg', '@electric-sql/pglite', 'piscina'];
+const EXTERNAL = ['onnxruntime-node', 'pg', '@electric-sql/pglite', 'piscina', 'swagger-ui-dist'];
 
 export async function bundleService(outDir = join(ROOT, 'dist', 'bundle')): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { modelsRouter } from './routes/models';
 import { predictRouter } from './routes/predict';
+import { referenceRouter } from './routes/reference';
 
 export interface AppDeps {
   apiTokens: readonly string[];
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', true);
   app.use(requestLog(deps.logger, deps.gcpProject));
   app.use(healthRouter({ modelsReady: deps.modelsReady, jobLog: deps.jobLog }));
+  app.use(referenceRouter());
   app.use('/v1', bearerAuth(deps.apiTokens));
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));

@@ -3,12 +3,11 @@
  * CLI split a file over the request cap into many): where its rows sit in the whole file, and the
  * batch that ties the pieces together in the job log.
  */
+import { BATCH_ID_PATTERN, MAX_ROW_OFFSET } from './contract';
 import { HttpProblem } from './problem';
 
 /** A batch id: what a client may choose (a UUID fits), safe in a URL, a log line and a file name. */
-export const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Rows a spreadsheet can hold many times over; beyond it a number is a mistake, not a file. */
-export const MAX_ROW_OFFSET = 2 ** 31 - 1;
+const BATCH_ID = new RegExp(BATCH_ID_PATTERN);
 
 /**
  * `row_offset`: the data rows (blank lines included, as the service counts them) before this
