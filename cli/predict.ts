@@ -1,0 +1,130 @@
+/**
+ * npm run predict -- <file> [--model NAME] [--out FILE] [--concurrency N]
+ *
+ * Scores a CSV of any size against the API: locally the service itself, in the cloud the API
+ * Gateway (with --api-key). Exit status 0 only when the whole file was scored and written.
+ */
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROUTES } from '../service/src/http/contract';
+import { progressBar } from './progress';
+import { scoreFile, ScoreResult } from './score-file';
+
+const MiB = 1024 * 1024;
+
+const USAGE = `usage: npm run predict -- <file.csv> [options]
+
+  --model NAME        the model (default: the service's default model)
+  --out FILE          where the answer goes (default: <file>-predictions.csv beside the input)
+  --concurrency N     pieces in flight at once (default 4)
+  --piece-mib N       size of a piece in MiB (default 16; at most 31, under the 32 MiB request cap)
+  --url URL           the API (or API_URL), e.g. http://127.0.0.1:8080 or the gateway's https://…
+  --token TOKEN       bearer token (or API_TOKEN)
+  --api-key KEY       API Gateway key, sent as x-api-key (or API_KEY)
+  --batch ID          batch id for the job log (default: a new UUID)
+  --timeout S         seconds a piece may take (default 300)
+
+Exit status: 0 the whole file was scored; 1 rows with errors or a request refused (nothing written); 2 usage.`;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stderr: NodeJS.WritableStream;
+}
+
+/** The predict path for a model, from the contract (the CLI reaches only routes the service has). */
+function predictPath(model: string | undefined): string {
+  const route = ROUTES.find((r) => r.operationId === (model ? 'predictWithModel' : 'predict'))!;
+  return route.path.replace('{name}', encodeURIComponent(model ?? ''));
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number, max = Infinity): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: CliIo = { env: process.env, stderr: process.stderr }): Promise<number> {
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  let opts;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        out: { type: 'string' },
+        concurrency: { type: 'string' },
+        'piece-mib': { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'api-key': { type: 'string' },
+        batch: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) return say(USAGE), 0;
+    if (positionals.length !== 1) throw new UsageError('give one file to score');
+    const url = values.url ?? io.env.API_URL;
+    const token = values.token ?? io.env.API_TOKEN;
+    if (!url) throw new UsageError('set API_URL or --url to the API, e.g. http://127.0.0.1:8080');
+    if (!/^https?:\/\//.test(url)) throw new UsageError(`--url must start with http:// or https:// (got ${JSON.stringify(url)})`);
+    if (!token) throw new UsageError('set API_TOKEN or --token to a bearer token the API accepts');
+    const apiKey = values['api-key'] ?? io.env.API_KEY;
+    const batch = values.batch ?? randomUUID();
+    const input = positionals[0];
+    const query = new URLSearchParams({ batch, filename: basename(input, extname(input)) });
+    opts = {
+      input,
+      output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.csv`),
+      concurrency: positiveInt(values.concurrency, 'concurrency', 4, 64),
+      pieceBytes: positiveInt(values['piece-mib'], 'piece-mib', 16, 31) * MiB,
+      maxRequestBytes: 32 * MiB,
+      endpoint: {
+        url: `${url.replace(/\/+$/, '')}${predictPath(values.model)}?${query}`,
+        headers: { Authorization: `Bearer ${token}`, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+        timeoutMs: positiveInt(values.timeout, 'timeout', 300) * 1000,
+      },
+      progress: (total: number) => progressBar(total, io.stderr),
+    };
+    say(`batch ${batch}: ${input} → ${opts.output}`);
+  } catch (error) {
+    if (!(error instanceof UsageError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
+    say(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  let result: ScoreResult;
+  try {
+    result = await scoreFile(opts);
+  } catch (error) {
+    const cause = (error as Error).cause as Error | undefined;
+    say(`failed: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}; nothing was written`);
+    return 1;
+  }
+  return report(result, opts.output, say);
+}
+
+function report(result: ScoreResult, output: string, say: (line: string) => void): number {
+  if (result.ok) {
+    const seconds = result.elapsedMs / 1000;
+    say(`scored ${result.rows} rows in ${result.pieces} piece(s), ${seconds.toFixed(1)} s (${Math.round(result.rows / seconds)} rows/s; first answer after ${(result.firstAnswerMs / 1000).toFixed(2)} s) → ${output}`);
+    return 0;
+  }
+  if (result.kind === 'usage') return say(result.message), 2;
+  if (result.kind === 'refused') {
+    say(`piece ${result.piece + 1} was refused: ${result.status} ${result.problem.detail}; nothing was written`);
+    return 1;
+  }
+  for (const e of result.errors) say(`row ${e.row ?? 'header'}${e.column ? `, column ${e.column}` : ''}: ${e.message}`);
+  const more = result.totalErrors - result.errors.length;
+  say(`${result.totalErrors} problem(s) in the file${more > 0 ? ` (the first ${result.errors.length} listed)` : ''}; rows are numbered as data rows of the whole file (spreadsheet row − 1). Nothing was written.`);
+  return 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

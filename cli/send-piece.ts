@@ -1,0 +1,93 @@
+/**
+ * One piece as one predict request, tried again where trying again can help: a 503 after its
+ * Retry-After, a gateway's 502/504 and a connection that failed or was cut (the answer is read
+ * whole before it counts, so a cut answer is never taken for a short one).
+ */
+import type { ProblemBody } from '../service/src/http/problem';
+
+export interface Endpoint {
+  /** The predict URL, query included but for row_offset. */
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface RetryPolicy {
+  /** Network failures (and 502/504) tried again, per piece. */
+  networkRetries: number;
+  /** 503s waited out, per piece. */
+  overloadRetries: number;
+  /** The first wait after a network failure; doubled each time. */
+  backoffMs: number;
+  /** Longest Retry-After honoured (a gateway's may be long). */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRIES: RetryPolicy = { networkRetries: 5, overloadRetries: 30, backoffMs: 500, maxRetryAfterMs: 60_000 };
+
+export type PieceAnswer = { ok: true; body: Buffer; rows: number } | { ok: false; status: number; problem: ProblemBody };
+
+export interface SendEvents {
+  /** A try failed and another follows after `waitMs`. */
+  retrying?: (why: string, waitMs: number) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function retryAfterMs(value: string | null, policy: RetryPolicy): number {
+  const seconds = Number(value);
+  if (value !== null && Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, policy.maxRetryAfterMs);
+  const date = value === null ? NaN : Date.parse(value);
+  return Number.isFinite(date) ? Math.min(Math.max(0, date - Date.now()), policy.maxRetryAfterMs) : 1000;
+}
+
+async function problemOf(res: Response): Promise<ProblemBody> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as ProblemBody;
+    if (typeof body.detail === 'string') return body;
+  } catch {
+    // Not a problem document (a proxy's HTML page): its status and first words say what happened.
+  }
+  return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 300) || res.statusText };
+}
+
+export async function sendPiece(endpoint: Endpoint, body: Buffer, rowOffset: number, policy: RetryPolicy = DEFAULT_RETRIES, events: SendEvents = {}): Promise<PieceAnswer> {
+  const url = `${endpoint.url}${endpoint.url.includes('?') ? '&' : '?'}row_offset=${rowOffset}`;
+  let network = 0;
+  let overload = 0;
+  for (;;) {
+    let wait: number;
+    let why: string;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...endpoint.headers, 'Content-Type': 'text/csv' },
+        // A Buffer is a Uint8Array; the DOM typings want its buffer to be a plain ArrayBuffer.
+        body: body as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(endpoint.timeoutMs),
+      });
+      if (res.status === 200) {
+        const answer = Buffer.from(await res.arrayBuffer());
+        return { ok: true, body: answer, rows: Number(res.headers.get('x-row-count') ?? NaN) };
+      }
+      if (res.status === 503 && overload < policy.overloadRetries) {
+        overload++;
+        wait = retryAfterMs(res.headers.get('retry-after'), policy);
+        why = `503 ${(await problemOf(res)).detail}`;
+      } else if ((res.status === 502 || res.status === 504) && network < policy.networkRetries) {
+        wait = policy.backoffMs * 2 ** network++;
+        why = `${res.status} from the gateway`;
+        await res.body?.cancel();
+      } else {
+        return { ok: false, status: res.status, problem: await problemOf(res) };
+      }
+    } catch (error) {
+      if (network >= policy.networkRetries) throw error;
+      wait = policy.backoffMs * 2 ** network++;
+      why = (error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message;
+    }
+    events.retrying?.(why, wait);
+    await sleep(wait);
+  }
+}

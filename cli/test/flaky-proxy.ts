@@ -1,0 +1,63 @@
+/**
+ * A small real HTTP proxy in front of the service that misbehaves on cue, one request at a time:
+ * answer 503 with a Retry-After, drop the connection before answering (as a restarted instance
+ * does), or cut the answer halfway. Every other request passes through untouched.
+ */
+import { createServer, request, Server, IncomingMessage, ServerResponse } from 'node:http';
+
+export type Fault = 'pass' | { status503: number } | 'drop' | 'cut';
+
+export interface SeenRequest {
+  at: number;
+  fault: Fault;
+  url: string;
+}
+
+export class FlakyProxy {
+  private server: Server | undefined;
+  readonly seen: SeenRequest[] = [];
+  port = 0;
+
+  /** `faults[i]` is done to the i-th request; requests after the list pass. */
+  constructor(
+    private readonly target: URL,
+    private readonly faults: Fault[],
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const fault = this.faults[this.seen.length] ?? 'pass';
+    this.seen.push({ at: performance.now(), fault, url: req.url ?? '' });
+    if (fault === 'drop') return void req.socket.destroy();
+    if (typeof fault === 'object') {
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': String(fault.status503) });
+      return void res.end(JSON.stringify({ type: '/problems/overloaded', title: 'Service unavailable', status: 503, detail: 'overloaded (by the test proxy)' }));
+    }
+    const upstream = request({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      // A cut answer keeps its promise of a length (or of chunks to come) and then stops.
+      res.writeHead(answer.statusCode!, answer.headers);
+      if (fault !== 'cut') return void answer.pipe(res);
+      answer.once('data', (chunk: Buffer) => {
+        res.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)), () => res.socket?.destroy());
+        answer.destroy();
+      });
+    });
+    upstream.on('error', () => res.socket?.destroy());
+    req.pipe(upstream);
+  }
+}

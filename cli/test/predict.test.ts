@@ -1,0 +1,191 @@
+/**
+ * The command-line client against the real service over HTTP: a file sent in pieces gives the
+ * same bytes as the file sent whole (generated files: Shift_JIS, BOM, quoted multi-line cells,
+ * blank lines, CRLF or LF, across piece sizes); bad rows in the last piece come back with the
+ * whole file's row numbers and no file is written; 503 Retry-After and dropped or cut
+ * connections (a real misbehaving proxy) are tried again.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { PROJECT_ROOT } from '../../service/src/paths';
+import { FEATURES, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
+import { main } from '../predict';
+import { scoreFile } from '../score-file';
+import { FlakyProxy } from './flaky-proxy';
+
+let service: ServedTestApp;
+beforeAll(async () => {
+  service = await serveTestApp({ threads: 2 });
+});
+afterAll(() => service.close());
+
+const endpoint = (url: string, query = '') => ({ url: `${url}/v1/predict${query}`, headers: { Authorization: `Bearer ${TOKEN}` }, timeoutMs: 30_000 });
+const fastRetries = { networkRetries: 4, overloadRetries: 4, backoffMs: 20, maxRetryAfterMs: 5000 };
+
+async function sendWhole(bytes: Buffer): Promise<{ status: number; body: Buffer; json?: any }> {
+  const res = await fetch(`${service.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body: bytes as Uint8Array<ArrayBuffer> });
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, body, json: res.headers.get('content-type')?.includes('json') ? JSON.parse(body.toString()) : undefined };
+}
+
+function capture() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk;
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+// Cells a spreadsheet export holds: text both encodings carry, quoted commas, quotes and line breaks.
+const NOTE = fc.constantFrom('', 'plain', '観察', 'ｱｲｳ half-width', '"quoted, with comma"', '"two\r\nlines"', '"three\nlines\nhere"', '"say ""hi"""', '5" tall', '"\r\n"');
+const ROW = fc.record({ note: NOTE, bill: fc.integer({ min: 300, max: 600 }), blankAfter: fc.boolean() });
+const FILE = fc.record({
+  rows: fc.array(ROW, { minLength: 1, maxLength: 60 }),
+  eol: fc.constantFrom('\r\n', '\n'),
+  encoding: fc.constantFrom('utf-8', 'utf-8-bom', 'shift_jis'),
+  finalEol: fc.boolean(),
+  pieceBytes: fc.integer({ min: 40, max: 1500 }),
+  concurrency: fc.integer({ min: 1, max: 4 }),
+});
+
+function fileBytes(f: { rows: { note: string; bill: number; blankAfter: boolean }[]; eol: string; encoding: string; finalEol: boolean }): Buffer {
+  const lines = [['note', ...FEATURES].join(',')];
+  for (const r of f.rows) {
+    lines.push([r.note, (r.bill / 10).toFixed(1), 18.7, 181, 3750].join(','));
+    if (r.blankAfter) lines.push('');
+  }
+  const text = lines.join(f.eol) + (f.finalEol ? f.eol : '');
+  if (f.encoding === 'shift_jis') return iconv.encode(text, 'Shift_JIS');
+  const utf8 = Buffer.from(text);
+  return f.encoding === 'utf-8-bom' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]) : utf8;
+}
+
+describe('npm run predict', () => {
+  it('gives the same bytes in pieces as the file sent whole (generated files, piece sizes, concurrency)', async () => {
+    const dir = tempDir('cli-pieces-');
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(FILE, async (f) => {
+        const bytes = fileBytes(f);
+        const input = join(dir, `in-${run}.csv`);
+        const output = join(dir, `out-${run++}.csv`);
+        writeFileSync(input, bytes);
+        const whole = await sendWhole(bytes);
+        const result = await scoreFile({ input, output, endpoint: endpoint(service.url), concurrency: f.concurrency, pieceBytes: f.pieceBytes, maxRequestBytes: 32 << 20, retries: fastRetries });
+        if (whole.status === 200) {
+          expect(result).toMatchObject({ ok: true });
+          expect(readFileSync(output).equals(whole.body)).toBe(true);
+        } else {
+          // A whole file the service refuses is refused in pieces too, with the same errors.
+          expect(result.ok).toBe(false);
+          expect(existsSync(output)).toBe(false);
+          if (whole.status === 422 && !result.ok && result.kind === 'rows') expect(result.errors).toEqual(whole.json.errors);
+        }
+      }),
+      { numRuns: 40, seed: Number(process.env.FC_SEED ?? 1818) },
+    );
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('lists bad rows of the last piece by the whole file\'s rows, counts them all, and writes no file', async () => {
+    const dir = tempDir('cli-bad-');
+    const lines = [['id', ...FEATURES].join(',')];
+    // 3,000 rows (~100 KB): the last 150 rows have a word for a number; a blank line in the middle.
+    for (let i = 1; i <= 3000; i++) {
+      lines.push([i, i > 2850 ? 'n/a' : (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(','));
+      if (i === 1000) lines.push('');
+    }
+    const bytes = Buffer.from(lines.join('\r\n') + '\r\n');
+    const input = join(dir, 'colony.csv');
+    writeFileSync(input, bytes);
+    const whole = await sendWhole(bytes);
+    expect(whole.status).toBe(422);
+
+    const err = capture();
+    const code = await main([input, '--piece-mib', '1', '--concurrency', '3'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream });
+    expect(code).toBe(1);
+    expect(existsSync(join(dir, 'colony-predictions.csv'))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['colony.csv']);
+    const listed = [...err.text().matchAll(/^row (\d+), column (\S+): (.*)$/gm)].map((m) => ({ row: Number(m[1]), column: m[2], message: m[3] }));
+    expect(listed).toEqual(whole.json.errors);
+    expect(listed[0].row).toBe(2852); // data row 2851 is after the blank line: record 2852
+    expect(err.text()).toContain('150 problem(s) in the file (the first 100 listed)');
+  });
+
+  it('scores a file larger than one piece against the real service, in order, with the batch recorded', async () => {
+    const dir = tempDir('cli-big-');
+    const lines = [['id', ...FEATURES, 'note'].join(',')];
+    for (let i = 1; i <= 60_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750, i % 97 ? 'ok' : '"multi\nline"'].join(','));
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const input = join(dir, 'big.csv');
+    writeFileSync(input, bytes);
+    const err = capture();
+    const code = await main([input, '--piece-mib', '1', '--batch', 'cli-test-batch'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream });
+    expect({ code, err: err.text().slice(-300) }).toMatchObject({ code: 0 });
+    expect(readFileSync(join(dir, 'big-predictions.csv')).equals((await sendWhole(bytes)).body)).toBe(true);
+    expect(await service.jobLog.flush(5000)).toBe(true);
+    const listed = await fetch(`${service.url}/v1/jobs?batch=cli-test-batch`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+    expect(listed.batch).toMatchObject({ pieces: 3, succeeded: 3, rows: 60_000, bytesOut: expect.any(Number), errors: 0 });
+  });
+
+  it('waits out a 503 for its Retry-After and tries again after a dropped or cut connection', async () => {
+    const dir = tempDir('cli-flaky-');
+    const lines = [['id', ...FEATURES].join(',')];
+    for (let i = 1; i <= 40_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(','));
+    const bytes = Buffer.from(lines.join('\r\n') + '\r\n');
+    const input = join(dir, 'flaky.csv');
+    writeFileSync(input, bytes);
+    const proxy = new FlakyProxy(new URL(service.url), [{ status503: 1 }, 'drop', 'cut', 'pass', 'drop']);
+    await proxy.start();
+    try {
+      const result = await scoreFile({ input, output: join(dir, 'out.csv'), endpoint: endpoint(proxy.url), concurrency: 1, pieceBytes: 400_000, maxRequestBytes: 32 << 20, retries: fastRetries });
+      expect(result).toMatchObject({ ok: true, rows: 40_000 });
+      expect(readFileSync(join(dir, 'out.csv')).equals((await sendWhole(bytes)).body)).toBe(true);
+      // The 503's retry came after its Retry-After (1 s); every fault was followed by a retry of the same piece.
+      expect(proxy.seen[1].at - proxy.seen[0].at).toBeGreaterThanOrEqual(1000);
+      const offsets = proxy.seen.map((s) => new URL(s.url, proxy.url).searchParams.get('row_offset'));
+      expect(offsets.slice(0, 4)).toEqual(['0', '0', '0', '0']);
+      expect(offsets[5]).toBe(offsets[4]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('gives up after its retries when the API stays away, writing nothing, and refuses bad settings with exit 2', async () => {
+    const dir = tempDir('cli-down-');
+    const input = join(dir, 'small.csv');
+    writeFileSync(input, `${FEATURES.join(',')}\n39.1,18.7,181,3750\n`);
+    const proxy = new FlakyProxy(new URL(service.url), Array(20).fill('drop'));
+    await proxy.start();
+    const result = scoreFile({ input, output: join(dir, 'out.csv'), endpoint: endpoint(proxy.url), concurrency: 2, pieceBytes: 1 << 20, maxRequestBytes: 32 << 20, retries: fastRetries });
+    await expect(result).rejects.toThrow();
+    await proxy.stop();
+    expect(readdirSync(dir)).toEqual(['small.csv']);
+
+    for (const args of [[input], [input, '--concurrency', '0'], [input, '--piece-mib', '40'], []]) {
+      const err = capture();
+      const env = args.length === 1 ? {} : { API_URL: service.url, API_TOKEN: TOKEN };
+      expect(await main(args, { env, stderr: err.stream })).toBe(2);
+      expect(err.text()).toMatch(/API_URL|concurrency|piece-mib|one file/);
+    }
+  });
+
+  it('runs as npm run predict does (a process of its own), exit 0 and the answer written', () => {
+    const dir = tempDir('cli-proc-');
+    const input = join(dir, 'two.csv');
+    writeFileSync(input, `${FEATURES.join(',')}\r\n39.1,18.7,181,3750\r\n40,18,190,3800\r\n`);
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'cli/predict.ts'), input, '--model', 'penguin-sex', '--out', join(dir, 'answer.csv')], {
+      env: { ...process.env, API_URL: service.url, API_TOKEN: TOKEN, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+    });
+    expect({ status: out.status, stderr: out.stderr.slice(-400) }).toMatchObject({ status: 0 });
+    expect(readFileSync(join(dir, 'answer.csv'), 'utf8').split('\r\n')[0]).toBe(`${FEATURES.join(',')},prediction,probability`);
+  });
+});
