@@ -41,7 +41,7 @@ export class PlatformStack extends TerraformStack {
       description: 'Tag of the service image in Artifact Registry; CI sets the commit SHA (TF_VAR_image_tag)',
       nullable: false,
     });
-    const apis = new ProjectApis(this, 'apis', config.projectId);
+    const apis = new ProjectApis(this, 'apis', { project: config.projectId });
     Aspects.of(this).add(new WaitForApis(apis));
     this.network = new Network(this, 'network', { config });
     this.database = new Database(this, 'database', { config, network: this.network });
