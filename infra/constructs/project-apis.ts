@@ -6,6 +6,14 @@ import { dependable } from 'cdktf/lib/tfExpression';
 import { Construct, IConstruct } from 'constructs';
 import { apisFor } from './api-requirements';
 
+/**
+ * APIs the platform enables for what runs in it rather than for a Terraform resource: no type in
+ * API_REQUIREMENTS needs them, so each says why it is on.
+ */
+export const RUNTIME_APIS: Readonly<Record<string, string>> = {
+  'logging.googleapis.com': 'the service writes its structured logs to Cloud Logging (roles/logging.logWriter, SERVICE_ROLES)',
+};
+
 export const PLATFORM_APIS = [
   'apigateway.googleapis.com', 'apikeys.googleapis.com', 'cloudresourcemanager.googleapis.com', 'compute.googleapis.com', 'iam.googleapis.com',
   'logging.googleapis.com', 'monitoring.googleapis.com', 'run.googleapis.com', 'secretmanager.googleapis.com', 'servicecontrol.googleapis.com',

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_REQUIREMENTS, callsGoogle } from '../constructs/api-requirements';
-import { enablePrerequisitesCommand, PREREQUISITE_APIS } from '../constructs/project-apis';
+import { enablePrerequisitesCommand, PLATFORM_APIS, PREREQUISITE_APIS, RUNTIME_APIS } from '../constructs/project-apis';
+import { BOOTSTRAP_APIS } from '../stacks/bootstrap-stack';
 import { enabledBefore, enabledBy, Node, nodesOf, transitiveDependencies } from './dependency-graph';
 import { synthEnvironment, TerraformJson } from './synth';
 
@@ -144,6 +145,56 @@ describe('the API table', () => {
       expect([type, callsGoogle(type), source]).toEqual([type, true, expect.stringMatching(/^https:\/\/cloud\.google\.com\//)]);
       expect(apis.length).toBeGreaterThan(0);
       for (const api of apis) expect(api).toMatch(/^[a-z]+\.googleapis\.com$/);
+    }
+  });
+});
+
+/**
+ * The table against what it is used for, and against a source it was not written from: the
+ * provider's endpoint for each spot-checked type (terraform-provider-google v6.50.0,
+ * google/transport/config.go DefaultBasePaths, and the {{…BasePath}} its resource file calls),
+ * whose host is the API's service name.
+ */
+const PROVIDER_ENDPOINTS: Record<string, { endpoint: string; file: string }> = {
+  google_cloud_run_v2_service: { endpoint: 'https://run.googleapis.com/v2/', file: 'cloudrunv2/resource_cloud_run_v2_service.go' },
+  google_secret_manager_secret: { endpoint: 'https://secretmanager.googleapis.com/v1/', file: 'secretmanager/resource_secret_manager_secret.go' },
+  google_vpc_access_connector: { endpoint: 'https://vpcaccess.googleapis.com/v1/', file: 'vpcaccess/resource_vpc_access_connector.go' },
+  google_monitoring_alert_policy: { endpoint: 'https://monitoring.googleapis.com/', file: 'monitoring/resource_monitoring_alert_policy.go' },
+  google_artifact_registry_repository: { endpoint: 'https://artifactregistry.googleapis.com/v1/', file: 'artifactregistry/resource_artifact_registry_repository.go' },
+  google_iam_workload_identity_pool: { endpoint: 'https://iam.googleapis.com/v1/', file: 'iambeta/resource_iam_workload_identity_pool.go' },
+  google_compute_global_address: { endpoint: 'https://compute.googleapis.com/compute/v1/', file: 'compute/resource_compute_global_address.go' },
+  google_sql_database_instance: { endpoint: 'https://sqladmin.googleapis.com/sql/v1beta4/', file: 'sql/resource_sql_database_instance.go (SQLBasePath)' },
+  google_service_networking_connection: { endpoint: 'https://servicenetworking.googleapis.com/v1/', file: 'servicenetworking/resource_service_networking_connection.go (ServiceNetworkingBasePath)' },
+  google_project_service: { endpoint: 'https://serviceusage.googleapis.com/v1/', file: 'resourcemanager/resource_google_project_service.go (ServiceUsageBasePath)' },
+  google_storage_bucket: { endpoint: 'https://storage.googleapis.com/storage/v1/', file: 'storage/resource_storage_bucket.go (StorageBasePath)' },
+  google_apikeys_key: { endpoint: 'https://apikeys.googleapis.com/v2/', file: 'apikeys/resource_apikeys_key.go (ApikeysEndpointEntry)' },
+};
+
+describe('the API table, cross-checked', () => {
+  const envs = ['dev', 'prod'].map((env) => synthEnvironment(env).json);
+  const typesOf = (tf: TerraformJson) => new Set([...nodesOf(tf).values()].map((n) => n.type));
+
+  it('names, for each spot-checked type, the API whose host the provider calls', () => {
+    for (const [type, { endpoint }] of Object.entries(PROVIDER_ENDPOINTS)) expect([type, API_REQUIREMENTS[type].apis[0]]).toEqual([type, new URL(endpoint).hostname]);
+  });
+
+  it('enables, in the platform stack, only APIs that a type present there needs or that its runtime uses', () => {
+    for (const json of envs) {
+      const [platform] = Object.entries(json).filter(([id]) => id.startsWith('platform-')).map(([, tf]) => tf);
+      const needed = new Set([...typesOf(platform)].flatMap((t) => API_REQUIREMENTS[t]?.apis ?? []));
+      expect(PLATFORM_APIS.filter((api) => !needed.has(api) && !(api in RUNTIME_APIS))).toEqual([]);
+      // And a runtime API is one no resource needs: otherwise it would not need the exception.
+      expect(Object.keys(RUNTIME_APIS).filter((api) => needed.has(api))).toEqual([]);
+    }
+  });
+
+  it('has every API a present type needs enabled by its stack or, for later stacks, by the bootstrap', () => {
+    for (const json of envs) {
+      for (const [id, tf] of Object.entries(json)) {
+        const available = new Set([...(id.startsWith('bootstrap-') ? [] : BOOTSTRAP_APIS), ...enabledBy(tf)]);
+        const missing = [...typesOf(tf)].flatMap((t) => (API_REQUIREMENTS[t]?.apis ?? []).filter((api) => !available.has(api)).map((api) => `${t}: ${api}`));
+        expect([id, missing]).toEqual([id, []]);
+      }
     }
   });
 });
