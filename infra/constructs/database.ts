@@ -7,7 +7,8 @@ import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-ins
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, editionForTier, isProduction, labelsFor } from '../config';
+import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { editionForTier } from '../sql-tiers';
 import { namePrefix } from '../naming';
 import { EphemeralPassword } from './ephemeral-password';
 import type { Network } from './network';
@@ -46,7 +47,8 @@ export class Database extends Construct {
       dependsOn: [network.privateServices],
       settings: {
         tier: config.database.tier,
-        edition: config.database.edition ?? editionForTier(config.database.tier),
+        // The config refuses a tier no series has, so the tier always names its edition.
+        edition: config.database.edition ?? editionForTier(config.database.tier)!,
         availabilityType: config.database.highAvailability ? 'REGIONAL' : 'ZONAL',
         diskSize: config.database.diskSizeGb,
         diskAutoresize: true,
