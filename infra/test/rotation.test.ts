@@ -149,6 +149,15 @@ describe("the README's rotation runbook", () => {
   const section = after.slice(0, after.search(/^##/m));
   const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map(([, body]) => JSON.parse(body) as Partial<Secrets>);
 
+  it('hands the new token out with a command a person can run, naming the secret the stack writes', () => {
+    // No person can act as the deploy account (its tokens come only from the GitHub environment).
+    expect(section).not.toMatch(/terraform output -raw api_token\b/);
+    expect(section).toContain('gcloud secrets versions access latest --secret=<app>-<env>-api-tokens --project=<projectId> | cut -d, -f1');
+    const tf = platformOf({});
+    const [secret] = resources(tf, 'google_secret_manager_secret').filter((x) => x.secret_id.endsWith('-api-tokens'));
+    expect(secret.secret_id).toBe('inference-dev-api-tokens');
+  });
+
   it('gives config examples the schema accepts, and the token steps write ever newer versions', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4);
     const base = loadEnvironment('dev');
