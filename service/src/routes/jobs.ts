@@ -23,10 +23,10 @@ function parseCursor(raw: unknown): [string, string] {
  * learns that the job log is unreachable. A value the database refuses (SQLSTATE class 22, data
  * exception) is the caller's, a 400.
  */
-function failed(res: Response, error: unknown): HttpProblem {
+function failed(res: Response, error: unknown, refused: () => HttpProblem): HttpProblem {
   const message = error instanceof Error ? error.message : String(error);
   res.locals.logFields = { ...res.locals.logFields, databaseError: message };
-  if (/^22/.test(String((error as { code?: unknown }).code ?? ''))) return badCursor();
+  if (/^22/.test(String((error as { code?: unknown }).code ?? ''))) return refused();
   return new HttpProblem(503, 'job-log-unavailable', 'the job log database is unreachable; predictions still work', {}, { 'Retry-After': '5' });
 }
 
@@ -36,13 +36,13 @@ export function jobsRouter(store: JobStore): Router {
     const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'bad-parameter', 'limit must be a whole number from 1 to 100');
     const cursor = req.query.cursor === undefined ? undefined : parseCursor(req.query.cursor);
-    const page = await store.list(limit, cursor).catch((e) => Promise.reject(failed(res, e)));
+    const page = await store.list(limit, cursor).catch((e) => Promise.reject(failed(res, e, badCursor)));
     res.json(page);
   });
   router.get('/v1/jobs/:id', async (req, res) => {
     const notFound = new HttpProblem(404, 'unknown-job', `no job with id "${req.params.id}"`);
     if (!UUID.test(req.params.id)) throw notFound;
-    const job = await store.get(req.params.id).catch((e) => Promise.reject(failed(res, e)));
+    const job = await store.get(req.params.id).catch((e) => Promise.reject(failed(res, e, () => notFound)));
     if (!job) throw notFound;
     res.json(job);
   });
