@@ -55,6 +55,11 @@ export function createHttpServer(app: RequestListener, logger: Logger, timeouts:
     },
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   const drain = () =>
     new Promise<void>((resolve) => {
@@ -64,7 +69,10 @@ export function createHttpServer(app: RequestListener, logger: Logger, timeouts:
       setTimeout(() => {
         closed = true;
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // Not only closeIdleConnections(): a connection that never sent a request is not idle to
+        // Node, and would hold the close until its headers timeout.
+        const answering = new Set([...inFlight].map((res) => res.socket));
+        for (const socket of sockets) if (!answering.has(socket)) socket.destroy();
       }, DRAIN_IDLE_GRACE_MS);
     });
   return { server, drain };
