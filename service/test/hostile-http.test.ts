@@ -216,6 +216,25 @@ describe('slow and idle connections', () => {
   });
 });
 
+describe('a trickled upload', () => {
+  it('is cut off with 408 once it falls below 500 bytes a second after 20 s (Apache mod_reqtimeout), long before the request timeout', async () => {
+    const server = await startServerProcess();
+    const answer = await raw(
+      server.port,
+      (s) => {
+        s.write(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n`);
+        const t = setInterval(() => s.writable && s.write('1,2,3,4\r\n'), 500);
+        s.on('close', () => clearInterval(t));
+      },
+      40_000,
+    );
+    expect(answer.closedAfterMs).toBeGreaterThan(19_000);
+    expect(answer.closedAfterMs).toBeLessThan(25_000);
+    expect(problemOf(answer.text)).toMatchObject({ status: 408, body: { type: '/problems/request-timeout' } });
+    expect(await server.stop()).toBe(0);
+  }, 60_000);
+});
+
 describe('uploads without a valid token', () => {
   let server: ServerProcess;
   beforeAll(async () => {
@@ -310,8 +329,11 @@ describe('draining after SIGTERM', () => {
       s.on('close', () => resolve('closed without a word'));
       ask();
     });
+    // A connection that never sends a request must not hold the shutdown either.
+    const silent = raw(server.port, (s) => s.resume(), 30_000);
     await new Promise((r) => setTimeout(r, 300));
     const before = answers.length;
+    const terminated = Date.now();
     server.child.kill('SIGTERM');
     const res = await slow;
     expect(res.status).toBe(200);
@@ -320,5 +342,7 @@ describe('draining after SIGTERM', () => {
     expect(await loop).toBe('closed by the server after saying so');
     expect(answers.length).toBeGreaterThan(before);
     expect(await server.exited).toBe(0);
+    expect(Date.now() - terminated).toBeLessThan(9000);
+    expect((await silent).closedAfterMs).toBeLessThan(9000);
   });
 });

@@ -1,6 +1,7 @@
 /** Reads the CSV upload: multipart field `file` (multer) or a raw text/csv body, up to the size limit. */
 import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { cutOffTrickle } from './body-rate';
 import { decodedBody, isSupportedCoding } from './decompress';
 import { HttpProblem } from './problem';
 import { readShared } from './shared-body';
@@ -76,6 +77,7 @@ export function readUpload(limit: number): RequestHandler {
     };
     const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return next(new HttpProblem(400, 'empty-upload', 'the request has no body: send the CSV as multipart field "file" or as a text/csv body'));
+    cutOffTrickle(req);
     if (req.is('multipart/form-data')) {
       return multipart(req, res, (error?: unknown) => {
         if (error) return onMultipartError(error);
