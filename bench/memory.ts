@@ -27,7 +27,10 @@ export function fileAtLimit(): Buffer {
   return Buffer.from(body);
 }
 
-/** One upload over its own connection; the answer is read to its end. An early answer (503) ends the upload. */
+/**
+ * One upload over its own connection; the answer is read to its end. An early answer (503) ends the
+ * upload; a connection closed before any answer is status 0 (a refusal the client could not read).
+ */
 export function upload(url: string, body: Buffer): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/v1/predict`, { method: 'POST', agent: false, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv', 'Content-Length': body.length } });
@@ -40,7 +43,11 @@ export function upload(url: string, body: Buffer): Promise<{ status: number; byt
       res.on('error', reject);
     });
     // The server may close the connection once it has answered without reading the rest.
-    req.on('error', (error) => answered || reject(error));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({ status: 0, bytes: 0 });
+      else reject(error);
+    });
     req.end(body);
   });
 }
@@ -78,26 +85,28 @@ async function consecutive(server: Server, body: Buffer, count: number): Promise
   return { peakKb, ms, ...(await idle(pid)) };
 }
 
-async function concurrent(server: Server, body: Buffer, clients: number, seconds: number): Promise<PhaseFigures & { ok: number; refused: number }> {
+async function concurrent(server: Server, body: Buffer, clients: number, seconds: number): Promise<PhaseFigures & { ok: number; refused: number; cut: number }> {
   const pid = server.child.pid!;
   resetPeakRss(pid);
   const until = performance.now() + seconds * 1000;
   let ok = 0;
   let refused = 0;
+  let cut = 0;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < until) {
         const { status } = await upload(server.url, body);
         if (status === 200) ok++;
-        else if (status === 503) {
-          refused++;
+        else if (status === 503 || status === 0) {
+          if (status === 503) refused++;
+          else cut++;
           await new Promise((r) => setTimeout(r, 250));
         } else throw new Error(`upload answered ${status}`);
       }
     }),
   );
   const peakKb = peakRssKb(pid);
-  return { peakKb, ok, refused, ...(await idle(pid)) };
+  return { peakKb, ok, refused, cut, ...(await idle(pid)) };
 }
 
 const verdict = (kb: number, targetMb: number) => (kb < targetMb * 1024 ? 'met' : 'NOT met');
@@ -135,7 +144,7 @@ export async function sustainedMemory(modelsDir: string, root?: string, opts: { 
     console.log(`  ${uploads} consecutive uploads (${a.ms.toFixed(0)} ms each): peak RSS ${mb(a.peakKb)} (target < ${TARGET_PEAK_MB} MB: ${verdict(a.peakKb, TARGET_PEAK_MB)}); ${idleLine(a)}`);
     const seconds = opts.seconds ?? 60;
     const b = await concurrent(server, body, 8, seconds);
-    console.log(`  8 clients × ${seconds} s: ${b.ok} answered, ${b.refused} refused (503); peak RSS ${mb(b.peakKb)} (target < ${TARGET_PEAK_MB} MB: ${verdict(b.peakKb, TARGET_PEAK_MB)}); ${idleLine(b)}`);
+    console.log(`  8 clients × ${seconds} s: ${b.ok} answered, ${b.refused} refused (503)${b.cut ? `, ${b.cut} cut off before an answer` : ''}; peak RSS ${mb(b.peakKb)} (target < ${TARGET_PEAK_MB} MB: ${verdict(b.peakKb, TARGET_PEAK_MB)}); ${idleLine(b)}`);
   } finally {
     await stop(server);
     await db?.drop();

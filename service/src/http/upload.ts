@@ -88,7 +88,7 @@ export function readUpload(limit: number): RequestHandler {
     }
     // A compressed body's size says nothing of the text's: the limit applies to the text.
     const body = coding === 'identity' ? req : (pipeline(req, DECOMPRESS[coding](), () => {}) as unknown as Readable);
-    readShared(body, limit, coding === 'identity' ? declared : undefined).then((bytes) => {
+    readShared(body, limit, coding === 'identity' ? declared : undefined, res.locals.admission).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
       res.locals.upload = { bytes, baseName: baseName(name) } satisfies Upload;
       next();

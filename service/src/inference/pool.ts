@@ -3,6 +3,8 @@
  * the event loop, so they run in worker threads: a small job whole, a large one as pieces read by
  * every thread and then batches written by them (predict-csv.ts). The queue in front is bounded.
  */
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
@@ -50,6 +52,17 @@ export type PoolOutcome =
   | Problem;
 
 /**
+ * Upload bytes one request holds of the pool's pending budget, from before its body is read until
+ * its answer is written (or it fails): bodies being read count as much as jobs waiting or running.
+ */
+export interface Admission {
+  /** Holds `bytes` in all (a body that grew past its declared size); throws 503 if they do not fit. */
+  atLeast(bytes: number): void;
+  /** Gives the bytes back; later calls do nothing. */
+  release(): void;
+}
+
+/**
  * A thread's heap holds its modules (about 10 MB), then one chunk at a time: its text and the
  * parser's objects for it, a few times the chunk's bytes. What a job keeps of its rows lives
  * outside the heap, in typed arrays (chunk-plan.ts).
@@ -59,7 +72,7 @@ function heapLimitMb(chunkBytes: number): number {
 }
 
 /** The upload in memory every thread can read, so pieces are not copied to each. */
-function shared(bytes: Uint8Array): Uint8Array {
+function sharedCopy(bytes: Uint8Array): Uint8Array {
   if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
   copy.set(bytes);
@@ -89,6 +102,9 @@ function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
   }
   return batches;
 }
+
+/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker.ts). */
+const isShared = (bytes: Uint8Array) => bytes.buffer instanceof SharedArrayBuffer;
 
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
 
@@ -127,6 +143,8 @@ export class InferencePool {
   private groupsInFlight = 0;
   /** Every thread's start-up, once ready() has begun it. */
   private allWarm: Promise<void> | undefined;
+  /** Tells the threads that a job whose upload was shared memory has ended (worker.ts collects then). */
+  private readonly jobsEnded: BroadcastChannel;
 
   constructor(
     registry: ModelRegistry,
@@ -136,7 +154,11 @@ export class InferencePool {
       models: registry.list(),
       // Threads share the CPUs: each session gets its share, never fewer than one.
       intraOpNumThreads: Math.max(1, Math.floor(opts.cpus / opts.threads)),
+      // One per pool, so a pool's threads hear only its own jobs.
+      jobsEndedChannel: `inference-jobs-ended-${randomUUID()}`,
     };
+    this.jobsEnded = new BroadcastChannel(workerData.jobsEndedChannel);
+    this.jobsEnded.unref();
     this.pool = new Piscina({
       filename: threadFile(__dirname, 'worker'),
       minThreads: opts.threads,
@@ -149,6 +171,11 @@ export class InferencePool {
       // but could not place at the back: under load some jobs waited seconds while most waited
       // 150 ms (200 clients: p95 3× the median; in order, about 1.3×).
       stricterFIFO: true,
+      // By default an idle thread blocks in Atomics.wait, where it runs nothing, not even a garbage
+      // collection: it kept its last jobs' uploads (SharedArrayBuffers, invisible to V8's
+      // heuristics) until its next task. Messages as events leave it free to collect once a job
+      // ends (worker.ts); measured, no cost per request (bench/README.md).
+      atomics: 'disabled',
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
       // a small young generation frees the parser's garbage sooner.
@@ -181,19 +208,50 @@ export class InferencePool {
     }
   }
 
-  /** Runs one job. A small upload's bytes move to the thread: the caller must not read them after. */
-  async predict(job: PredictTask): Promise<PoolOutcome> {
-    const size = job.bytes.byteLength;
-    // One job is always taken, however large, so the limit never refuses a lone upload.
-    if (this.pendingBytes > 0 && this.pendingBytes + size > this.opts.maxPendingBytes) throw overloaded();
-    this.pendingBytes += size;
+  /**
+   * Holds `bytes` of the pending budget for a request whose body is about to be read, or refuses
+   * it with 503 (Retry-After) if they do not fit: before its body is read, so a refused upload
+   * costs no memory. One request is always taken, however large, so the limit never refuses a
+   * lone upload.
+   */
+  admit(bytes: number): Admission {
+    const budget = this.opts.maxPendingBytes;
+    // A body of unknown size (chunked) needs room for at least its first byte.
+    if (this.pendingBytes > 0 && this.pendingBytes + Math.max(1, bytes) > budget) throw overloaded();
+    let held = bytes;
     let released = false;
-    const release = () => {
-      if (!released) this.pendingBytes -= size;
-      released = true;
+    this.pendingBytes += bytes;
+    return {
+      atLeast: (total) => {
+        if (released || total <= held) return;
+        if (this.pendingBytes > held && this.pendingBytes + (total - held) > budget) throw overloaded();
+        this.pendingBytes += total - held;
+        held = total;
+      },
+      release: () => {
+        if (!released) this.pendingBytes -= held;
+        released = true;
+      },
     };
+  }
+
+  /** Upload bytes held now by admitted requests: bodies being read, jobs waiting or running, answers being written. */
+  get heldBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Runs one job, within `admission` (else admitted here). A small upload's bytes move to the
+   * thread: the caller must not read them after. The admission is released once the answer is
+   * produced, or, for a streamed answer, once the stream has ended.
+   */
+  async predict(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
+    const size = job.bytes.byteLength;
+    const shared = isShared(job.bytes);
+    const held = admission ?? this.admit(size);
     let handedOver = false;
     try {
+      held.atLeast(size);
       job = { ...job, chunkBytes: this.opts.chunkBytes };
       if (size < STREAM_MIN_BYTES) {
         const outcome = await this.runSmall(job);
@@ -201,19 +259,31 @@ export class InferencePool {
         const { body, ...summary } = outcome;
         return { ...summary, body: { bytes: body } };
       }
-      const upload = shared(job.bytes);
+      const upload = { bytes: sharedCopy(job.bytes) };
       // The network chunks the upload arrived in are garbage now.
       freeRecentBuffers();
-      const read = await this.readAll(upload, job);
+      const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, linebreak, ...summary } = read;
-      const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak };
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak }, prefix, bom, () => {
+        held.release();
+        this.jobEnded(true);
+      });
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
     } finally {
-      if (!handedOver) release();
+      if (!handedOver) {
+        held.release();
+        this.jobEnded(shared || size >= STREAM_MIN_BYTES);
+      }
     }
+  }
+
+  /** A job is over: a large one's memory is freed here, and the threads free what they held of a shared upload. */
+  private jobEnded(sharedUpload: boolean): void {
+    if (!sharedUpload) return;
+    freeFinishedJob();
+    this.jobsEnded.postMessage(0);
   }
 
   /** Every thread reads a piece of the upload at once; their findings join into the whole upload's. */
@@ -241,7 +311,14 @@ export class InferencePool {
    * side. Buffers the socket is done with are written into again, so the answer's memory stays a
    * few batches (otherwise it waited for a full collection of the main thread's heap).
    */
-  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
+  private async *writeAll(
+    batches: ChunkPlan[][],
+    upload: { bytes?: Uint8Array },
+    write: Omit<WriteTask, 'chunks' | 'upload'>,
+    prefix: string | undefined,
+    bom: boolean,
+    ended: () => void,
+  ) {
     const writing: Promise<Uint8Array>[] = [];
     const spare: ArrayBuffer[] = [];
     let next = 0;
@@ -249,7 +326,7 @@ export class InferencePool {
       if (next === batches.length) return;
       const k = next++;
       const into = spare.pop();
-      const task: WriteTask = { ...write, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom, into };
+      const task: WriteTask = { ...write, upload: upload.bytes!, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom, into };
       writing.push(this.runWhenQueued({ kind: 'write', ...task }, [...planBuffers(batches[k]), ...(into ? [into] : [])]));
     };
     try {
@@ -266,8 +343,10 @@ export class InferencePool {
     } finally {
       // Stopped early (the client went away): batches already handed out finish, unread.
       await Promise.allSettled(writing);
-      release();
-      freeFinishedJob();
+      // Nothing here refers to the upload any more, so the collection that follows frees it.
+      upload.bytes = undefined;
+      batches.length = 0;
+      ended();
     }
   }
 
@@ -351,5 +430,6 @@ export class InferencePool {
     await this.allWarm?.catch(() => undefined);
     if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
     await this.pool.close();
+    this.jobsEnded.close();
   }
 }

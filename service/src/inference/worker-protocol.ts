@@ -5,6 +5,8 @@ import type { PieceRead, PredictOutcome, PredictTask, ReadTask, WriteTask } from
 export interface WorkerData {
   models: LoadedModel[];
   intraOpNumThreads: number;
+  /** A BroadcastChannel's name: the main thread posts on it when a job with a shared upload has ended. */
+  jobsEndedChannel: string;
 }
 
 /** Small jobs go several to a message under load: one hand-over and one wake-up for the lot. */

@@ -3,13 +3,14 @@
  * thread. Its export is the task handler's promise, nothing else (types are in worker-protocol.ts),
  * so the code-cache launcher knows when set-up is done.
  */
-import { threadId } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
 import type { JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
+import { freeFinishedJob } from '../memory';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
@@ -17,8 +18,40 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
 }
 
+/**
+ * Lets go of the task's uploads once it is done. Piscina keeps a thread's last task message
+ * referenced while the thread waits for the next, so each thread held its last upload for as long
+ * as it stayed idle.
+ */
+function dropUploads(task: Exclude<WorkerTask, 'warm-up'>): void {
+  if (task.kind === 'predict') for (const job of task.jobs) job.bytes = EMPTY;
+  else task.upload = EMPTY;
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Shared memory (a large upload) is not counted by V8 as this thread's memory, so nothing here
+ * would prompt a collection of a finished job's upload: the thread collects once the main thread
+ * says a job with a shared upload has ended, if it has touched one since its last collection.
+ */
+function collectAfterSharedJobs(channel: string): (task: Exclude<WorkerTask, 'warm-up'>) => void {
+  let touched = false;
+  const ended = new BroadcastChannel(channel);
+  ended.unref();
+  ended.onmessage = () => {
+    if (!touched) return;
+    touched = false;
+    freeFinishedJob();
+  };
+  return (task) => {
+    const uploads = task.kind === 'predict' ? task.jobs.map((j) => j.bytes) : [task.upload];
+    if (uploads.some((u) => u.buffer instanceof SharedArrayBuffer)) touched = true;
+  };
+}
+
 async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
-  const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
+  const { models, intraOpNumThreads, jobsEndedChannel } = Piscina.workerData as WorkerData;
+  const sawUploads = collectAfterSharedJobs(jobsEndedChannel);
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 }).catch((e: Error) => {
@@ -31,8 +64,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
     if (!entry) throw new Error(`worker has no session for model ${name}`);
     return entry;
   };
-  return async (task) => {
-    if (task === 'warm-up') return { warmedUp: threadId };
+  const run = async (task: Exclude<WorkerTask, 'warm-up'>): Promise<WorkerResult> => {
     switch (task.kind) {
       case 'predict': {
         const outcomes: JobOutcomes = [];
@@ -55,6 +87,15 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
         const batch = writeBatch(task, entryFor(task.model).model);
         return moved(batch, [batch.buffer as ArrayBuffer]);
       }
+    }
+  };
+  return async (task) => {
+    if (task === 'warm-up') return { warmedUp: threadId };
+    sawUploads(task);
+    try {
+      return await run(task);
+    } finally {
+      dropUploads(task);
     }
   };
 }
