@@ -171,10 +171,11 @@ export class InferencePool {
       // but could not place at the back: under load some jobs waited seconds while most waited
       // 150 ms (200 clients: p95 3× the median; in order, about 1.3×).
       stricterFIFO: true,
-      // By default an idle thread blocks in Atomics.wait, where it runs nothing, not even a garbage
-      // collection: it kept its last jobs' uploads (SharedArrayBuffers, invisible to V8's
-      // heuristics) until its next task. Messages as events leave it free to collect once a job
-      // ends (worker.ts); measured, no cost per request (bench/README.md).
+      // By default an idle thread blocks in Atomics.wait, inside its last task's handler: it runs
+      // nothing, not even a garbage collection, and kept that task's upload (a SharedArrayBuffer,
+      // which V8 does not count as the thread's memory) until its next task. As events, messages
+      // leave it free to collect once a job ends (worker.ts). Both are needed: either alone left
+      // the upload held (bench/README.md).
       atomics: 'disabled',
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and

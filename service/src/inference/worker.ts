@@ -19,20 +19,9 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
 }
 
 /**
- * Lets go of the task's uploads once it is done. Piscina keeps a thread's last task message
- * referenced while the thread waits for the next, so each thread held its last upload for as long
- * as it stayed idle.
- */
-function dropUploads(task: Exclude<WorkerTask, 'warm-up'>): void {
-  if (task.kind === 'predict') for (const job of task.jobs) job.bytes = EMPTY;
-  else task.upload = EMPTY;
-}
-const EMPTY = new Uint8Array(0);
-
-/**
  * Shared memory (a large upload) is not counted by V8 as this thread's memory, so nothing here
  * would prompt a collection of a finished job's upload: the thread collects once the main thread
- * says a job with a shared upload has ended, if it has touched one since its last collection.
+ * says a job with a shared upload has ended, if it has finished a task on one since its last collection.
  */
 function collectAfterSharedJobs(channel: string): (task: Exclude<WorkerTask, 'warm-up'>) => void {
   let touched = false;
@@ -51,7 +40,7 @@ function collectAfterSharedJobs(channel: string): (task: Exclude<WorkerTask, 'wa
 
 async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   const { models, intraOpNumThreads, jobsEndedChannel } = Piscina.workerData as WorkerData;
-  const sawUploads = collectAfterSharedJobs(jobsEndedChannel);
+  const finished = collectAfterSharedJobs(jobsEndedChannel);
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 }).catch((e: Error) => {
@@ -91,11 +80,11 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
-    sawUploads(task);
     try {
       return await run(task);
     } finally {
-      dropUploads(task);
+      // Marked once done: an upload still being read when a collection runs is not garbage yet.
+      finished(task);
     }
   };
 }
