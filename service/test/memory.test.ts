@@ -188,6 +188,7 @@ describe('a client that does not read its answer', () => {
     stalled.socket.resume();
     await stalled.closed;
     expect(stalled.tail().endsWith('\r\n0\r\n\r\n')).toBe(false);
+    expect(t.logLines.some((line) => line.severity === 'WARNING' && /took none of its answer for 0\.5 s/.test(JSON.stringify(line)))).toBe(true);
     await until('the budget is given back', () => t.pool.heldBytes === 0);
   });
 });

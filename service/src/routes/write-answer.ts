@@ -5,6 +5,7 @@
  * kept every other large upload out (issue 15).
  */
 import type { Response } from 'express';
+import type { Logger } from '../logging';
 
 /**
  * How long the client may take no part of the answer before the connection is closed. A Cloud Run
@@ -20,6 +21,12 @@ export function gone(res: Response): boolean {
   return res.destroyed || !res.socket || res.socket.destroyed;
 }
 
+/** Closes the connection of a client that has stopped reading; the request's log line says so (it never finishes). */
+function cutOff(res: Response, stallMs: number): void {
+  (res.locals.logger as Logger | undefined)?.warn({ ...(res.locals.logFields as object | undefined), stallMs }, `the client took none of its answer for ${stallMs / 1000} s: connection closed`);
+  res.destroy();
+}
+
 /** Resolves when the socket takes more, or is gone; a client that takes nothing for `stallMs` is cut off. */
 function drained(res: Response, stallMs: number): Promise<void> {
   if (gone(res)) return Promise.resolve();
@@ -31,7 +38,7 @@ function drained(res: Response, stallMs: number): Promise<void> {
       resolve();
     };
     const timer = setTimeout(() => {
-      res.destroy();
+      cutOff(res, stallMs);
       done();
     }, stallMs);
     res.on('drain', done);
@@ -52,7 +59,7 @@ export async function writePaced(res: Response, bytes: Uint8Array, stallMs: numb
 export function endPaced(res: Response, stallMs: number): void {
   res.end();
   if (res.writableFinished || gone(res)) return;
-  const timer = setTimeout(() => res.destroy(), stallMs);
+  const timer = setTimeout(() => cutOff(res, stallMs), stallMs);
   res.once('close', () => clearTimeout(timer));
   res.once('finish', () => clearTimeout(timer));
 }
