@@ -114,7 +114,7 @@ const idleLine = (f: PhaseFigures) =>
   `idle ${IDLE_S} s later ${mb(f.idleKb)} (target < ${TARGET_IDLE_MB} MB: ${verdict(f.idleKb, TARGET_IDLE_MB)}${f.underTargetS !== undefined ? `; under it after ${f.underTargetS.toFixed(1)} s` : ''})`;
 
 /** A schema of its own in DATABASE_URL's database, so the bench's job rows go nowhere else. */
-async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+export async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   if (!process.env.DATABASE_URL) return undefined;
   const schema = `bench_memory_${process.pid}`;
   const admin = new Client({ connectionString: process.env.DATABASE_URL });
