@@ -103,7 +103,7 @@ function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
   return batches;
 }
 
-/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker.ts). */
+/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker-memory.ts). */
 const isShared = (bytes: Uint8Array) => bytes.buffer instanceof SharedArrayBuffer;
 
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
@@ -143,7 +143,7 @@ export class InferencePool {
   private groupsInFlight = 0;
   /** Every thread's start-up, once ready() has begun it. */
   private allWarm: Promise<void> | undefined;
-  /** Tells the threads that a job whose upload was shared memory has ended (worker.ts collects then). */
+  /** Tells the threads that a job whose upload was shared memory has ended, and its size (worker-memory.ts). */
   private readonly jobsEnded: BroadcastChannel;
 
   constructor(
@@ -174,8 +174,8 @@ export class InferencePool {
       // By default an idle thread blocks in Atomics.wait, inside its last task's handler: it runs
       // nothing, not even a garbage collection, and kept that task's upload (a SharedArrayBuffer,
       // which V8 does not count as the thread's memory) until its next task. As events, messages
-      // leave it free to collect once a job ends (worker.ts). Both are needed: either alone left
-      // the upload held (bench/README.md).
+      // leave it free to collect once it is idle (worker-memory.ts). Both are needed: either alone
+      // left the upload held (bench/README.md).
       atomics: 'disabled',
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
@@ -268,23 +268,22 @@ export class InferencePool {
       const { chunks, prefix, bom, linebreak, ...summary } = read;
       const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, linebreak }, prefix, bom, () => {
         held.release();
-        this.jobEnded(true);
+        this.jobEnded(size);
       });
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
     } finally {
       if (!handedOver) {
         held.release();
-        this.jobEnded(shared || size >= STREAM_MIN_BYTES);
+        if (shared || size >= STREAM_MIN_BYTES) this.jobEnded(size);
       }
     }
   }
 
-  /** A job is over: a large one's memory is freed here, and the threads free what they held of a shared upload. */
-  private jobEnded(sharedUpload: boolean): void {
-    if (!sharedUpload) return;
+  /** A large job is over: its memory is freed here, and the threads are told (worker-memory.ts). */
+  private jobEnded(uploadBytes: number): void {
     freeFinishedJob();
-    this.jobsEnded.postMessage(0);
+    this.jobsEnded.postMessage(uploadBytes);
   }
 
   /** Every thread reads a piece of the upload at once; their findings join into the whole upload's. */

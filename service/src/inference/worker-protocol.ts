@@ -5,7 +5,7 @@ import type { PieceRead, PredictOutcome, PredictTask, ReadTask, WriteTask } from
 export interface WorkerData {
   models: LoadedModel[];
   intraOpNumThreads: number;
-  /** A BroadcastChannel's name: the main thread posts on it when a job with a shared upload has ended. */
+  /** A BroadcastChannel's name: the main thread posts on it the upload size of each job with a shared upload that has ended. */
   jobsEndedChannel: string;
 }
 

@@ -3,14 +3,14 @@
  * thread. Its export is the task handler's promise, nothing else (types are in worker-protocol.ts),
  * so the code-cache launcher knows when set-up is done.
  */
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
 import type { JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
-import { freeFinishedJob } from '../memory';
+import { collectFinishedUploads } from './worker-memory';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
@@ -18,29 +18,9 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
 }
 
-/**
- * Shared memory (a large upload) is not counted by V8 as this thread's memory, so nothing here
- * would prompt a collection of a finished job's upload: the thread collects once the main thread
- * says a job with a shared upload has ended, if it has finished a task on one since its last collection.
- */
-function collectAfterSharedJobs(channel: string): (task: Exclude<WorkerTask, 'warm-up'>) => void {
-  let touched = false;
-  const ended = new BroadcastChannel(channel);
-  ended.unref();
-  ended.onmessage = () => {
-    if (!touched) return;
-    touched = false;
-    freeFinishedJob();
-  };
-  return (task) => {
-    const uploads = task.kind === 'predict' ? task.jobs.map((j) => j.bytes) : [task.upload];
-    if (uploads.some((u) => u.buffer instanceof SharedArrayBuffer)) touched = true;
-  };
-}
-
 async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   const { models, intraOpNumThreads, jobsEndedChannel } = Piscina.workerData as WorkerData;
-  const finished = collectAfterSharedJobs(jobsEndedChannel);
+  const memory = collectFinishedUploads(jobsEndedChannel);
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 }).catch((e: Error) => {
@@ -80,11 +60,12 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
+    memory.started();
     try {
       return await run(task);
     } finally {
-      // Marked once done: an upload still being read when a collection runs is not garbage yet.
-      finished(task);
+      const uploads = task.kind === 'predict' ? task.jobs.map((j) => j.bytes) : [task.upload];
+      memory.finished(uploads.some((u) => u.buffer instanceof SharedArrayBuffer));
     }
   };
 }
