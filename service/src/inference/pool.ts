@@ -3,8 +3,6 @@
  * the event loop, so they run in worker threads: a small job whole, a large one as pieces read by
  * every thread and then batches written by them (predict-csv.ts). The queue in front is bounded.
  */
-import { randomUUID } from 'node:crypto';
-import { BroadcastChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
@@ -15,7 +13,7 @@ import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, Write
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
 import { threadFile } from '../thread-file';
-import type { JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
+import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
 /**
  * From this size on, an upload is read in pieces by every thread and its answer streamed out in
@@ -103,7 +101,7 @@ function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
   return batches;
 }
 
-/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker-memory.ts). */
+/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker.ts). */
 const isShared = (bytes: Uint8Array) => bytes.buffer instanceof SharedArrayBuffer;
 
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
@@ -111,6 +109,15 @@ const isQueueFull = (error: unknown) => error instanceof Error && /queue is at l
 function overloaded(): HttpProblem {
   return new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
 }
+
+/** Quiet time after which the threads collect the uploads of finished jobs (see jobEnded). */
+const IDLE_COLLECT_MS = 1000;
+/**
+ * Uploads of finished jobs the threads may hold as garbage before they collect without waiting
+ * for the pool to be idle. Under load V8 runs a full collection in each thread about once per
+ * 32 MiB job anyway (`--trace-gc`); for the 100k-row file (12.5 MiB) this is one every fifth job.
+ */
+const MAX_UNCOLLECTED_BYTES = 64 << 20;
 
 /** Tasks a thread holds at once (piscina's concurrentTasksPerWorker). */
 const TASKS_PER_THREAD = 2;
@@ -143,8 +150,10 @@ export class InferencePool {
   private groupsInFlight = 0;
   /** Every thread's start-up, once ready() has begun it. */
   private allWarm: Promise<void> | undefined;
-  /** Tells the threads that a job whose upload was shared memory has ended, and its size (worker-memory.ts). */
-  private readonly jobsEnded: BroadcastChannel;
+  /** Upload bytes of jobs with a shared upload that have ended since the threads last collected. */
+  private uncollectedBytes = 0;
+  private idleCollection: NodeJS.Timeout | undefined;
+  private collecting: Promise<void> | undefined;
 
   constructor(
     registry: ModelRegistry,
@@ -154,11 +163,7 @@ export class InferencePool {
       models: registry.list(),
       // Threads share the CPUs: each session gets its share, never fewer than one.
       intraOpNumThreads: Math.max(1, Math.floor(opts.cpus / opts.threads)),
-      // One per pool, so a pool's threads hear only its own jobs.
-      jobsEndedChannel: `inference-jobs-ended-${randomUUID()}`,
     };
-    this.jobsEnded = new BroadcastChannel(workerData.jobsEndedChannel);
-    this.jobsEnded.unref();
     this.pool = new Piscina({
       filename: threadFile(__dirname, 'worker'),
       minThreads: opts.threads,
@@ -171,12 +176,6 @@ export class InferencePool {
       // but could not place at the back: under load some jobs waited seconds while most waited
       // 150 ms (200 clients: p95 3× the median; in order, about 1.3×).
       stricterFIFO: true,
-      // By default an idle thread blocks in Atomics.wait, inside its last task's handler: it runs
-      // nothing, not even a garbage collection, and kept that task's upload (a SharedArrayBuffer,
-      // which V8 does not count as the thread's memory) until its next task. As events, messages
-      // leave it free to collect once it is idle (worker-memory.ts). Both are needed: either alone
-      // left the upload held (bench/README.md).
-      atomics: 'disabled',
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
       // a small young generation frees the parser's garbage sooner.
@@ -280,10 +279,31 @@ export class InferencePool {
     }
   }
 
-  /** A large job is over: its memory is freed here, and the threads are told (worker-memory.ts). */
+  /**
+   * A large job is over: its memory is freed here. The threads' copies of its upload are garbage
+   * that nothing prompts them to collect (worker.ts): they collect once such uploads pile up, or
+   * once the pool has been idle for a moment. A collection after every job cost the 100k-row file
+   * about 15 % (bench/README.md).
+   */
   private jobEnded(uploadBytes: number): void {
     freeFinishedJob();
-    this.jobsEnded.postMessage(uploadBytes);
+    this.uncollectedBytes += uploadBytes;
+    if (this.uncollectedBytes >= MAX_UNCOLLECTED_BYTES) void this.collectThreads();
+  }
+
+  /** Every thread runs a full collection; called again while one runs, it waits for that one. */
+  private collectThreads(): Promise<void> {
+    clearTimeout(this.idleCollection);
+    this.uncollectedBytes = 0;
+    this.collecting ??= (async () => {
+      const collected = new Set<number>();
+      // A thread takes two tasks at a time, so collections repeat until each thread has run one.
+      for (let round = 0; collected.size < this.opts.threads && round < 5; round++) {
+        const answers = await Promise.allSettled(Array.from({ length: this.opts.threads }, () => this.pool.run('collect') as Promise<Collected>));
+        for (const a of answers) if (a.status === 'fulfilled') collected.add(a.value.collected);
+      }
+    })().finally(() => (this.collecting = undefined));
+    return this.collecting;
   }
 
   /** Every thread reads a piece of the upload at once; their findings join into the whole upload's. */
@@ -389,7 +409,10 @@ export class InferencePool {
   }
 
   private settled(): void {
-    if (--this.active === 0) this.onIdle?.();
+    if (--this.active > 0) return;
+    this.onIdle?.();
+    clearTimeout(this.idleCollection);
+    if (this.uncollectedBytes > 0 && !this.onIdle) this.idleCollection = setTimeout(() => this.active === 0 && void this.collectThreads(), IDLE_COLLECT_MS).unref();
   }
 
   /** The tasks the threads have finished: fewer than the jobs when small jobs went in groups. */
@@ -429,7 +452,8 @@ export class InferencePool {
     // A thread still loading onnxruntime must not be terminated: that aborts the process.
     await this.allWarm?.catch(() => undefined);
     if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    clearTimeout(this.idleCollection);
+    await this.collecting;
     await this.pool.close();
-    this.jobsEnded.close();
   }
 }

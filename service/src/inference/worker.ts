@@ -7,10 +7,10 @@ import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
-import type { JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
+import type { Collected, JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
-import { collectFinishedUploads } from './worker-memory';
+import { freeFinishedJob } from '../memory';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
@@ -18,9 +18,30 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
 }
 
+/**
+ * Lets go of a task's uploads once it is done. An idle thread waits for its next task inside the
+ * last one's handler (piscina's Atomics.wait), which kept that task, and its upload, referenced.
+ */
+function dropUploads(task: Exclude<WorkerTask, 'warm-up' | 'collect'>): void {
+  if (task.kind === 'predict') for (const job of task.jobs) job.bytes = EMPTY;
+  else task.upload = EMPTY;
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A full collection, asked for by the main thread once finished uploads pile up or the pool is
+ * idle (pool.ts): a large upload is shared memory, which V8 does not count as this thread's, so
+ * nothing else prompts one, and a thread waiting in Atomics.wait never collects. It runs in a
+ * macrotask of its own, so the frames of the task before it (and what they hold) are gone.
+ */
+async function collect(): Promise<Collected> {
+  await new Promise((resolve) => setImmediate(resolve));
+  freeFinishedJob();
+  return { collected: threadId };
+}
+
 async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
-  const { models, intraOpNumThreads, jobsEndedChannel } = Piscina.workerData as WorkerData;
-  const memory = collectFinishedUploads(jobsEndedChannel);
+  const { models, intraOpNumThreads } = Piscina.workerData as WorkerData;
   const sessions = new Map<string, { model: LoadedModel; session: ort.InferenceSession }>();
   for (const model of models) {
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads, interOpNumThreads: 1 }).catch((e: Error) => {
@@ -33,7 +54,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
     if (!entry) throw new Error(`worker has no session for model ${name}`);
     return entry;
   };
-  const run = async (task: Exclude<WorkerTask, 'warm-up'>): Promise<WorkerResult> => {
+  const run = async (task: Exclude<WorkerTask, 'warm-up' | 'collect'>): Promise<WorkerResult> => {
     switch (task.kind) {
       case 'predict': {
         const outcomes: JobOutcomes = [];
@@ -60,12 +81,11 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
-    memory.started();
+    if (task === 'collect') return collect();
     try {
       return await run(task);
     } finally {
-      const uploads = task.kind === 'predict' ? task.jobs.map((j) => j.bytes) : [task.upload];
-      memory.finished(uploads.some((u) => u.buffer instanceof SharedArrayBuffer));
+      dropUploads(task);
     }
   };
 }

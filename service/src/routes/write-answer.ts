@@ -13,7 +13,11 @@ import type { Logger } from '../logging';
  * 120 KB/s on average; one that takes less than a slice in this long (under 9 KB/s) will not finish.
  */
 export const ANSWER_STALL_MS = 30_000;
-/** Written a slice at a time, so a slow client's progress shows (a write is done only once all of it is taken). */
+/**
+ * Handed to the socket in slices, each with a callback once it is taken, so a slow client's
+ * progress shows (a write is done only once all of it is taken). All of a batch is handed over at
+ * once: waiting for the socket to drain after each slice cost the 100k-row file about 10 %.
+ */
 const SLICE_BYTES = 256 * 1024;
 
 /** The client has hung up, or was cut off (the connection may close while the answer is being written). */
@@ -27,39 +31,45 @@ function cutOff(res: Response, stallMs: number): void {
   res.destroy();
 }
 
-/** Resolves when the socket takes more, or is gone; a client that takes nothing for `stallMs` is cut off. */
-function drained(res: Response, stallMs: number): Promise<void> {
+/** When the socket last took a slice of the answer. */
+const progress = new WeakMap<Response, number>();
+
+/** Resolves once `settled` fires or the client is gone; a client that takes no slice for `stallMs` is cut off. */
+function untilSettled(res: Response, event: 'drain' | 'finish', stallMs: number): Promise<void> {
   if (gone(res)) return Promise.resolve();
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout;
+    const check = () => {
+      const idle = performance.now() - (progress.get(res) ?? 0);
+      if (idle < stallMs) return void (timer = setTimeout(check, stallMs - idle));
+      cutOff(res, stallMs);
+      done();
+    };
     const done = () => {
       clearTimeout(timer);
-      res.off('drain', done);
+      res.off(event, done);
       res.off('close', done);
       resolve();
     };
-    const timer = setTimeout(() => {
-      cutOff(res, stallMs);
-      done();
-    }, stallMs);
-    res.on('drain', done);
+    progress.set(res, performance.now());
+    timer = setTimeout(check, stallMs);
+    res.on(event, done);
     res.on('close', done);
   });
 }
 
-/** Writes `bytes` slice by slice; false once the client is gone (the rest is not written). */
+/** Writes `bytes`, and waits until the socket wants more; false once the client is gone. */
 export async function writePaced(res: Response, bytes: Uint8Array, stallMs: number): Promise<boolean> {
-  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) {
-    if (gone(res)) return false;
-    if (!res.write(bytes.subarray(at, at + SLICE_BYTES))) await drained(res, stallMs);
-  }
+  if (gone(res)) return false;
+  const took = () => progress.set(res, performance.now());
+  let more = true;
+  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) more = res.write(bytes.subarray(at, at + SLICE_BYTES), took);
+  if (!more) await untilSettled(res, 'drain', stallMs);
   return !gone(res);
 }
 
 /** Ends the answer; a client that does not take its last bytes within `stallMs` is cut off. */
 export function endPaced(res: Response, stallMs: number): void {
   res.end();
-  if (res.writableFinished || gone(res)) return;
-  const timer = setTimeout(() => cutOff(res, stallMs), stallMs);
-  res.once('close', () => clearTimeout(timer));
-  res.once('finish', () => clearTimeout(timer));
+  if (!res.writableFinished) void untilSettled(res, 'finish', stallMs);
 }
