@@ -19,23 +19,11 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
 }
 
 /**
- * Lets go of a task's uploads once it is done. An idle thread waits for its next task inside the
- * last one's handler (piscina's Atomics.wait), which kept that task, and its upload, referenced.
- */
-function dropUploads(task: Exclude<WorkerTask, 'warm-up' | 'collect'>): void {
-  if (task.kind === 'predict') for (const job of task.jobs) job.bytes = EMPTY;
-  else task.upload = EMPTY;
-}
-const EMPTY = new Uint8Array(0);
-
-/**
  * A full collection, asked for by the main thread once finished uploads pile up or the pool is
  * idle (pool.ts): a large upload is shared memory, which V8 does not count as this thread's, so
- * nothing else prompts one, and a thread waiting in Atomics.wait never collects. It runs in a
- * macrotask of its own, so the frames of the task before it (and what they hold) are gone.
+ * nothing else prompts one, and a thread waiting in Atomics.wait for its next task runs nothing.
  */
-async function collect(): Promise<Collected> {
-  await new Promise((resolve) => setImmediate(resolve));
+function collect(): Collected {
   freeFinishedJob();
   return { collected: threadId };
 }
@@ -54,7 +42,9 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
     if (!entry) throw new Error(`worker has no session for model ${name}`);
     return entry;
   };
-  const run = async (task: Exclude<WorkerTask, 'warm-up' | 'collect'>): Promise<WorkerResult> => {
+  return async (task) => {
+    if (task === 'warm-up') return { warmedUp: threadId };
+    if (task === 'collect') return collect();
     switch (task.kind) {
       case 'predict': {
         const outcomes: JobOutcomes = [];
@@ -77,15 +67,6 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
         const batch = writeBatch(task, entryFor(task.model).model);
         return moved(batch, [batch.buffer as ArrayBuffer]);
       }
-    }
-  };
-  return async (task) => {
-    if (task === 'warm-up') return { warmedUp: threadId };
-    if (task === 'collect') return collect();
-    try {
-      return await run(task);
-    } finally {
-      dropUploads(task);
     }
   };
 }
