@@ -3,7 +3,7 @@
  *   end-to-end rows/s (1k and 100k rows × 30 numeric columns, and 100k with a column of Japanese
  *   names in UTF-8 and in Shift_JIS), peak RSS for a 32 MiB upload,
  *   latency and throughput with 50 and 200 concurrent clients, start → ready, CSV parsers alone,
- *   and synthesis of every infrastructure stack.
+ *   synthesis of every infrastructure stack, and memory over time (memory.ts).
  */
 import autocannon from 'autocannon';
 import iconv from 'iconv-lite';
