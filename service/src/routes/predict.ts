@@ -101,15 +101,16 @@ export function predictRouter(deps: PredictDeps): Router {
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
       const { body } = outcome;
       if ('bytes' in body) {
+        // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
         res.locals.bytesOut = body.bytes.byteLength;
-        await writePaced(res, body.bytes, stallMs);
-      } else {
-        res.locals.bytesOut = 0;
-        // Written as it comes, at the pace the client reads: the answer is never held whole.
-        for await (const piece of body.stream) {
-          res.locals.bytesOut += piece.byteLength;
-          if (!(await writePaced(res, piece, stallMs))) break;
-        }
+        res.end(body.bytes);
+        return;
+      }
+      res.locals.bytesOut = 0;
+      // Written as it comes, at the pace the client reads: the answer is never held whole.
+      for await (const piece of body.stream) {
+        res.locals.bytesOut += piece.byteLength;
+        if (!(await writePaced(res, piece, stallMs))) break;
       }
       if (!gone(res)) endPaced(res, stallMs);
     } catch (error) {

@@ -1,8 +1,9 @@
 /**
- * Writes an answer at the pace the client reads it, and gives up on a client that stops reading.
- * A job holds its upload and its share of the pending budget until its answer is written, so a
- * client that never reads would hold both until the request timeout (300 s): four such clients
- * kept every other large upload out (issue 15).
+ * Writes a streamed answer (a large job's) at the pace the client reads it, and gives up on a client
+ * that stops reading. The job holds its upload and its share of the pending budget until its answer
+ * is written, so a client that never reads would hold both until the request timeout (300 s): four
+ * such clients kept every other large upload out (issue 15). A small job has given both back by the
+ * time it answers.
  */
 import type { Response } from 'express';
 import type { Logger } from '../logging';
