@@ -4,7 +4,7 @@ import { Router, Request, Response, NextFunction } from 'express';
 import { parseEncodingName } from '../csv/decode';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
-import type { Admission, InferencePool } from '../inference/pool';
+import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
 import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
@@ -76,16 +76,25 @@ export function predictRouter(deps: PredictDeps): Router {
     next();
   };
 
+  /**
+   * Hands the upload to the pool, which frees it once the job is over: nothing of the request may
+   * keep it alive past that. Not an async function: one keeps what it passed across its awaits
+   * (measured: an argument of an awaited call stayed referenced until the function returned).
+   */
+  const startJob = (req: Request, res: Response): Promise<PoolOutcome> => {
+    const { bytes } = res.locals.upload as Upload;
+    res.locals.upload = { baseName: (res.locals.upload as Upload).baseName };
+    req.file = undefined;
+    res.locals.bytesIn = bytes.length;
+    const model = res.locals.model as LoadedModel;
+    return deps.pool.predict({ model: model.manifest.name, bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding }, res.locals.admission as Admission);
+  };
+
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
-    // The job takes the upload: nothing of the request may keep it alive past the job (pool.ts frees it then).
-    const { baseName } = res.locals.upload as Upload;
-    const job = { model: model.manifest.name, bytes: (res.locals.upload as Upload).bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding };
-    res.locals.upload = undefined;
-    req.file = undefined;
-    res.locals.bytesIn = job.bytes.length;
     try {
-      const outcome = await deps.pool.predict(job, res.locals.admission as Admission);
+      const outcome = await startJob(req, res);
+      const { baseName } = res.locals.upload as Upload;
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
