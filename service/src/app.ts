@@ -5,7 +5,8 @@
 import express, { ErrorRequestHandler } from 'express';
 import { bearerAuth } from './http/auth';
 import { expressPath, ROUTES } from './http/contract';
-import { HttpProblem, problemBody, sendProblem } from './http/problem';
+import { HttpProblem, problemBody } from './http/problem';
+import { sendProblem } from './http/send-problem';
 import { requestLog } from './http/request-log';
 import type { InferencePool } from './inference/pool';
 import type { JobLog } from './jobs/job-log';
@@ -29,6 +30,8 @@ export interface AppDeps {
   gcpProject?: string;
   /** False until every inference thread has loaded its sessions. */
   modelsReady: () => boolean;
+  /** @default routes/write-answer.ts's ANSWER_STALL_MS */
+  answerStallMs?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -42,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1', bearerAuth(deps.apiTokens));
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));
-  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes }));
+  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs }));
 
   for (const path of new Set(ROUTES.map((r) => r.path))) {
     const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());

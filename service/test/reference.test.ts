@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { openApiDocument } from '../../infra/openapi';
 import { ROUTES } from '../src/http/contract';
+import { PROBLEMS } from '../src/http/problem';
 import { DOCS_CSP } from '../src/routes/reference';
 import { buildTestApp, TestApp } from './helpers';
 import { validateOpenApi } from './openapi-validator';
@@ -49,6 +50,8 @@ describe('GET /openapi.json', () => {
     expect(predict.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['row_offset', 'batch']));
     expect(predict.responses['422'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(predict.responses['503'].headers['Retry-After']).toBeDefined();
+    const types = (doc as any).components.schemas.Problem.properties.type.oneOf.map((t: { const: string }) => t.const);
+    expect(types).toEqual(Object.keys(PROBLEMS).map((k) => `/problems/${k}`));
   });
 
   it('fails validation when the document is broken (the validator can say no)', async () => {

@@ -1,5 +1,9 @@
 /** JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of the bodies the service answers with. */
 import type { BodySchema } from './contract';
+import { PROBLEMS } from './problem';
+
+/** Every problem type the service sends (the catalogue in problem.ts), with its statuses and meaning. */
+const PROBLEM_TYPES = Object.entries(PROBLEMS).map(([key, spec]) => ({ const: `/problems/${key}`, description: `${spec.status.join(', ')}: ${spec.about}` }));
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
@@ -95,7 +99,7 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
     description: 'RFC 9457 problem details',
     required: ['type', 'title', 'status', 'detail'],
     properties: {
-      type: { type: 'string', description: 'the kind of problem, /problems/<slug>' },
+      type: { oneOf: PROBLEM_TYPES, description: 'the kind of problem, from the catalogue' },
       title: { type: 'string' },
       status: { type: 'integer' },
       detail: { type: 'string', description: 'what went wrong and what to do next' },
