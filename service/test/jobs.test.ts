@@ -20,6 +20,7 @@ function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
     durationMs: 5,
     errorSummary: null,
     tokenFingerprint: 'abcdef012345',
+    caller: 'token:abcdef012345',
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
     ...overrides,
   };
@@ -35,7 +36,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
   afterAll(() => db.close());
 
   it('migrates once, idempotently', async () => {
-    expect(await migrate(db)).toEqual(['001_create_jobs.sql']);
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql']);
     expect(await migrate(db)).toEqual([]);
   });
 

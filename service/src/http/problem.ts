@@ -21,6 +21,7 @@ export interface ProblemBody {
 const TITLES: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
   411: 'Length required',
