@@ -4,7 +4,7 @@
  * and the assertion, streaming both bodies, and answer what it refuses (no or bad assertion,
  * unknown route, wrong method, oversize upload, unreachable API) as problem+json itself.
  */
-import { problemBody } from '../../service/src/http/problem';
+import { problemBody, ProblemType } from '../../service/src/http/problem';
 import { AccessRefusal, AccessVerifier, ASSERTION_HEADER, createAccessVerifier } from '../../service/src/identity/access-assertion';
 import { matchApiRoute } from './allowlist';
 
@@ -44,7 +44,7 @@ const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-
 const isForwarding = (name: string) => FORWARDING_HEADERS.includes(name) || name.startsWith('x-b3-') || name.startsWith('x-amzn-trace');
 const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'set-cookie'];
 
-function problem(status: number, slug: string, detail: string, headers: Record<string, string> = {}): Response {
+function problem(status: number, slug: ProblemType, detail: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problemBody(status, slug, detail)), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
 }
 

@@ -13,6 +13,8 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HEADERS_TIMEOUT_MS: positiveInt(20_000),
+  REQUEST_TIMEOUT_MS: positiveInt(300_000),
   API_TOKENS: z.string().optional(),
   API_TOKEN: z.string().optional(),
   DATABASE_URL: z.string().optional(),
@@ -43,6 +45,16 @@ const NAMED_TOKEN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,62}):(.+)$/;
 
 export interface Config {
   port: number;
+  /**
+   * A request's headers must arrive within this (Apache's mod_reqtimeout default, header=20):
+   * behind Cloud Run's front end they arrive at once.
+   */
+  headersTimeoutMs: number;
+  /**
+   * A request's body must arrive within this: Cloud Run's request timeout (default 300 s, and
+   * infra/environments' timeoutSeconds) answers 504 past it anyway.
+   */
+  requestTimeoutMs: number;
   /** Bearer tokens accepted at once, so a token can be rotated without downtime, each with its name. */
   apiTokens: ApiToken[];
   /** Cloudflare Access, when set: assertions the page's requests carry are verified here too. */
@@ -104,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (notEmail !== undefined) throw new ConfigError(`ADMIN_EMAILS: "${notEmail}" is not an email address (comma-separated addresses)`);
   return {
     port: e.PORT,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     apiTokens,
     access,
     admins: { emails: adminEmails, group: e.ADMIN_GROUP },

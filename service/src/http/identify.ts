@@ -7,7 +7,8 @@
 import type { RequestHandler } from 'express';
 import { AccessRefusal, ASSERTION_HEADER, AccessVerifier } from '../identity/access-assertion';
 import { accessCallerId, AdminRule, Caller, isAdmin, tokenCallerId } from '../identity/caller';
-import { problemBody, sendProblem } from './problem';
+import { problemBody } from './problem';
+import { sendProblem } from './send-problem';
 
 export interface IdentifyOptions {
   verify?: AccessVerifier;
@@ -28,8 +29,6 @@ export function identify(opts: IdentifyOptions): RequestHandler {
       },
       (error: unknown) => {
         if (!(error instanceof AccessRefusal)) return next(error);
-        // Closing the connection stops an unread upload instead of draining it.
-        if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding']) res.set('Connection', 'close');
         res.locals.problemDetail = error.message;
         sendProblem(res, problemBody(error.status, error.status === 503 ? 'access-keys-unavailable' : 'access-denied', error.message), error.status === 503 ? { 'Retry-After': '5' } : {});
       },
