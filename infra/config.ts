@@ -104,6 +104,13 @@ export const environmentSchema = z
        */
       public: z.boolean().default(false),
       /**
+       * The Access application's audience tag: the edge stack's `access_aud` output, known after its
+       * first apply. Set, the service verifies the assertions itself too (ACCESS_AUD on Cloud Run).
+       */
+      accessAudience: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64 hex digits of the Access audience tag (the edge stack output access_aud)').optional(),
+      /** Who sees everyone's jobs (GET /v1/jobs?all=true): ADMIN_EMAILS on Cloud Run. */
+      adminEmails: z.array(z.email('must be email addresses such as someone@example.com')).default([]),
+      /**
        * Who writes the Pages secrets (API key and token): 'wrangler' in CI, because cloudflare
        * provider 5.14 fails applies with sensitive env vars; 'terraform' once on 5.15 or later.
        */
@@ -168,8 +175,11 @@ export const environmentSchema = z
       if (c.edge.allowedEmailDomains.length === 0 && c.edge.allowedEmails.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['edge', 'allowedEmailDomains'], message: 'or edge.allowedEmails must name who Access lets in (or set edge.public: true for a page open to anyone)' });
       }
-    } else if (c.edge.accessTeamDomain || c.edge.allowedEmailDomains.length || c.edge.allowedEmails.length) {
-      ctx.addIssue({ code: 'custom', path: ['edge', 'public'], message: 'is true, so the Access fields (accessTeamDomain, allowedEmailDomains, allowedEmails) would be ignored: remove them or public' });
+    } else if (c.edge.accessTeamDomain || c.edge.allowedEmailDomains.length || c.edge.allowedEmails.length || c.edge.accessAudience || c.edge.adminEmails.length) {
+      ctx.addIssue({ code: 'custom', path: ['edge', 'public'], message: 'is true, so the Access fields (accessTeamDomain, allowedEmailDomains, allowedEmails, accessAudience, adminEmails) would be ignored: remove them or public' });
+    }
+    if (c.edge.adminEmails.length && !c.edge.accessAudience) {
+      ctx.addIssue({ code: 'custom', path: ['edge', 'adminEmails'], message: 'needs edge.accessAudience: admins are people the service knows from their Access assertion (set it to the edge stack output access_aud)' });
     }
   });
 

@@ -88,3 +88,16 @@ describe('Cloudflare Access in front of the page', () => {
     expect(parseEnvironment(edge({ public: true }), 'dev.json').edge.public).toBe(true);
   });
 });
+
+describe('the service’s own check of Access assertions', () => {
+  it('gets the team domain, the audience tag and the admins once edge.accessAudience is set', () => {
+    const envOf = (s: ReturnType<typeof synthEnvironment>) =>
+      Object.fromEntries(resources(s.json['platform-dev'], 'google_cloud_run_v2_service')[0].template.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    expect(envOf(synthEnvironment('dev'))).not.toHaveProperty('ACCESS_AUD');
+    const aud = 'c'.repeat(64);
+    const env = envOf(synthEnvironment('dev', (c) => ({ ...c, edge: { ...c.edge, accessAudience: aud, adminEmails: ['boss@example.com', 'ops@example.com'] } })));
+    expect(env).toMatchObject({ ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com', ACCESS_AUD: aud, ADMIN_EMAILS: 'boss@example.com,ops@example.com' });
+    const dev = JSON.parse(readFileSync(join(ENVIRONMENTS_DIR, 'dev.json'), 'utf8'));
+    expect(() => parseEnvironment({ ...dev, edge: { ...dev.edge, adminEmails: ['boss@example.com'] } }, 'dev.json')).toThrow('edge.adminEmails needs edge.accessAudience');
+  });
+});
