@@ -25,7 +25,7 @@ const envSchema = z.object({
   INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
   MAX_QUEUED_JOBS: positiveInt(1000),
   MAX_PENDING_BYTES: positiveInt(128 * MiB),
-  // 48 MiB holds about 530k typical records: 5 minutes at 1,150 a second is 345k (record-codec.ts).
+  // 48 MiB holds about 420k typical records (120 bytes with the caller): 5 minutes at 1,150 a second is 345k (record-codec.ts).
   JOB_LOG_QUEUE_BYTES: positiveInt(48 * MiB),
   JOB_LOG_RETRY_MAX_MS: positiveInt(1_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000),

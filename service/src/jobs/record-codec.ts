@@ -2,7 +2,7 @@
  * A job record in about 100 bytes, for the queue that holds records while the database is away.
  * As JavaScript objects, 345k typical records (5 minutes at 1,150 a second) took 224 MB of heap
  * and as many objects for the collector to trace; encoded, 32 MB (94 bytes each) of buffers it
- * never walks. Numbers are float64 (any JavaScript number comes back as it went in), the id its
+ * never walks (41 MB, 120 bytes each, with a caller's email such as yamada.taro@example.co.jp). Numbers are float64 (any JavaScript number comes back as it went in), the id its
  * 16 bytes, the time its milliseconds, each string its UTF-8 after a length.
  */
 import type { JobRecord } from './job-store';
