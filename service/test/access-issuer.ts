@@ -42,14 +42,14 @@ export class AccessIssuer {
     this.published = [key];
   }
 
-  static async start(): Promise<AccessIssuer> {
+  static async start(port = 0): Promise<AccessIssuer> {
     const issuer = new AccessIssuer(await makeKey('key-1'));
     issuer.server = createServer((req, res) => {
       issuer.fetches++;
       if (req.url !== '/cdn-cgi/access/certs') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: issuer.published.map((k) => k.jwk) }));
     });
-    await new Promise<void>((r) => issuer.server!.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => issuer.server!.listen(port, '127.0.0.1', r));
     issuer.url = `http://127.0.0.1:${(issuer.server.address() as { port: number }).port}/cdn-cgi/access/certs`;
     return issuer;
   }
