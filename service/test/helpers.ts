@@ -79,6 +79,7 @@ export interface TestAppOptions {
   apiTokens?: AppDeps['apiTokens'];
   access?: AppDeps['access'];
   admins?: AppDeps['admins'];
+  answerStallMs?: number;
 }
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -107,6 +108,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     jobStore,
     logger,
     modelsReady: opts.modelsReady ?? (() => true),
+    answerStallMs: opts.answerStallMs,
   });
   return {
     app,
