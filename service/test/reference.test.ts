@@ -63,7 +63,7 @@ describe('GET /openapi.json', () => {
   it("the gateway's OpenAPI 2.0 document, from the same contract, validates against 2.0's schema and lists the query parameters", async () => {
     const gateway = openApiDocument({ address: 'https://svc.run.app', deadlineSeconds: 300, title: 't' }) as any;
     expect(validateOpenApi(gateway)).toEqual({ valid: true });
-    expect(gateway.paths['/v1/jobs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursor', 'batch']);
+    expect(gateway.paths['/v1/jobs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursor', 'all', 'batch']);
     for (const path of ['/openapi.json', '/docs', '/docs/{file}']) expect(gateway.paths[path].get.security).toEqual([]);
   });
 });

@@ -87,6 +87,15 @@ export const ROUTES: readonly RouteSpec[] = [
     query: [{ name: 'strict', type: 'boolean', description: 'also fail (503) while the job log database is unreachable' }],
     body: 'Ready',
   },
+  {
+    operationId: 'whoAmI',
+    method: 'get',
+    path: '/v1/me',
+    auth: true,
+    summary: 'The caller as the job log names it (an email, or token:<name>), and whether it is an admin',
+    produces: JSON_OUT,
+    responses: { 200: 'the caller', 401: 'unauthorized', 403: 'Access assertion not valid' },
+  },
   { operationId: 'listModels', method: 'get', path: '/v1/models', auth: true, summary: 'Model manifests', produces: JSON_OUT, responses: { 200: 'the models', 401: 'unauthorized' }, body: 'ModelList' },
   {
     operationId: 'getModel',
@@ -127,10 +136,11 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: true,
     summary: "Prediction job log, newest first (cursor pagination); with batch, that batch's pieces and totals",
     produces: JSON_OUT,
-    responses: { 200: 'a page of jobs', 400: 'bad limit, cursor or batch', 401: 'unauthorized', 503: 'job log unavailable' },
+    responses: { 200: 'a page of the caller’s jobs (everyone’s with ?all=true, for admins)', 400: 'bad limit, cursor or batch', 401: 'unauthorized', 403: 'all=true by a caller who is not an admin', 503: 'job log unavailable' },
     query: [
       { name: 'limit', type: 'integer', minimum: 1, maximum: 100, description: 'jobs per page (default 20)' },
       { name: 'cursor', type: 'string', description: 'nextCursor from the previous page' },
+      { name: 'all', type: 'boolean', description: "everyone's jobs (admins only)" },
       BATCH_PARAM,
     ],
     body: 'JobPage',
@@ -142,7 +152,7 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: true,
     summary: 'One prediction job',
     produces: JSON_OUT,
-    responses: { 200: 'the job', 401: 'unauthorized', 404: 'unknown job', 503: 'job log unavailable' },
+    responses: { 200: 'the job', 401: 'unauthorized', 404: 'no job with this id that the caller may see', 503: 'job log unavailable' },
     body: 'Job',
   },
   {

@@ -13,6 +13,8 @@ export interface JobRecord {
   durationMs: number;
   errorSummary: string | null;
   tokenFingerprint: string | null;
+  /** Who ran it (identity/caller.ts); null for jobs recorded before callers were. */
+  caller: string | null;
   createdAt: string;
   /** The batch a piece of a larger file belongs to (?batch=), or null. */
   batch: string | null;
@@ -32,6 +34,7 @@ const COLUMNS = [
   'duration_ms',
   'error_summary',
   'token_fingerprint',
+  'caller',
   'created_at',
   'batch_id',
   'error_count',
@@ -52,6 +55,7 @@ function toRecord(r: JobRow): JobRecord {
     durationMs: Number(r.duration_ms),
     errorSummary: (r.error_summary as string | null) ?? null,
     tokenFingerprint: (r.token_fingerprint as string | null) ?? null,
+    caller: (r.caller as string | null) ?? null,
     createdAt: new Date(r.created_at as string | Date).toISOString(),
     batch: (r.batch_id as string | null) ?? null,
     errorCount: r.error_count === null ? null : Number(r.error_count),
@@ -59,7 +63,7 @@ function toRecord(r: JobRow): JobRecord {
 }
 
 function values(j: JobRecord): unknown[] {
-  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.createdAt, j.batch, j.errorCount];
+  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt, j.batch, j.errorCount];
 }
 
 export interface JobPage {
@@ -106,10 +110,11 @@ export class JobStore {
     );
   }
 
-  /** Newest first; with `batch`, only that batch's pieces. */
-  async list(limit: number, cursor?: [string, string], batch?: string): Promise<JobPage> {
+  /** A page of jobs, newest first: `caller`'s own, or everyone's when `caller` is undefined; with `batch`, only that batch's pieces. */
+  async list(limit: number, cursor?: [string, string], caller?: string, batch?: string): Promise<JobPage> {
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
+    if (caller !== undefined) where.push(`caller = $${params.push(caller)}`);
     if (cursor) where.push(`(created_at, id) < ($${params.push(cursor[0])}::timestamptz, $${params.push(cursor[1])}::uuid)`);
     if (batch !== undefined) where.push(`batch_id = $${params.push(batch)}`);
     const rows = await this.db.query<JobRow>(
@@ -120,8 +125,8 @@ export class JobStore {
     return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1]) : null };
   }
 
-  /** A batch's totals over all its pieces (every attempt of a retried piece counts as a piece). */
-  async batchTotals(batch: string): Promise<BatchTotals> {
+  /** A batch's totals over all its pieces (every attempt of a retried piece counts as a piece): `caller`'s own, or everyone's. */
+  async batchTotals(batch: string, caller?: string): Promise<BatchTotals> {
     const [r] = await this.db.query<Record<string, unknown>>(
       `SELECT count(*) AS pieces,
               count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
@@ -131,8 +136,8 @@ export class JobStore {
               coalesce(sum(error_count), 0) AS errors,
               min(created_at) AS first_at,
               max(created_at) AS last_at
-         FROM jobs WHERE batch_id = $1`,
-      [batch],
+         FROM jobs WHERE batch_id = $1${caller !== undefined ? ' AND caller = $2' : ''}`,
+      caller !== undefined ? [batch, caller] : [batch],
     );
     const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
     return {
