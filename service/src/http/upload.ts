@@ -6,17 +6,23 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HttpProblem } from './problem';
 import { readShared } from './shared-body';
 
-const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'];
+const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'text/tab-separated-values', 'application/vnd.ms-excel'];
 
 export interface Upload {
   bytes: Uint8Array;
   /** The uploaded file's name without extension, for `<upload>-predictions.csv`. */
   baseName: string;
+  /** The uploaded file name's extension, lower case, without the dot ('' when none). */
+  extension: string;
 }
 
 function baseName(name: string | undefined): string {
   const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
   return stem || 'upload';
+}
+
+function extensionOf(name: string | undefined): string {
+  return /\.([^.\\/]*)$/.exec(name ?? '')?.[1].toLowerCase() ?? '';
 }
 
 function tooLarge(limit: number): HttpProblem {
@@ -73,7 +79,7 @@ export function readUpload(limit: number): RequestHandler {
       return multipart(req, res, (error?: unknown) => {
         if (error) return onError(error);
         if (!req.file) return next(new HttpProblem(400, 'bad-upload', 'the multipart form has no field "file" with the CSV'));
-        res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname) } satisfies Upload;
+        res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname), extension: extensionOf(req.file.originalname) } satisfies Upload;
         next();
       });
     }
@@ -90,7 +96,7 @@ export function readUpload(limit: number): RequestHandler {
     const body = coding === 'identity' ? req : (pipeline(req, DECOMPRESS[coding](), () => {}) as unknown as Readable);
     readShared(body, limit, coding === 'identity' ? declared : undefined).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
-      res.locals.upload = { bytes, baseName: baseName(name) } satisfies Upload;
+      res.locals.upload = { bytes, baseName: baseName(name), extension: extensionOf(name) } satisfies Upload;
       next();
     }, onError);
   };

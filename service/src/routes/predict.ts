@@ -1,7 +1,7 @@
 /** POST /v1/models/{name}/predict and POST /v1/predict: CSV in, CSV with predictions out. */
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
-import { parseEncodingName } from '../csv/decode';
+import { parseDelimiter, parseEncodingName } from '../csv/decode';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
 import type { InferencePool } from '../inference/pool';
@@ -16,10 +16,18 @@ export interface PredictDeps {
   maxUploadBytes: number;
 }
 
-function contentDisposition(baseName: string): string {
-  const file = `${baseName}-predictions.csv`;
+function contentDisposition(baseName: string, extension: string): string {
+  const file = `${baseName}-predictions.${extension}`;
   const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file)}`;
+}
+
+const TAB = 0x09;
+
+/** The answer's file type: a .tsv or .txt upload keeps its own; otherwise .tsv for tabs, .csv else. */
+function answerExtension(uploaded: string, delimiter: number): string {
+  if (uploaded === 'txt' || uploaded === 'tsv') return uploaded;
+  return delimiter === TAB ? 'tsv' : 'csv';
 }
 
 export function predictRouter(deps: PredictDeps): Router {
@@ -40,6 +48,7 @@ export function predictRouter(deps: PredictDeps): Router {
     try {
       res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
       res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
+      res.locals.delimiter = parseDelimiter(req.query.delimiter);
     } catch (error) {
       return next(error);
     }
@@ -51,13 +60,19 @@ export function predictRouter(deps: PredictDeps): Router {
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
     try {
-      const outcome = await deps.pool.predict({ model: model.manifest.name, bytes: upload.bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding });
+      const outcome = await deps.pool.predict({
+        model: model.manifest.name,
+        bytes: upload.bytes,
+        encoding: res.locals.encoding,
+        outputEncoding: res.locals.outputEncoding,
+        delimiter: res.locals.delimiter,
+      });
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
       const headers: Record<string, string | undefined> = {
-        'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
-        'Content-Disposition': contentDisposition(upload.baseName),
+        'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
+        'Content-Disposition': contentDisposition(upload.baseName, answerExtension(upload.extension, outcome.delimiter)),
         'X-Model-Name': model.manifest.name,
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
