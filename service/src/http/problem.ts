@@ -6,6 +6,8 @@ export interface RowError {
   row: number | null;
   column: string | null;
   message: string;
+  /** In a workbook, the cell at fault (e.g. D6). */
+  cell?: string;
 }
 
 export interface ProblemBody {

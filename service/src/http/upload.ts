@@ -6,7 +6,16 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HttpProblem } from './problem';
 import { readShared } from './shared-body';
 
-const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'text/tab-separated-values', 'application/vnd.ms-excel'];
+/** Raw bodies taken: text, and workbooks (whose kind is told by their content, not by this). */
+const CSV_TYPES = [
+  'text/csv',
+  'application/csv',
+  'text/plain',
+  'text/tab-separated-values',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+];
 
 export interface Upload {
   bytes: Uint8Array;

@@ -8,6 +8,9 @@ import type { InferencePool } from '../inference/pool';
 import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
+import { uploadKind } from '../workbook/container';
+import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
+import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
 
 export interface PredictDeps {
   registry: ModelRegistry;
@@ -23,6 +26,14 @@ function contentDisposition(baseName: string, extension: string): string {
 }
 
 const TAB = 0x09;
+
+/** Whether a workbook is to be answered as CSV: `?format=csv`, or an Accept header that asks for CSV (and not a workbook). */
+function parseFormat(value: unknown, accept: string | undefined): boolean {
+  if (value === 'csv') return true;
+  if (value === 'xlsx') return false;
+  if (value !== undefined && value !== '' && value !== 'auto') throw new HttpProblem(400, 'bad-parameter', `format must be one of auto, csv, xlsx (got ${JSON.stringify(value)})`);
+  return accept !== undefined && accept.includes('text/csv') && !accept.includes(XLSX_TYPE);
+}
 
 /** The answer's file type: a .tsv or .txt upload keeps its own; otherwise .tsv for tabs, .csv else. */
 function answerExtension(uploaded: string, delimiter: number): string {
@@ -49,6 +60,9 @@ export function predictRouter(deps: PredictDeps): Router {
       res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
       res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
       res.locals.delimiter = parseDelimiter(req.query.delimiter);
+      res.locals.sheet = parseSheetName(req.query.sheet);
+      res.locals.headerRow = parseHeaderRow(req.query.header_row);
+      res.locals.answerCsv = parseFormat(req.query.format, req.get('accept'));
     } catch (error) {
       return next(error);
     }
@@ -59,6 +73,7 @@ export function predictRouter(deps: PredictDeps): Router {
     const model = res.locals.model as LoadedModel;
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
+    if (uploadKind(upload.bytes) === 'workbook') return runWorkbook(res, next);
     try {
       const outcome = await deps.pool.predict({
         model: model.manifest.name,
@@ -94,6 +109,33 @@ export function predictRouter(deps: PredictDeps): Router {
         }
       }
       res.end();
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  /** An Excel workbook: answered as the workbook with the predictions added, or as CSV when asked. */
+  const runWorkbook = async (res: Response, next: NextFunction) => {
+    const model = res.locals.model as LoadedModel;
+    const upload = res.locals.upload as Upload;
+    try {
+      const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
+      const outcome = await predictWorkbook(job, deps.pool);
+      if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
+      res.locals.rows = outcome.rows;
+      res.locals.logFields.rows = outcome.rows;
+      res.locals.bytesOut = outcome.body.byteLength;
+      const headers: Record<string, string | undefined> = {
+        'Content-Type': outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
+        'Content-Disposition': contentDisposition(upload.baseName, outcome.format),
+        'X-Model-Name': model.manifest.name,
+        'X-Model-Version': model.manifest.version,
+        'X-Row-Count': String(outcome.rows),
+        'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
+        'Content-Length': String(outcome.body.byteLength),
+      };
+      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+      res.end(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
     } catch (error) {
       next(error);
     }
