@@ -20,10 +20,7 @@ export function addEnvironment(app: App, config: EnvironmentConfig): Environment
   const env = config.environment;
   const bootstrap = new BootstrapStack(app, `bootstrap-${env}`, config);
   const platform = new PlatformStack(app, `platform-${env}`, config);
-  const edge = new EdgeStack(app, `edge-${env}`, config, {
-    gatewayUrl: platform.gateway.url,
-    secrets: config.edge.secretsVia === 'terraform' ? { apiKey: platform.gateway.apiKey, apiToken: platform.inference.apiToken } : undefined,
-  });
+  const edge = new EdgeStack(app, `edge-${env}`, config, { gatewayUrl: platform.gateway.url });
   edge.addDependency(platform);
   for (const stack of [bootstrap, platform, edge]) {
     Aspects.of(stack).add(new PolicyAspect({ app: config.app, environment: env, production: isProduction(config) }));

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DATABASE_EDITIONS, editionForTier, MACHINE_SERIES, seriesList } from './sql-tiers';
 import { API_KEY_ID, apiKeyName, environmentSubject, MAX_SUBJECT_BYTES, serviceAccountIdProblem, serviceAccountIds } from './naming';
 
 export const ENVIRONMENTS_DIR = join(__dirname, 'environments');
@@ -16,14 +17,6 @@ export const REGIONS = [
 export const CPUS = ['1', '2', '4', '8'] as const;
 export const MEMORY = ['512Mi', '1Gi', '2Gi', '4Gi', '8Gi', '16Gi', '32Gi'] as const;
 export const POSTGRES_VERSIONS = ['POSTGRES_14', 'POSTGRES_15', 'POSTGRES_16', 'POSTGRES_17'] as const;
-
-export const DATABASE_EDITIONS = ['ENTERPRISE', 'ENTERPRISE_PLUS'] as const;
-/**
- * Cloud SQL editions and machine types (https://cloud.google.com/sql/docs/postgres/editions-intro,
- * https://cloud.google.com/sql/docs/postgres/instance-settings): the performance-optimized
- * db-perf-optimized-N-* series exists only in Enterprise Plus, and Enterprise Plus offers no other.
- */
-export const editionForTier = (tier: string): (typeof DATABASE_EDITIONS)[number] => (tier.startsWith('db-perf-optimized-') ? 'ENTERPRISE_PLUS' : 'ENTERPRISE');
 
 const MEMORY_MIB: Record<(typeof MEMORY)[number], number> = { '512Mi': 512, '1Gi': 1024, '2Gi': 2048, '4Gi': 4096, '8Gi': 8192, '16Gi': 16384, '32Gi': 32768 };
 /** Cloud Run's floor of memory per CPU count. */
@@ -63,7 +56,9 @@ export const environmentSchema = z
       maxInstances: z.number().int().min(1).max(1000),
     }),
     database: z.strictObject({
-      tier: z.string().regex(/^db-(f1-micro|g1-small|custom-\d+-\d+|perf-optimized-N-\d+)$/, 'must be a Cloud SQL tier such as db-f1-micro, db-g1-small or db-custom-2-7680'),
+      tier: z
+        .string()
+        .refine((t) => editionForTier(t) !== undefined, `must be a Cloud SQL for PostgreSQL machine type of one of the series ${MACHINE_SERIES.map((s) => `${s.series} (such as ${s.example})`).join(', ')}`),
       /** Cloud SQL edition; left out, it follows the tier (editionForTier). */
       edition: z.enum(DATABASE_EDITIONS).optional(),
       version: z.enum(POSTGRES_VERSIONS),
@@ -135,11 +130,12 @@ export const environmentSchema = z
       ctx.addIssue({ code: 'custom', path: ['service', 'memory'], message: `must be at least ${MIN_MEMORY_MIB[c.service.cpu]} MiB for ${c.service.cpu} CPUs (Cloud Run's minimum)` });
     }
     const { tier, edition } = c.database;
-    if (edition && edition !== editionForTier(tier)) {
+    const tierEdition = editionForTier(tier);
+    if (edition && tierEdition && edition !== tierEdition) {
       ctx.addIssue({
         code: 'custom',
         path: ['database', 'edition'],
-        message: `must be ${editionForTier(tier)} for tier ${tier} (db-perf-optimized-N-* tiers exist only in ENTERPRISE_PLUS, every other tier only in ENTERPRISE); leave it out to follow the tier`,
+        message: `must be ${tierEdition} for tier ${tier} (ENTERPRISE_PLUS has ${seriesList('ENTERPRISE_PLUS')}; ENTERPRISE has ${seriesList('ENTERPRISE')}); leave it out to follow the tier`,
       });
     }
     for (const [construct, id] of Object.entries(serviceAccountIds(c))) {

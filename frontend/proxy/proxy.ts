@@ -3,7 +3,7 @@
  * credentials from the function's secrets, streaming both bodies, and answer what it refuses
  * (unknown route, wrong method, oversize upload, unreachable API) as problem+json itself.
  */
-import { problemBody } from '../../service/src/http/problem';
+import { problemBody, ProblemType } from '../../service/src/http/problem';
 import { matchApiRoute } from './allowlist';
 
 export interface ProxyEnv {
@@ -25,7 +25,7 @@ const DEFAULT_MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 const DROPPED_REQUEST_HEADERS = ['authorization', 'x-forwarded-authorization', 'x-api-key', 'cookie', 'host', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'expect'];
 const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'set-cookie'];
 
-function problem(status: number, slug: string, detail: string, headers: Record<string, string> = {}): Response {
+function problem(status: number, slug: ProblemType, detail: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problemBody(status, slug, detail)), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
 }
 

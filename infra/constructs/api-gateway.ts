@@ -79,8 +79,8 @@ export class ApiGateway extends Construct {
     return this.gateway.defaultHostname;
   }
 
-  /** The newest key, for the Pages Function and the CLI. */
-  get apiKey(): string {
-    return this.apiKeys[0].keyString;
+  /** The newest key's resource name (projects/…/locations/global/keys/…), for `gcloud services api-keys get-key-string`. */
+  get apiKeyId(): string {
+    return this.apiKeys[0].id;
   }
 }

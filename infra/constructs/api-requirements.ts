@@ -14,7 +14,13 @@ export interface ApiRequirement {
 const REST = 'https://cloud.google.com';
 
 export const API_REQUIREMENTS: Readonly<Record<string, ApiRequirement>> = {
-  google_project_service: { apis: ['serviceusage.googleapis.com'], source: `${REST}/service-usage/docs/reference/rest/v1/services/enable` },
+  // Enabling goes to Service Usage; the provider's refresh first reads the project through Resource
+  // Manager (projects.get in resourceGoogleProjectServiceRead, terraform-provider-google v6.50.0,
+  // hashicorp/terraform-provider-google#11435).
+  google_project_service: {
+    apis: ['serviceusage.googleapis.com', 'cloudresourcemanager.googleapis.com'],
+    source: `${REST}/service-usage/docs/reference/rest/v1/services/enable`,
+  },
   google_project_iam_member: { apis: ['cloudresourcemanager.googleapis.com'], source: `${REST}/resource-manager/reference/rest/v1/projects/setIamPolicy` },
   google_service_account: { apis: ['iam.googleapis.com'], source: `${REST}/iam/docs/reference/rest/v1/projects.serviceAccounts/create` },
   google_service_account_iam_member: { apis: ['iam.googleapis.com'], source: `${REST}/iam/docs/reference/rest/v1/projects.serviceAccounts/setIamPolicy` },

@@ -2,13 +2,15 @@
  * Cloud SQL for PostgreSQL on a private IP only, SSL required, backups with point-in-time
  * recovery, and the job-log database, user and connection URL (kept in Secret Manager).
  */
-import { Password } from '@cdktf/provider-random/lib/password';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
+import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, editionForTier, isProduction, labelsFor } from '../config';
+import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { editionForTier } from '../sql-tiers';
 import { namePrefix } from '../naming';
+import { EphemeralPassword } from './ephemeral-password';
 import type { Network } from './network';
 import { StoredSecret } from './secret';
 
@@ -45,7 +47,8 @@ export class Database extends Construct {
       dependsOn: [network.privateServices],
       settings: {
         tier: config.database.tier,
-        edition: config.database.edition ?? editionForTier(config.database.tier),
+        // The config refuses a tier no series has, so the tier always names its edition.
+        edition: config.database.edition ?? editionForTier(config.database.tier)!,
         availabilityType: config.database.highAvailability ? 'REGIONAL' : 'ZONAL',
         diskSize: config.database.diskSizeGb,
         diskAutoresize: true,
@@ -68,18 +71,27 @@ export class Database extends Construct {
     });
     const database = new SqlDatabase(this, 'database', { name: DATABASE_NAME, instance: this.instance.name });
     const generation = config.secrets.databasePassword.generation;
-    // keepers: a new generation makes a new password; password_wo keeps it out of the user's state.
-    const password = new Password(this, 'password', { length: 40, special: false, keepers: { generation: String(generation) } });
-    const user = new SqlUser(this, 'user', { name: DATABASE_USER, instance: this.instance.name, passwordWo: password.result, passwordWoVersion: generation });
+    // Generated on every run and never stored; the user and the URL take it only when `version` changes.
+    const password = new EphemeralPassword(this, 'password', { length: 40 });
+    const address = this.instance.privateIpAddress;
+    // The URL's parts: a new generation, or a replaced instance (new address), changes the version,
+    // so the user gets a new password and the URL a new version with it, in the same apply.
+    const version = urlVersion(generation, [DATABASE_USER, address, database.name]);
+    const user = new SqlUser(this, 'user', {
+      name: DATABASE_USER,
+      instance: this.instance.name,
+      passwordWo: password.result,
+      passwordWoVersion: version,
+      // Cloud SQL cannot delete a PostgreSQL user that owns objects (provider doc, sql_user deletion_policy).
+      deletionPolicy: 'ABANDON',
+    });
     // The private address stays inside the VPC; ENCRYPTED_ONLY refuses unencrypted connections, and
-    // no-verify encrypts without pinning Cloud SQL's per-instance CA in the image. The user, the
-    // address and the database are fixed for the instance's life, so the password's generation
-    // is the URL's version.
+    // no-verify encrypts without pinning Cloud SQL's per-instance CA in the image.
     this.url = new StoredSecret(this, 'url', {
       secretId: `${prefix}-database-url`,
       labels: labelsFor(config),
-      value: `postgresql://${user.name}:${password.result}@${this.instance.privateIpAddress}:5432/${database.name}?sslmode=no-verify`,
-      valueVersion: generation,
+      value: `postgresql://${user.name}:${password.result}@${address}:5432/${database.name}?sslmode=no-verify`,
+      valueVersion: version,
     });
   }
 
@@ -87,4 +99,13 @@ export class Database extends Construct {
   get instanceName(): string {
     return this.instance.name;
   }
+}
+
+/**
+ * A write-only version number that changes with any of `parts` (known only at apply, such as the
+ * instance address) and with the generation: the first 12 hex digits of their SHA-256, a whole
+ * number below 2^48 (the provider's *_wo_version are integers).
+ */
+export function urlVersion(generation: number, parts: string[]): number {
+  return Token.asNumber(Fn.parseint(Fn.substr(Fn.sha256(Fn.join('/', [`g${generation}`, ...parts])), 0, 12), 16));
 }

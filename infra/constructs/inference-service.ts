@@ -7,15 +7,16 @@ import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-servi
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { Password } from '@cdktf/provider-random/lib/password';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
+import { Fn, Op, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, isProduction, labelsFor } from '../config';
 import { namePrefix, serviceAccountIds } from '../naming';
 import type { Database } from './database';
+import { EphemeralPassword } from './ephemeral-password';
 import { Grantee, grantId } from './grantee';
 import type { Network } from './network';
-import { liveGenerations, rotationVersion } from './rotation';
+import { rotationVersion } from './rotation';
 import { StoredSecret } from './secret';
 
 export const SERVICE_ROLES = ['roles/cloudsql.client', 'roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/cloudtrace.agent'] as const;
@@ -40,6 +41,12 @@ export interface InferenceServiceProps {
   imageRepository: string;
   imageTag: string;
   /**
+   * The API_TOKENS value Secret Manager holds before this apply (newest first; empty on the first
+   * apply), from an ephemeral input: the previous token is kept beside a new one during a rotation
+   * without any token being stored in state.
+   */
+  currentApiTokens: string;
+  /**
    * How long to wait after granting secret access before creating the service, which checks
    * that access at deploy time. Google: access changes usually take effect within 2 minutes,
    * sometimes 7 or more (https://cloud.google.com/iam/docs/access-change-propagation).
@@ -54,8 +61,6 @@ export class InferenceService extends Construct {
   readonly serviceAccount: DataGoogleServiceAccount;
   /** API_TOKENS: the live generations of the bearer token, comma-separated. */
   readonly apiTokens: StoredSecret;
-  /** The newest bearer token, for the Pages Function and the CLI. */
-  readonly apiToken: string;
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
@@ -67,13 +72,19 @@ export class InferenceService extends Construct {
     this.serviceAccount = new DataGoogleServiceAccount(this, 'identity', { accountId: serviceAccountIds(config).run, project: config.projectId });
     for (const role of SERVICE_ROLES) new ProjectIamMember(this, role.split('/')[1], { project: config.projectId, role, member: this.serviceAccount.member });
 
-    // One random_password per live generation: keeping the previous one lets old and new tokens
-    // work side by side while callers move over (the service accepts every token in API_TOKENS).
-    const tokens = liveGenerations(config.secrets.apiToken).map((g) => new Password(this, `api-token-g${g}`, { length: 48, special: false }));
-    this.apiToken = tokens[0].result;
+    // Tokens are generated ephemeral and never stored, so the previous one comes from Secret
+    // Manager (props.currentApiTokens). A version is written only when the rotation step changes:
+    // keeping the previous generation puts a new token before the current newest one; dropping it
+    // leaves the current newest alone; a first or direct rotation starts with a new token.
+    const fresh = new EphemeralPassword(this, 'api-token', { length: 48 }).result;
+    const current = Fn.split(',', props.currentApiTokens);
+    const newest = Fn.element(current, 0);
+    const value = config.secrets.apiToken.keepPrevious
+      ? `${fresh},${newest}`
+      : Token.asString(Fn.conditional(Op.gt(Fn.lengthOf(current), 1), newest, fresh));
     this.apiTokens = new StoredSecret(this, 'api-tokens', {
       secretId: `${prefix}-api-tokens`,
-      value: tokens.map((t) => t.result).join(','),
+      value,
       valueVersion: rotationVersion(config.secrets.apiToken),
       labels,
     });

@@ -11,9 +11,13 @@ import { EnvironmentConfig, labelsFor } from '../config';
 import { namePrefix } from '../naming';
 
 export interface MonitoringProps {
+  /** Alert thresholds and the on-call email (config `alerts`), names and labels. */
   config: EnvironmentConfig;
+  /** The Cloud Run service whose latency and 5xx ratio are watched (cloud_run_revision). */
   serviceName: string;
+  /** The Cloud SQL instance name whose CPU and disk are watched (cloudsql_database). */
   databaseInstance: string;
+  /** The API Gateway host the uptime check calls /healthz on, as users reach the API. */
   gatewayHost: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * A Secret Manager secret whose value is made in Terraform (never a literal) and written
+ * A Secret Manager secret whose value is made in Terraform (never a literal), ephemeral, and written
  * write-only (secret_data_wo, Terraform ≥ 1.11): the version resource keeps no copy in state,
  * and refreshing it never reads the payload, so a plan needs no secretAccessor. Readers are
  * granted through grantSecretAccess; consumers pin `versionNumber`.
@@ -7,17 +7,18 @@
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-manager-secret-version';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Grantee, grantId } from './grantee';
 
 export interface StoredSecretProps {
   /** The Secret Manager secret id. */
   secretId: string;
-  /** The value, from a Terraform resource such as random_password. */
+  /** The value: an ephemeral one (EphemeralPassword) or built from one; never a literal. */
   value: string;
   /**
-   * Raise it whenever `value` changes: Terraform cannot see a write-only value change, so this
-   * number is what makes a new version.
+   * Change it whenever `value` changes: Terraform cannot see a write-only value change, so this
+   * number is what makes a new version. A whole number, or a Terraform expression that yields one.
    */
   valueVersion: number;
   labels: Record<string, string>;
@@ -29,7 +30,7 @@ export class StoredSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: StoredSecretProps) {
     super(scope, id);
-    if (!Number.isInteger(props.valueVersion) || props.valueVersion < 1) throw new Error(`${this.node.path}: valueVersion must be a whole number from 1 (got ${props.valueVersion})`);
+    if (!Token.isUnresolved(props.valueVersion) && (!Number.isInteger(props.valueVersion) || props.valueVersion < 1)) throw new Error(`${this.node.path}: valueVersion must be a whole number from 1 (got ${props.valueVersion})`);
     this.secret = new SecretManagerSecret(this, 'secret', { secretId: props.secretId, replication: { auto: {} }, labels: props.labels });
     this.version = new SecretManagerSecretVersion(this, 'version', {
       secret: this.secret.id,

@@ -3,6 +3,7 @@
  * a documented constraint (source beside it), so synthesis fails instead of the first apply.
  */
 import { API_KEY_ID, SERVICE_ACCOUNT_ID, SERVICE_ACCOUNT_ID_LENGTH } from '../naming';
+import { DatabaseEdition, editionForTier, seriesList } from '../sql-tiers';
 import { block, blocks, Config, Rule } from './rules';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
@@ -64,8 +65,9 @@ export const sqlDiskGrowth: Rule = {
 };
 
 /**
- * Cloud SQL editions (https://cloud.google.com/sql/docs/postgres/editions-intro): the
- * db-perf-optimized-N-* machine series is Enterprise Plus only, and Enterprise Plus has no other.
+ * Cloud SQL editions and their machine series (infra/sql-tiers.ts, from
+ * https://cloud.google.com/sql/docs/postgres/machine-series-overview): each tier exists in one
+ * edition only, and an unknown tier is refused.
  */
 export const sqlEditionTier: Rule = {
   id: 'sql-edition-tier',
@@ -73,9 +75,12 @@ export const sqlEditionTier: Rule = {
     if (type !== 'google_sql_database_instance') return [];
     const { tier, edition } = block(config.settings) ?? ({} as Config);
     if (!isLiteral(tier)) return [];
-    const perfOptimized = tier.startsWith('db-perf-optimized-');
-    if (perfOptimized && edition !== 'ENTERPRISE_PLUS') return [`tier ${tier} exists only in edition ENTERPRISE_PLUS (settings.edition is ${edition ?? 'not set'})`];
-    if (!perfOptimized && edition === 'ENTERPRISE_PLUS') return [`edition ENTERPRISE_PLUS takes db-perf-optimized-N-* tiers only (settings.tier is ${tier})`];
+    const offeredIn = editionForTier(tier);
+    if (!offeredIn) return [`tier ${tier} is in no Cloud SQL machine series: ENTERPRISE has ${seriesList('ENTERPRISE')}; ENTERPRISE_PLUS has ${seriesList('ENTERPRISE_PLUS')}`];
+    // Left out, the edition is the API's choice (computed in the provider): the Database construct always sets it.
+    if (edition !== undefined && isLiteral(edition) && edition !== offeredIn) {
+      return [`tier ${tier} exists only in edition ${offeredIn} (settings.edition is ${edition}); ${edition} has ${seriesList(edition as DatabaseEdition)}`];
+    }
     return [];
   },
 };

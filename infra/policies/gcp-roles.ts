@@ -44,3 +44,38 @@ export const rolePage = (role: string): string | undefined => KNOWN.get(role);
 
 /** Every role named anywhere in a synthesized stack's JSON: bindings, members and IAM condition expressions. */
 export const rolesIn = (terraformJson: string): string[] => [...new Set(terraformJson.match(/roles\/[A-Za-z0-9_.]+/g) ?? [])].sort();
+
+/**
+ * The permissions we rely on in each role the read-only plan account holds, as the role's page of
+ * Google's IAM reference lists them (https://cloud.google.com/iam/docs/roles-permissions/<service>,
+ * the same page as the catalogue entry; roles carry more than these). Only permissions the page
+ * lists go here: a test checks the plan account's roles against what a refresh of every type it
+ * plans needs (infra/policies/refresh-permissions.ts).
+ */
+export const ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  'roles/run.viewer': ['run.services.get', 'run.services.getIamPolicy', 'resourcemanager.projects.get'],
+  'roles/cloudsql.viewer': ['cloudsql.instances.get', 'cloudsql.databases.get', 'cloudsql.users.list', 'resourcemanager.projects.get', 'serviceusage.services.list'],
+  // No secretmanager.versions.access: metadata only.
+  'roles/secretmanager.viewer': ['secretmanager.secrets.get', 'secretmanager.secrets.getIamPolicy', 'secretmanager.versions.get', 'resourcemanager.projects.get'],
+  // Includes servicenetworking.services.get, which the private services access connection's refresh needs.
+  'roles/compute.networkViewer': [
+    'compute.networks.get',
+    'compute.subnetworks.get',
+    'compute.globalAddresses.get',
+    'servicenetworking.services.get',
+    'resourcemanager.projects.get',
+    'serviceusage.services.list',
+  ],
+  'roles/vpcaccess.viewer': ['vpcaccess.connectors.get', 'resourcemanager.projects.get'],
+  'roles/apigateway.viewer': ['apigateway.apis.get', 'apigateway.apiconfigs.get', 'apigateway.gateways.get', 'resourcemanager.projects.get', 'serviceusage.services.list'],
+  'roles/monitoring.viewer': ['monitoring.alertPolicies.get', 'monitoring.dashboards.get', 'monitoring.notificationChannels.get', 'monitoring.uptimeCheckConfigs.get', 'resourcemanager.projects.get'],
+  'roles/iam.securityReviewer': ['resourcemanager.projects.getIamPolicy'],
+  'roles/iam.serviceAccountViewer': ['iam.serviceAccounts.get', 'iam.serviceAccounts.getIamPolicy', 'resourcemanager.projects.get'],
+  'roles/serviceusage.serviceUsageViewer': ['serviceusage.services.get', 'serviceusage.services.list'],
+  // The reference's Service Usage page lists getKeyString in apiKeysViewer (so it reads the key string too).
+  'roles/serviceusage.apiKeysViewer': ['apikeys.keys.get', 'apikeys.keys.getKeyString', 'apikeys.keys.list'],
+  'roles/storage.objectViewer': ['storage.objects.get', 'storage.objects.list'],
+};
+
+/** The permissions the table above gives a set of roles; a role missing from the table gives none. */
+export const permissionsOf = (roles: readonly string[]): Set<string> => new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r] ?? []));

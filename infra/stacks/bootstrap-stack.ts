@@ -21,7 +21,7 @@ import { EnvironmentConfig, labelsFor } from '../config';
 import { delegatedGrantCondition } from '../constructs/delegated-grants';
 import { SERVICE_ROLES } from '../constructs/inference-service';
 import { ProjectApis, WaitForApis } from '../constructs/project-apis';
-import { CI_ACCOUNT_IDS, environmentSubject, pullRequestSubject, RUNTIME_ACCOUNTS, RuntimeAccount, serviceAccountIds } from '../naming';
+import { CI_ACCOUNT_IDS, environmentSubject, namePrefix, pullRequestSubject, RUNTIME_ACCOUNTS, RuntimeAccount, serviceAccountIds } from '../naming';
 
 /** What `terraform apply` of the platform stack needs, and nothing wider (no owner/editor, no service-account admin). */
 export const DEPLOY_ROLES = [
@@ -73,10 +73,16 @@ export class BootstrapStack extends TerraformStack {
     super(scope, id);
     if (config.bootstrapState === 'bucket') new GcsBackend(this, { bucket: config.stateBucket, prefix: `bootstrap/${config.environment}` });
     else new LocalBackend(this, { path: localStatePath(id) });
-    new GoogleProvider(this, 'google', { project: config.projectId, region: config.region });
+    // Applied by a person with user credentials: every call names the project itself as its quota
+    // project (X-Goog-User-Project), so the apply does not depend on the ADC quota project, and
+    // client-based APIs (Service Usage, Resource Manager) bill the project being built. Provider
+    // reference, user_project_override and billing_project (terraform-provider-google v6.50.0,
+    // website/docs/guides/provider_reference.html.markdown). Needs Service Usage on in the project:
+    // the runbook enables PREREQUISITE_APIS first.
+    new GoogleProvider(this, 'google', { project: config.projectId, region: config.region, userProjectOverride: true, billingProject: config.projectId });
     const labels = labelsFor(config);
     // On a fresh project these APIs are still off: each resource waits for the ones its calls go to.
-    Aspects.of(this).add(new WaitForApis(new ProjectApis(this, 'apis', config.projectId, BOOTSTRAP_APIS)));
+    Aspects.of(this).add(new WaitForApis(new ProjectApis(this, 'apis', { project: config.projectId, apis: BOOTSTRAP_APIS })));
 
     this.stateBucket = new StorageBucket(this, 'state', {
       name: config.stateBucket,
@@ -118,7 +124,7 @@ export class BootstrapStack extends TerraformStack {
     this.planner = account('planner', CI_ACCOUNT_IDS.planner, 'GitHub Actions: read-only plan');
     const runtimeIds = serviceAccountIds(config);
     this.runtimeAccounts = Object.fromEntries(
-      Object.entries(RUNTIME_ACCOUNTS).map(([name, what]) => [name, account(`runtime-${name}`, runtimeIds[name as RuntimeAccount], `${config.app}-${config.environment} ${what}`)]),
+      Object.entries(RUNTIME_ACCOUNTS).map(([name, what]) => [name, account(`runtime-${name}`, runtimeIds[name as RuntimeAccount], `${namePrefix(config)} ${what}`)]),
     ) as Record<RuntimeAccount, ServiceAccount>;
 
     const subject = (value: string) => `principal://iam.googleapis.com/${pool.name}/subject/${value}`;

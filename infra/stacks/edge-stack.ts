@@ -1,6 +1,6 @@
 /** The edge: the upload page on Cloudflare Pages (PagesSite), its state in the bootstrap bucket. */
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
-import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { PagesSite } from '../constructs/pages-site';
@@ -9,9 +9,14 @@ export { COMPATIBILITY_DATE, PAGES_SECRETS } from '../constructs/pages-site';
 
 export interface EdgeInputs {
   gatewayUrl: string;
-  /** Only with edge.secretsVia = 'terraform'. */
-  secrets?: { apiKey: string; apiToken: string };
 }
+
+/**
+ * With edge.secretsVia = 'terraform': the key and token as sensitive inputs, which the deploy job
+ * reads from API Keys and Secret Manager (.github/scripts/platform-outputs.sh); the platform stack
+ * has no output holding them. Cloudflare keeps its copy in this stack's state (README, "Secrets").
+ */
+export const PAGES_SECRET_VARIABLES = { apiKey: 'pages_api_key', apiToken: 'pages_api_token' } as const;
 
 export class EdgeStack extends TerraformStack {
   readonly site: PagesSite;
@@ -21,11 +26,19 @@ export class EdgeStack extends TerraformStack {
     new GcsBackend(this, { bucket: config.stateBucket, prefix: `edge/${config.environment}` });
     // The API token comes from CLOUDFLARE_API_TOKEN in the environment, never from code.
     new CloudflareProvider(this, 'cloudflare', {});
+    const secret = (name: string, description: string) => new TerraformVariable(this, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
+    const secrets =
+      config.edge.secretsVia === 'terraform'
+        ? {
+            apiKey: secret(PAGES_SECRET_VARIABLES.apiKey, 'The newest API key (TF_VAR_pages_api_key)'),
+            apiToken: secret(PAGES_SECRET_VARIABLES.apiToken, 'The newest bearer token (TF_VAR_pages_api_token)'),
+          }
+        : undefined;
     this.site = new PagesSite(this, 'site', {
       accountId: config.edge.cloudflareAccountId,
       projectName: config.edge.pagesProject,
       apiUrl: inputs.gatewayUrl,
-      secrets: inputs.secrets,
+      secrets,
       customDomain: config.edge.customDomain,
       zoneId: config.edge.zoneId,
       allowedEmailDomains: config.edge.allowedEmailDomains,

@@ -17,8 +17,11 @@ import { Network } from '../constructs/network';
 import { ProjectApis, WaitForApis } from '../constructs/project-apis';
 import { imageRepository } from './bootstrap-stack';
 
-/** Write-only arguments (secret_data_wo, password_wo) need Terraform 1.11. */
+/** Write-only arguments (secret_data_wo, password_wo) need Terraform 1.11; ephemeral blocks and variables 1.10. */
 export const REQUIRED_TERRAFORM = '>= 1.11';
+
+/** The ephemeral input variable carrying the current API_TOKENS value (TF_VAR_api_tokens_now). */
+export const API_TOKENS_NOW = 'api_tokens_now';
 
 export class PlatformStack extends TerraformStack {
   readonly network: Network;
@@ -41,7 +44,16 @@ export class PlatformStack extends TerraformStack {
       description: 'Tag of the service image in Artifact Registry; CI sets the commit SHA (TF_VAR_image_tag)',
       nullable: false,
     });
-    const apis = new ProjectApis(this, 'apis', config.projectId);
+    // Ephemeral (Terraform ≥ 1.10): never written to state or plan. The deploy job reads it from
+    // Secret Manager (.github/scripts/api-tokens-now.sh); plans pass "" (they write nothing).
+    const currentApiTokens = new TerraformVariable(this, API_TOKENS_NOW, {
+      type: 'string',
+      description: 'The API_TOKENS value Secret Manager holds now, newest first; "" before the first apply (TF_VAR_api_tokens_now)',
+      nullable: false,
+      sensitive: true,
+    });
+    currentApiTokens.addOverride('ephemeral', true);
+    const apis = new ProjectApis(this, 'apis', { project: config.projectId });
     Aspects.of(this).add(new WaitForApis(apis));
     this.network = new Network(this, 'network', { config });
     this.database = new Database(this, 'database', { config, network: this.network });
@@ -51,6 +63,7 @@ export class PlatformStack extends TerraformStack {
       database: this.database,
       imageRepository: imageRepository(config),
       imageTag: imageTag.stringValue,
+      currentApiTokens: currentApiTokens.stringValue,
     });
     this.gateway = new ApiGateway(this, 'gateway', { config, backend: this.inference, betaProvider: beta });
     this.monitoring = new Monitoring(this, 'monitoring', {
@@ -62,7 +75,11 @@ export class PlatformStack extends TerraformStack {
 
     new TerraformOutput(this, 'gateway_url', { value: this.gateway.url, description: 'Public API base URL (API key required)' });
     new TerraformOutput(this, 'service_url', { value: this.inference.uri, description: 'Cloud Run URL; only the gateway may invoke it' });
-    new TerraformOutput(this, 'api_key', { value: this.gateway.apiKey, sensitive: true, description: 'Newest API key, for the Pages Function' });
-    new TerraformOutput(this, 'api_token', { value: this.inference.apiToken, sensitive: true, description: 'Newest bearer token, for the Pages Function' });
+    // Names, not values: whoever needs the key or token reads it from the API with its own rights.
+    new TerraformOutput(this, 'api_key_id', { value: this.gateway.apiKeyId, description: 'Newest API key: gcloud services api-keys get-key-string <id>' });
+    new TerraformOutput(this, 'api_tokens_secret', {
+      value: this.inference.apiTokens.secretId,
+      description: 'Bearer tokens, newest first: gcloud secrets versions access latest --secret=<name> | cut -d, -f1',
+    });
   }
 }

@@ -11,6 +11,7 @@ import { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connec
 import { App, Aspects, TerraformStack } from 'cdktf';
 import { cloudRunProbeBounds, PROBE_LIMITS } from '../policies/api-constraints';
 import { PolicyAspect } from '../policies/policy-aspect';
+import { MACHINE_SERIES } from '../sql-tiers';
 
 const labels = { app: 'inference', environment: 'dev' };
 
@@ -51,7 +52,9 @@ describe('apply-time constraints fail synthesis', () => {
     ['a fixed disk size with auto-resize and no ignore_changes', sql({ diskSize: 10, diskAutoresize: true }), /\[sql-disk-growth\] settings.diskSize is set with disk auto-resize on: add lifecycle.ignoreChanges \["settings\[0\].disk_size"\]/],
     ['a fixed disk size with auto-resize left at its default (on)', sql({ diskSize: 10 }), /\[sql-disk-growth\]/],
     ['a performance-optimized tier in ENTERPRISE', sql({ tier: 'db-perf-optimized-N-4', edition: 'ENTERPRISE' }), /\[sql-edition-tier\] tier db-perf-optimized-N-4 exists only in edition ENTERPRISE_PLUS \(settings.edition is ENTERPRISE\)/],
-    ['ENTERPRISE_PLUS with a custom tier', sql({ tier: 'db-custom-2-7680', edition: 'ENTERPRISE_PLUS' }), /\[sql-edition-tier\] edition ENTERPRISE_PLUS takes db-perf-optimized-N-\* tiers only/],
+    ['ENTERPRISE_PLUS with a custom tier', sql({ tier: 'db-custom-2-7680', edition: 'ENTERPRISE_PLUS' }), /\[sql-edition-tier\] tier db-custom-2-7680 exists only in edition ENTERPRISE \(settings.edition is ENTERPRISE_PLUS\)/],
+    ['a C4A tier in ENTERPRISE', sql({ tier: 'db-c4a-highmem-4', edition: 'ENTERPRISE' }), /\[sql-edition-tier\] tier db-c4a-highmem-4 exists only in edition ENTERPRISE_PLUS/],
+    ['a tier no machine series has', sql({ tier: 'db-n1-standard-2', edition: 'ENTERPRISE' }), /\[sql-edition-tier\] tier db-n1-standard-2 is in no Cloud SQL machine series/],
     ['a 31-character service-account id', (s: TerraformStack) => new ServiceAccount(s, 'sa', { accountId: 'inference-staging01-gateway-abc' }), /\[resource-ids\] service-account id "inference-staging01-gateway-abc" \(31 characters\) must be 6 to 30/],
     ['a 5-character service-account id', (s: TerraformStack) => new ServiceAccount(s, 'sa', { accountId: 'abcde' }), /\[resource-ids\] service-account id "abcde" \(5 characters\)/],
     ['a service-account id ending with a dash', (s: TerraformStack) => new ServiceAccount(s, 'sa', { accountId: 'inference-dev-' }), /\[resource-ids\] service-account id "inference-dev-"/],
@@ -79,6 +82,8 @@ describe('apply-time constraints fail synthesis', () => {
     expect(synthWith(sql({ diskSize: 10, diskAutoresize: false }))).not.toThrow();
     expect(synthWith(sql({ diskAutoresize: true }))).not.toThrow();
     expect(synthWith(sql({ tier: 'db-perf-optimized-N-2', edition: 'ENTERPRISE_PLUS' }))).not.toThrow();
+    // Every machine series of the overview, in its edition.
+    for (const { example, edition } of MACHINE_SERIES) expect(synthWith(sql({ tier: example, edition }))).not.toThrow();
     expect(synthWith((s) => new ServiceAccount(s, 'sa', { accountId: 'inference-prod-gateway' }))).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 /** Config values that would fail at apply are refused with a sentence naming the field. */
 import { ConfigError, environmentSchema, loadEnvironment, parseEnvironment } from '../config';
+import { MACHINE_SERIES } from '../sql-tiers';
 import { CI_ACCOUNT_IDS, serviceAccountIdProblem, serviceAccountIds } from '../naming';
 import { resources, synthEnvironment } from './synth';
 
@@ -19,6 +20,21 @@ describe('Cloud SQL edition and tier', () => {
     const c = dev();
     c.database.edition = 'ENTERPRISE_PLUS';
     expect(parse(c)).toThrow('database.edition must be ENTERPRISE for tier db-f1-micro');
+  });
+
+  it('takes every machine series of the overview in its edition only, C4A and N4 included, and refuses unknown tiers', () => {
+    for (const { example, edition } of MACHINE_SERIES) {
+      const c = dev();
+      c.database.tier = example;
+      expect(parse(c)).not.toThrow();
+      c.database.edition = edition;
+      expect(parse(c)).not.toThrow();
+      c.database.edition = edition === 'ENTERPRISE' ? 'ENTERPRISE_PLUS' : 'ENTERPRISE';
+      expect(parse(c)).toThrow(`database.edition must be ${edition} for tier ${example}`);
+    }
+    const c = dev();
+    c.database.tier = 'db-n1-standard-2';
+    expect(parse(c)).toThrow(/database.tier must be a Cloud SQL for PostgreSQL machine type of one of the series shared core .*C4A \(such as db-c4a-highmem-2\)/);
   });
 
   it('derives the edition from the tier when it is left out, and the instance gets it', () => {

@@ -137,14 +137,14 @@ describe.each(EACH)('platform-%s', (env) => {
     expect(resources(tf, 'google_sql_database')[0]).toMatchObject({ name: 'inference' });
     const [user] = resources(tf, 'google_sql_user');
     expect(user.password).toBeUndefined();
-    expect(user).toMatchObject({ password_wo: expect.stringMatching(/^\$\{random_password\.database_password_\w+\.result\}$/), password_wo_version: 1 });
+    expect(user).toMatchObject({ password_wo: '${ephemeral.random_password.database_password.result}', password_wo_version: expect.stringMatching(/^\$\{parseint\(/) });
   });
 
   it('keeps the generated password and token in Secret Manager, readable only by the service account', () => {
     const versions = resources(tf, 'google_secret_manager_secret_version');
     expect(versions).toHaveLength(2);
     // Write-only: the value never reaches the version's state, and refresh never reads it.
-    for (const v of versions) expect(v).toMatchObject({ secret_data_wo: expect.stringMatching(/random_password\./), secret_data_wo_version: expect.any(Number) });
+    for (const v of versions) expect(v).toMatchObject({ secret_data_wo: expect.stringMatching(/ephemeral\.random_password\./), secret_data_wo_version: expect.anything() });
     for (const v of versions) expect(v.secret_data).toBeUndefined();
     expect(tf.terraform).toMatchObject({ required_version: '>= 1.11' });
     const access = resources(tf, 'google_secret_manager_secret_iam_member');
@@ -234,9 +234,9 @@ describe.each(EACH)('platform-%s', (env) => {
     expect(titles).toEqual(['Requests per second by response class', 'Latency p50 / p95 / p99 (ms)', 'Error ratio (5xx share of requests)', 'Instances', 'Cloud SQL CPU']);
   });
 
-  it('outputs the gateway URL, and the key and token as sensitive values', () => {
-    expect(tf.output!.api_key.sensitive).toBe(true);
-    expect(tf.output!.api_token.sensitive).toBe(true);
+  it('outputs the gateway URL, and where the key and token are (not their values)', () => {
+    expect(tf.output!.api_key_id.value).toMatch(/^\$\{google_apikeys_key\.[\w-]+\.id\}$/);
+    expect(tf.output!.api_tokens_secret.value).toMatch(/^\$\{google_secret_manager_secret\.[\w-]+\.secret_id\}$/);
     expect(tf.output!.gateway_url.value).toMatch(/^https:\/\/\$\{google_api_gateway_gateway\.\w+\.default_hostname\}$/);
   });
 });
@@ -283,12 +283,12 @@ describe.each(EACH)('edge-%s', (env) => {
 });
 
 describe('edge secrets written by Terraform (cloudflare provider 5.15 and later)', () => {
-  it('carries the key and token as secret_text from the platform stack', () => {
+  it('carries the key and token as secret_text from its sensitive inputs', () => {
     const s = synthEnvironment('dev', (c) => ({ ...c, edge: { ...c.edge, secretsVia: 'terraform' } }));
     const [project] = resources(s.json['edge-dev'], 'cloudflare_pages_project');
     const vars = project.deployment_configs.production.env_vars;
-    expect(vars.API_KEY).toMatchObject({ type: 'secret_text', value: expect.stringMatching(/terraform_remote_state/) });
-    expect(vars.API_TOKEN.type).toBe('secret_text');
+    expect(vars.API_KEY).toEqual({ type: 'secret_text', value: '${var.pages_api_key}' });
+    expect(vars.API_TOKEN).toEqual({ type: 'secret_text', value: '${var.pages_api_token}' });
     expect(project.lifecycle).toBeUndefined();
   });
 });

@@ -54,7 +54,14 @@ describe('workflows', () => {
   it('call only scripts that exist and are executable', () => {
     const referenced = files.flatMap((f) => [...text(f).matchAll(/\.github\/scripts\/[\w.-]+/g)].map((m) => m[0]));
     expect(new Set(referenced)).toEqual(
-      new Set(['.github/scripts/validate-stacks.sh', '.github/scripts/plan-stacks.sh', '.github/scripts/apply-stack.sh', '.github/scripts/platform-outputs.sh', '.github/scripts/smoke-test.sh']),
+      new Set([
+        '.github/scripts/validate-stacks.sh',
+        '.github/scripts/plan-stacks.sh',
+        '.github/scripts/api-tokens-now.sh',
+        '.github/scripts/apply-stack.sh',
+        '.github/scripts/platform-outputs.sh',
+        '.github/scripts/smoke-test.sh',
+      ]),
     );
     for (const script of referenced) accessSync(join(ROOT, script), constants.X_OK);
   });
@@ -201,5 +208,36 @@ describe('the smoke test script', () => {
   it('passes against a working API and fails with a token it refuses', async () => {
     expect((await run(TOKEN)).stdout).toContain('smoke test passed on attempt 1: 342 rows predicted');
     await expect(run('wrong-token-0123456789')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('smoke test failed') });
+  });
+});
+
+describe('api-tokens-now.sh', () => {
+  // gcloud cannot reach Google here: a stand-in on PATH answers as Secret Manager would and logs its calls.
+  const withGcloud = async (secretExists: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokens-now-'));
+    try {
+      const { json } = synthEnvironment('dev');
+      mkdirSync(join(dir, 'cdktf.out', 'stacks', 'platform-dev'), { recursive: true });
+      writeFileSync(join(dir, 'cdktf.out', 'stacks', 'platform-dev', 'cdk.tf.json'), JSON.stringify(json['platform-dev']));
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(
+        join(dir, 'bin', 'gcloud'),
+        `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncase "$*" in\n  "secrets describe"*) ${secretExists ? 'exit 0' : 'echo NOT_FOUND >&2; exit 1'} ;;\n  "secrets versions access"*) printf 'newest-token-0123456789,older-token-0123456789' ;;\nesac\n`,
+        { mode: 0o755 },
+      );
+      const { stdout } = await promisify(execFile)(join(ROOT, '.github', 'scripts', 'api-tokens-now.sh'), ['platform-dev'], { cwd: dir, env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
+      return { stdout, calls: readFileSync(join(dir, 'calls'), 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('prints the live tokens of the stack’s own secret, and nothing before the first apply', async () => {
+    const live = await withGcloud(true);
+    expect(live.stdout).toBe('newest-token-0123456789,older-token-0123456789');
+    expect(live.calls).toContain('secrets versions access latest --secret=inference-dev-api-tokens --project=acme-inference-dev');
+    const first = await withGcloud(false);
+    expect(first.stdout).toBe('');
+    expect(first.calls).not.toContain('versions access');
   });
 });

@@ -5,7 +5,8 @@
 import express, { ErrorRequestHandler } from 'express';
 import { bearerAuth } from './http/auth';
 import { expressPath, ROUTES } from './http/contract';
-import { HttpProblem, problemBody, sendProblem } from './http/problem';
+import { HttpProblem, problemBody } from './http/problem';
+import { sendProblem } from './http/send-problem';
 import { requestLog } from './http/request-log';
 import type { InferencePool } from './inference/pool';
 import type { JobLog } from './jobs/job-log';

@@ -9,6 +9,8 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HEADERS_TIMEOUT_MS: positiveInt(20_000),
+  REQUEST_TIMEOUT_MS: positiveInt(300_000),
   API_TOKENS: z.string().optional(),
   API_TOKEN: z.string().optional(),
   DATABASE_URL: z.string().optional(),
@@ -31,6 +33,16 @@ const envSchema = z.object({
 
 export interface Config {
   port: number;
+  /**
+   * A request's headers must arrive within this (Apache's mod_reqtimeout default, header=20):
+   * behind Cloud Run's front end they arrive at once.
+   */
+  headersTimeoutMs: number;
+  /**
+   * A request's body must arrive within this: Cloud Run's request timeout (default 300 s, and
+   * infra/environments' timeoutSeconds) answers 504 past it anyway.
+   */
+  requestTimeoutMs: number;
   /** Bearer tokens accepted at once, so a token can be rotated without downtime. */
   apiTokens: string[];
   databaseUrl?: string;
@@ -76,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (short !== undefined) throw new ConfigError('API_TOKENS: every token must be at least 16 characters long');
   return {
     port: e.PORT,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     apiTokens,
     databaseUrl: e.DATABASE_URL,
     pgliteDir: e.PGLITE_DIR,

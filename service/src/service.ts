@@ -1,7 +1,8 @@
 /** Wires the real collaborators together and owns their lifecycle: start, listen, drain, stop. */
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config';
+import { createHttpServer } from './http/http-server';
 import { InferencePool } from './inference/pool';
 import type { JobLog } from './jobs/job-log';
 import type { SqlClient } from './jobs/sql-client';
@@ -71,12 +72,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     gcpProject: config.gcpProject,
     modelsReady: () => modelsReady,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
+  const http = createHttpServer(app, logger, { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs });
+  const server = http.server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  // Cloud Run's front end keeps connections open; ours must outlive its idle timeout.
-  server.keepAliveTimeout = 620_000;
-  server.headersTimeout = 621_000;
   await warm;
   // A server is tried once the service is ready, but not awaited: an outage must not keep
   // predictions from starting. PGlite waits for its first job record.
@@ -85,27 +89,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind }, 'service ready');
 
-  let draining = false;
-  const inFlight = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
-    if (draining) res.shouldKeepAlive = false;
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
-  });
-
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // The job log flushes until shortly before the process's own deadline (server.ts), however
       // long the in-flight requests took, so its count of what was not written is always logged.
       const flushDeadline = Date.now() + config.shutdownTimeoutMs - 1_000;
-      draining = true;
       // In-flight responses end their connection once sent, so the server can close without cutting them off.
-      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await http.drain();
       await jobLog.close(flushDeadline - Date.now());
       await pool.close();
       // Connections that stopped answering are given up by their timeouts; the exit does not wait for them.

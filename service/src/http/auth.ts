@@ -1,7 +1,8 @@
 /** Bearer-token check, run before the body is read so a wrong token never costs the upload. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { problemBody, sendProblem } from './problem';
+import { problemBody } from './problem';
+import { sendProblem } from './send-problem';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
@@ -28,9 +29,6 @@ export function bearerAuth(tokens: readonly string[]): RequestHandler {
       res.locals.tokenFingerprint = fingerprints[match];
       return next();
     }
-    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-    // Closing the connection stops an unread upload instead of draining it.
-    if (hasBody || req.headers['transfer-encoding']) res.set('Connection', 'close');
     const detail = token ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>';
     sendProblem(res, problemBody(401, 'unauthorized', detail), { 'WWW-Authenticate': 'Bearer realm="inference"' });
   };

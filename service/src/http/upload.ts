@@ -1,8 +1,8 @@
 /** Reads the CSV upload: multipart field `file` (multer) or a raw text/csv body, up to the size limit. */
 import type { RequestHandler } from 'express';
 import multer from 'multer';
-import { pipeline, Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { cutOffTrickle } from './body-rate';
+import { decodedBody, isSupportedCoding } from './decompress';
 import { HttpProblem } from './problem';
 import { readShared } from './shared-body';
 
@@ -34,11 +34,17 @@ function extensionOf(name: string | undefined): string {
   return /\.([^.\\/]*)$/.exec(name ?? '')?.[1].toLowerCase() ?? '';
 }
 
+/** busboy's message, as a sentence a client can act on. */
+function multipartFault(message: string): string {
+  if (/boundary not found/i.test(message)) return 'its Content-Type has no boundary parameter';
+  if (/unexpected end/i.test(message)) return 'it ends before its closing boundary';
+  if (/malformed part header/i.test(message)) return 'a part header is malformed or longer than 16 KiB';
+  return message;
+}
+
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(413, 'too-large', `the upload is larger than ${limit} bytes (${(limit / 1048576).toFixed(0)} MiB); split the file`);
 }
-
-const DECOMPRESS: Record<string, () => NodeJS.ReadWriteStream> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
 
 /** Multer storage that keeps the file in shared memory (see shared-body.ts). */
 function sharedStorage(limit: number): multer.StorageEngine {
@@ -65,28 +71,31 @@ export function readUpload(limit: number): RequestHandler {
   return (req, res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     // Refuse early: the upload is not read when its declared size is already too large.
-    if (declared > limit + 64 * 1024) {
-      res.set('Connection', 'close');
-      return next(tooLarge(limit));
-    }
+    // The rest of a body refused here is read only briefly (unread-body.ts).
+    if (declared > limit + 64 * 1024) return next(tooLarge(limit));
     const onError = (error: unknown) => {
       const e = error as { code?: string; type?: string; field?: string };
-      if (e.code === 'LIMIT_FILE_SIZE') {
-        // The rest of the body is not worth reading.
-        res.set('Connection', 'close');
-        return next(tooLarge(limit));
-      }
-      if (e.code === 'BODY_ABORTED' || e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR')
+      if (e.code === 'LIMIT_FILE_SIZE') return next(tooLarge(limit));
+      if (e.code === 'COMPRESSION_RATIO') return next(new HttpProblem(413, 'compression-ratio', (error as Error).message));
+      if (e.code === 'BODY_ABORTED' || e.code?.startsWith('Z_'))
         return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
       if (e.code === 'LIMIT_UNEXPECTED_FILE') return next(new HttpProblem(400, 'bad-upload', `send the CSV in the multipart field "file" (got "${e.field}")`));
       if (e.code?.startsWith('LIMIT_')) return next(new HttpProblem(400, 'bad-upload', `the upload could not be read: ${(error as Error).message}`));
       return next(error);
     };
+    /** The multipart parser (busboy) refuses a broken form with a plain Error: the client's fault, not ours. */
+    const onMultipartError = (error: unknown) => {
+      if (error instanceof Error && error.constructor === Error && !(error as { code?: string }).code) {
+        return next(new HttpProblem(400, 'bad-upload', `the multipart form could not be read (${multipartFault(error.message)}); send the CSV in the form field "file", as a browser or curl -F does`));
+      }
+      onError(error);
+    };
     const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return next(new HttpProblem(400, 'empty-upload', 'the request has no body: send the CSV as multipart field "file" or as a text/csv body'));
+    cutOffTrickle(req);
     if (req.is('multipart/form-data')) {
       return multipart(req, res, (error?: unknown) => {
-        if (error) return onError(error);
+        if (error) return onMultipartError(error);
         if (!req.file) return next(new HttpProblem(400, 'bad-upload', 'the multipart form has no field "file" with the CSV'));
         res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname), extension: extensionOf(req.file.originalname) } satisfies Upload;
         next();
@@ -98,12 +107,11 @@ export function readUpload(limit: number): RequestHandler {
       );
     }
     const coding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (coding !== 'identity' && !DECOMPRESS[coding]) {
+    if (!isSupportedCoding(coding)) {
       return next(new HttpProblem(415, 'unsupported-media-type', `Content-Encoding ${coding} is not supported; send the CSV as is, or gzip, deflate or br`));
     }
     // A compressed body's size says nothing of the text's: the limit applies to the text.
-    const body = coding === 'identity' ? req : (pipeline(req, DECOMPRESS[coding](), () => {}) as unknown as Readable);
-    readShared(body, limit, coding === 'identity' ? declared : undefined).then((bytes) => {
+    readShared(decodedBody(req, coding), limit, coding === 'identity' ? declared : undefined).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
       res.locals.upload = { bytes, baseName: baseName(name), extension: extensionOf(name) } satisfies Upload;
       next();

@@ -31,8 +31,10 @@ export function healthRouter(readiness: Readiness): Router {
     const ready = models && (databaseOk || !strict);
     const reasons = [
       ...(models ? [] : ['models are still loading']),
-      ...(databaseOk ? [] : [`database ${jobLog.database}${jobLog.lastError ? `: ${jobLog.lastError}` : ''}; ${jobLog.queued} job record(s) queued`]),
+      ...(databaseOk ? [] : [`database ${jobLog.database}; ${jobLog.queued} job record(s) queued`]),
     ];
+    // The driver's message names hosts and ports: the log has it, an unauthenticated caller does not.
+    if (!databaseOk && jobLog.lastError) res.locals.logFields = { ...res.locals.logFields, databaseError: jobLog.lastError };
     // Not ready is what a startup probe expects to hear for a while: a warning, not an error, in the request log.
     if (!ready) res.locals.logLevel = 'warn' satisfies LogLevel;
     res.status(ready ? 200 : 503).json({

@@ -1,13 +1,33 @@
 /** GET /v1/jobs (newest first, cursor pagination) and GET /v1/jobs/{id}. */
-import { Router } from 'express';
+import { Router, Response } from 'express';
 import { HttpProblem } from '../http/problem';
 import { decodeCursor, JobStore } from '../jobs/job-store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The instant as the service writes it (Date#toISOString, years 0000–9999): PostgreSQL reads every such value. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-function unavailable(error: unknown): HttpProblem {
+const badCursor = () => new HttpProblem(400, 'bad-parameter', 'cursor is not one this service issued; use nextCursor from the previous page');
+
+/** The (created_at, id) of a cursor this service issued; anything else is refused before it reaches the database. */
+function parseCursor(raw: unknown): [string, string] {
+  const cursor = typeof raw === 'string' ? decodeCursor(raw) : undefined;
+  if (!cursor) throw badCursor();
+  const [at, id] = cursor;
+  if (!ISO_INSTANT.test(at) || new Date(at).toISOString() !== at || !UUID.test(id)) throw badCursor();
+  return cursor;
+}
+
+/**
+ * The database failed the query. Its message (host, port, SQL) stays in the log: the caller only
+ * learns that the job log is unreachable. A value the database refuses (SQLSTATE class 22, data
+ * exception) is the caller's, a 400.
+ */
+function failed(res: Response, error: unknown, refused: () => HttpProblem): HttpProblem {
   const message = error instanceof Error ? error.message : String(error);
-  return new HttpProblem(503, 'job-log-unavailable', `the job log database is not answering (${message}); predictions still work`, {}, { 'Retry-After': '5' });
+  res.locals.logFields = { ...res.locals.logFields, databaseError: message };
+  if (/^22/.test(String((error as { code?: unknown }).code ?? ''))) return refused();
+  return new HttpProblem(503, 'job-log-unavailable', 'the job log database is unreachable; predictions still work', {}, { 'Retry-After': '5' });
 }
 
 export function jobsRouter(store: JobStore): Router {
@@ -15,18 +35,14 @@ export function jobsRouter(store: JobStore): Router {
   router.get('/v1/jobs', async (req, res) => {
     const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'bad-parameter', 'limit must be a whole number from 1 to 100');
-    let cursor: [string, string] | undefined;
-    if (req.query.cursor !== undefined) {
-      cursor = typeof req.query.cursor === 'string' ? decodeCursor(req.query.cursor) : undefined;
-      if (!cursor) throw new HttpProblem(400, 'bad-parameter', 'cursor is not one this service issued; use nextCursor from the previous page');
-    }
-    const page = await store.list(limit, cursor).catch((e) => Promise.reject(unavailable(e)));
+    const cursor = req.query.cursor === undefined ? undefined : parseCursor(req.query.cursor);
+    const page = await store.list(limit, cursor).catch((e) => Promise.reject(failed(res, e, badCursor)));
     res.json(page);
   });
   router.get('/v1/jobs/:id', async (req, res) => {
     const notFound = new HttpProblem(404, 'unknown-job', `no job with id "${req.params.id}"`);
     if (!UUID.test(req.params.id)) throw notFound;
-    const job = await store.get(req.params.id).catch((e) => Promise.reject(unavailable(e)));
+    const job = await store.get(req.params.id).catch((e) => Promise.reject(failed(res, e, () => notFound)));
     if (!job) throw notFound;
     res.json(job);
   });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
 import { parseDelimiter, parseEncodingName } from '../csv/decode';
-import { HttpProblem, ProblemBody } from '../http/problem';
+import { HttpProblem, ProblemBody, ProblemType } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
 import type { InferencePool } from '../inference/pool';
 import type { JobLog } from '../jobs/job-log';
@@ -194,7 +194,7 @@ function drained(res: Response): Promise<void> {
 /** A problem the worker computed (it crossed the thread as plain data), passed on like any other. */
 class WorkerProblem extends HttpProblem {
   constructor(private readonly body: ProblemBody) {
-    super(body.status, 'worker', body.detail);
+    super(body.status, body.type.replace(/^\/problems\//, '') as ProblemType, body.detail);
   }
   override toBody(): ProblemBody {
     return this.body;
