@@ -19,6 +19,8 @@ export interface SheetTable {
   headerRow: number;
   /** Columns of the table: 1 to width. */
   width: number;
+  /** The header's cells, as read. */
+  header: string[];
   /** Sheet rows of the data rows, in order, empty rows included (their CSV line is blank). */
   lastRow: number;
   /** The table as CSV (UTF-8, comma): header, then one line per sheet row below it. */
@@ -179,13 +181,13 @@ export function sheetTable(workbook: Workbook, features: readonly string[], choi
   if (errors.length > 0) {
     throw new HttpProblem(422, 'invalid-rows', `the upload has invalid rows: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`, { errors: errors.slice(0, 100), totalErrors: errors.length });
   }
-  return { sheet, headerRow, width, lastRow, csv: Buffer.from(lines.join('\r\n') + '\r\n', 'utf8') };
+  return { sheet, headerRow, width, header, lastRow, csv: Buffer.from(lines.join('\r\n') + '\r\n', 'utf8') };
 }
 
 /** Names each row error's cell (e.g. D6): the data row is counted from the header row, the column is the header's. */
-export function withCells(errors: RowError[] | undefined, table: SheetTable): RowError[] | undefined {
+export function withCells(errors: RowError[] | undefined, table: Pick<SheetTable, 'headerRow' | 'header'>): RowError[] | undefined {
   if (!errors) return errors;
-  const header = rowTexts(table.sheet, table.headerRow, table.width).map((h) => h.trim());
+  const header = table.header.map((h) => h.trim());
   return errors.map((e) => {
     const column = e.column === null ? -1 : header.indexOf(e.column);
     const row = e.row === null ? table.headerRow : table.headerRow + e.row;
