@@ -28,7 +28,10 @@ export function openApiDocument(backend: GatewayBackend): Record<string, unknown
       summary: route.summary,
       ...(route.consumes ? { consumes: route.consumes } : {}),
       produces: route.produces,
-      parameters: pathParameters(route.path),
+      parameters: [
+        ...pathParameters(route.path),
+        ...(route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, type: q.type, description: q.description, ...(q.enum ? { enum: q.enum } : {}) })),
+      ],
       // Health routes stay open so uptime checks need no key; everything else needs the API key.
       security: route.auth ? [{ api_key: [] }] : [],
       responses: Object.fromEntries(Object.entries(route.responses).map(([status, description]) => [status, { description }])),

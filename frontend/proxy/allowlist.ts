@@ -9,21 +9,25 @@ const API_PREFIX = '/api';
 interface ApiRoute {
   method: string;
   pattern: RegExp;
+  /** The query parameters the contract declares for the route; undefined when it declares none (any pass). */
+  query?: ReadonlySet<string>;
 }
 
 const API_ROUTES: ApiRoute[] = ROUTES.filter((r) => r.path.startsWith('/v1/')).map((r) => ({
   method: r.method.toUpperCase(),
   // Path parameters match one segment; the service validates their content.
   pattern: new RegExp(`^${r.path.slice('/v1'.length).replace(/\{\w+\}/g, '[^/]+')}$`),
+  query: r.query ? new Set(r.query.map((q) => q.name)) : undefined,
 }));
 
-export type RouteMatch = { ok: true; upstreamPath: string } | { ok: false; status: 404 } | { ok: false; status: 405; allow: string[] };
+export type RouteMatch = { ok: true; upstreamPath: string; query?: ReadonlySet<string> } | { ok: false; status: 404 } | { ok: false; status: 405; allow: string[] };
 
 export function matchApiRoute(pathname: string, method: string): RouteMatch {
   if (!pathname.startsWith(`${API_PREFIX}/`)) return { ok: false, status: 404 };
   const rest = pathname.slice(API_PREFIX.length);
   const routes = API_ROUTES.filter((r) => r.pattern.test(rest));
   if (routes.length === 0) return { ok: false, status: 404 };
-  if (!routes.some((r) => r.method === method)) return { ok: false, status: 405, allow: routes.map((r) => r.method) };
-  return { ok: true, upstreamPath: `/v1${rest}` };
+  const route = routes.find((r) => r.method === method);
+  if (!route) return { ok: false, status: 405, allow: routes.map((r) => r.method) };
+  return { ok: true, upstreamPath: `/v1${rest}`, query: route.query };
 }

@@ -300,7 +300,14 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const r of ROUTES) expect(doc.paths[r.path][r.method].security).toEqual(r.auth ? [{ api_key: [] }] : []);
     expect(doc['x-google-backend']).toEqual({ address: 'https://svc.run.app', jwt_audience: 'https://svc.run.app', deadline: 300, path_translation: 'APPEND_PATH_TO_ADDRESS' });
-    expect(doc.paths['/v1/models/{name}/predict'].post.parameters).toEqual([{ name: 'name', in: 'path', required: true, type: 'string' }]);
+    const parameters = doc.paths['/v1/models/{name}/predict'].post.parameters;
+    expect(parameters[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
+    // The query parameters the service reads (issue 16), optional, with their allowed values.
+    expect(parameters.slice(1).map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual(
+      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename'].map((n) => `query ${n}`),
+    );
+    expect(parameters.find((p: { name: string }) => p.name === 'delimiter')).toMatchObject({ required: false, type: 'string', enum: ['auto', 'comma', 'tab', 'semicolon'] });
+    expect(doc.paths['/v1/predict'].post.consumes).toContain('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(documentHash(300, 't')).not.toBe(documentHash(301, 't'));
   });
 });

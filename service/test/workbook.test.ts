@@ -225,7 +225,7 @@ describe('workbooks refused', () => {
     await expect(checkWorkbook(zipOf([['xl/workbook.xml', Buffer.from('<workbook/>'), 0, 11]]))).resolves.toBeUndefined();
     const res = await post('/v1/predict', bomb, 'bomb.xlsx');
     expect(res.status).toBe(413);
-    expect(problem(res).detail).toMatch(/larger than 4 MiB uncompressed, .*save the sheet as "CSV UTF-8"/);
+    expect(problem(res).detail).toMatch(/larger than 1 MiB uncompressed, .*save the sheet as "CSV UTF-8"/);
   });
 });
 

@@ -17,18 +17,63 @@ export interface RouteSpec {
   produces: string[];
   /** Status codes the route answers with, besides the problem+json errors every route may send. */
   responses: Record<number, string>;
+  /** The query parameters the route takes; when declared, the page proxy forwards no others. */
+  query?: readonly QueryParameter[];
 }
 
-const CSV_IN = ['multipart/form-data', 'text/csv'];
+export interface QueryParameter {
+  name: string;
+  /** OpenAPI 2.0 type. */
+  type: 'string' | 'integer';
+  description: string;
+  enum?: readonly string[];
+}
+
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** What a predict upload may be, as GET /v1/models/{name} lists it. */
+export const UPLOAD_FORMATS = [
+  {
+    format: 'csv',
+    extensions: ['.csv'],
+    mediaTypes: ['text/csv'],
+    about: 'comma, tab or semicolon between fields (detected from the header, or ?delimiter=); UTF-8 with or without BOM, Shift_JIS/CP932, UTF-16 with BOM; answered in the same delimiter and encoding',
+  },
+  {
+    format: 'tsv',
+    extensions: ['.tsv', '.txt'],
+    mediaTypes: ['text/tab-separated-values', 'text/plain'],
+    about: 'tab-separated text, such as Excel\'s "Unicode text" (UTF-16 with BOM); answered the same way',
+  },
+  {
+    format: 'xlsx',
+    extensions: ['.xlsx'],
+    mediaTypes: [XLSX_MEDIA_TYPE],
+    about: 'an Excel workbook, told by its content: the first sheet or ?sheet=, the header found in the first 20 rows or ?header_row=; answered as the workbook with the prediction columns appended, or CSV with ?format=csv',
+  },
+] as const;
+
+/** The predict routes' query parameters. */
+export const PREDICT_QUERY: readonly QueryParameter[] = [
+  { name: 'encoding', type: 'string', description: 'the upload\'s text encoding; detected when left out', enum: ['auto', 'utf-8', 'shift_jis'] },
+  { name: 'output_encoding', type: 'string', description: 'the answer\'s text encoding; by default UTF-8 (a UTF-16 upload is answered in UTF-16)', enum: ['auto', 'utf-8', 'shift_jis'] },
+  { name: 'delimiter', type: 'string', description: 'the field delimiter; detected from the header when left out', enum: ['auto', 'comma', 'tab', 'semicolon'] },
+  { name: 'sheet', type: 'string', description: 'a workbook\'s sheet to read, by name; the first sheet when left out' },
+  { name: 'header_row', type: 'integer', description: 'a workbook sheet\'s header row (from 1); found in the first 20 rows when left out' },
+  { name: 'format', type: 'string', description: 'a workbook\'s answer: the workbook (auto, xlsx) or CSV (csv; also Accept: text/csv)', enum: ['auto', 'xlsx', 'csv'] },
+  { name: 'filename', type: 'string', description: 'the upload\'s file name, for a raw body (the answer is named after it)' },
+];
+
+const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
 const JSON_OUT = ['application/json'];
-const CSV_OUT = ['text/csv', 'application/problem+json'];
+const CSV_OUT = ['text/csv', 'text/tab-separated-values', XLSX_MEDIA_TYPE, 'application/problem+json'];
 const PREDICT_RESPONSES = {
-  200: 'the uploaded CSV with prediction columns appended',
+  200: 'the upload (CSV, TSV or workbook) with prediction columns appended, in its own format',
   400: 'empty or unreadable upload, or a bad query parameter',
   401: 'missing or wrong bearer token',
   404: 'unknown model',
-  413: 'upload larger than the limit',
-  415: 'not a CSV',
+  413: 'upload larger than the limit, or a workbook whose contents are',
+  415: 'not CSV text or an .xlsx workbook (.xls, macros and password-protected workbooks included)',
   422: 'schema or value errors, listed by row and column',
   503: 'overloaded; retry after the Retry-After header',
 };
@@ -63,6 +108,7 @@ export const ROUTES: readonly RouteSpec[] = [
     consumes: CSV_IN,
     produces: CSV_OUT,
     responses: PREDICT_RESPONSES,
+    query: PREDICT_QUERY,
   },
   {
     operationId: 'predict',
@@ -73,6 +119,7 @@ export const ROUTES: readonly RouteSpec[] = [
     consumes: CSV_IN,
     produces: CSV_OUT,
     responses: PREDICT_RESPONSES,
+    query: PREDICT_QUERY,
   },
   {
     operationId: 'listJobs',

@@ -1,6 +1,7 @@
 /** GET /v1/models and GET /v1/models/{name}: the manifests, the default model marked. */
 import { Router } from 'express';
 import { outputColumns } from '../csv/write-output';
+import { UPLOAD_FORMATS } from '../http/contract';
 import { HttpProblem } from '../http/problem';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 
@@ -10,6 +11,8 @@ function describe(model: LoadedModel, registry: ModelRegistry) {
     default: model.manifest.name === registry.defaultName, outputColumns: outputColumns(model.manifest),
     // Columns whose empty cells the model's own Imputer fills; every other feature cell needs a value.
     emptyAllowed: model.plan.imputed,
+    // What an upload may be (the same for every model).
+    formats: UPLOAD_FORMATS,
   };
 }
 

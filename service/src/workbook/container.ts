@@ -10,11 +10,12 @@ import { HttpProblem } from '../http/problem';
 
 /**
  * Most bytes a workbook's parts may hold uncompressed, all together. exceljs holds a whole
- * workbook as objects: measured (bench/workbook.ts), 2.6 MiB of parts (3,000 rows × 31 columns)
- * peaked at 388 MB RSS and 8.7 MiB (10,000 rows) at 1.46 GB. A streaming reader and writer would
- * lift this; until then a larger workbook is refused with a 413 that says to save it as CSV.
+ * workbook as objects: measured on the built service (bench/workbook.ts), 2.6 MiB of parts
+ * (3,000 rows × 31 columns) peaked at 388 MB to 1.27 GB RSS, and 8.7 MiB (10,000 rows) at 1.46 GB.
+ * A streaming reader and writer would lift this; until then a larger workbook is refused with a
+ * 413 that says to save it as CSV.
  */
-export const MAX_WORKBOOK_PART_BYTES = 4 * 1024 * 1024;
+export const MAX_WORKBOOK_PART_BYTES = 1024 * 1024;
 
 export type UploadKind = 'workbook' | 'text';
 
@@ -79,7 +80,7 @@ function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(
     413,
     'too-large',
-    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook is read in memory (about 4,000 rows of 30 columns); save the sheet as "CSV UTF-8" (read up to the upload limit) or split the workbook`,
+    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook is read in memory (about 1,000 rows of 30 columns); save the sheet as "CSV UTF-8" (read up to the upload limit) or split the workbook`,
   );
 }
 

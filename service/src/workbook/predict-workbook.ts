@@ -15,7 +15,7 @@ import { checkWorkbook } from './container';
 import { SheetChoice, withCells } from './sheet-table';
 import type { WorkbookAnswer, WorkbookDone, WorkbookStart, WorkbookTable } from './workbook-protocol';
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_MEDIA_TYPE as XLSX_TYPE } from '../http/contract';
 
 /**
  * The heap a workbook's thread may use. exceljs holds the whole workbook as objects; past this
