@@ -3,65 +3,24 @@
  *   end-to-end rows/s (1k and 100k rows × 30 numeric columns, and 100k with a column of Japanese
  *   names in UTF-8 and in Shift_JIS), peak RSS for a 32 MiB upload,
  *   latency and throughput with 50 and 200 concurrent clients, start → ready, CSV parsers alone,
- *   and synthesis of every infrastructure stack.
+ *   synthesis of every infrastructure stack, and memory over time (memory.ts).
  */
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { freePort } from '../frontend/dev/pages-dev';
-import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { japaneseCsv, numericCsv, writeBenchModel } from './bench-model';
 import { compareParsers } from './parsers';
 import { measureSynth } from './synth';
-import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-settings';
+import { mb, peakRssKb, start, stop, TOKEN } from './service-process';
+import { sustainedMemory } from './memory';
 
-const ROOT = join(__dirname, '..');
-const TOKEN = 'bench-token-0123456789abcdef';
 const RUNS = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  readyMs: number;
-}
-
-async function start(modelsDir: string, env: Record<string, string> = {}): Promise<Server> {
-  // A free port chosen here, so readiness is polled on it without scanning /proc while the server starts.
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = performance.now();
-  // Started as the image starts it (process-settings.ts).
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, SERVICE_ENTRY)], {
-    env: { ...process.env, ...PROCESS_ENV, PORT: String(port), API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, 'pglite'), ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  for (;;) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return { child, url, readyMs: performance.now() - t0 };
-    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function peakRssKb(pid: number): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-}
 
 async function predict(url: string, body: string | Blob): Promise<number> {
   const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body });
   if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${await res.text()}`);
   return (await res.arrayBuffer()).byteLength;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.child.kill('SIGTERM');
-  await new Promise((r) => server.child.on('exit', r));
 }
 
 async function throughput(url: string): Promise<void> {
@@ -109,7 +68,7 @@ async function load(url: string): Promise<void> {
 }
 
 /** `npm run bench -- memory throughput` runs only the sections named; with none, all of them. */
-const SECTIONS = ['parsers', 'synth', 'startup', 'throughput', 'load', 'memory'] as const;
+const SECTIONS = ['parsers', 'synth', 'startup', 'throughput', 'load', 'memory', 'sustained'] as const;
 
 async function main(): Promise<void> {
   const named = process.argv.slice(2);
@@ -127,6 +86,7 @@ async function main(): Promise<void> {
     await stop(server);
   }
   if (runs('memory')) await memory(modelsDir);
+  if (runs('sustained')) await sustainedMemory(modelsDir);
 }
 
 async function startup(modelsDir: string): Promise<void> {

@@ -29,6 +29,8 @@ export interface AppDeps {
   gcpProject?: string;
   /** False until every inference thread has loaded its sessions. */
   modelsReady: () => boolean;
+  /** @default routes/write-answer.ts's ANSWER_STALL_MS */
+  answerStallMs?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -41,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1', bearerAuth(deps.apiTokens));
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));
-  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes }));
+  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs }));
 
   for (const path of new Set(ROUTES.map((r) => r.path))) {
     const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());

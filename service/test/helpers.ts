@@ -75,6 +75,7 @@ export interface TestAppOptions {
   chunkBytes?: number;
   db?: SqlClient;
   modelsReady?: () => boolean;
+  answerStallMs?: number;
 }
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -101,6 +102,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     jobStore,
     logger,
     modelsReady: opts.modelsReady ?? (() => true),
+    answerStallMs: opts.answerStallMs,
   });
   return {
     app,

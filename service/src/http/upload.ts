@@ -111,7 +111,7 @@ export function readUpload(limit: number): RequestHandler {
       return next(new HttpProblem(415, 'unsupported-media-type', `Content-Encoding ${coding} is not supported; send the CSV as is, or gzip, deflate or br`));
     }
     // A compressed body's size says nothing of the text's: the limit applies to the text.
-    readShared(decodedBody(req, coding), limit, coding === 'identity' ? declared : undefined).then((bytes) => {
+    readShared(decodedBody(req, coding), limit, coding === 'identity' ? declared : undefined, res.locals.admission).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
       res.locals.upload = { bytes, baseName: baseName(name), extension: extensionOf(name) } satisfies Upload;
       next();

@@ -14,7 +14,7 @@ import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, Write
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
 import { threadFile } from '../thread-file';
-import type { JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
+import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
 /**
  * From this size on, an upload is read in pieces by every thread and its answer streamed out in
@@ -52,6 +52,17 @@ export type PoolOutcome =
   | Problem;
 
 /**
+ * Upload bytes one request holds of the pool's pending budget, from before its body is read until
+ * its answer is written (or it fails): bodies being read count as much as jobs waiting or running.
+ */
+export interface Admission {
+  /** Holds `bytes` in all (a body that grew past its declared size); throws 503 if they do not fit. */
+  atLeast(bytes: number): void;
+  /** Gives the bytes back; later calls do nothing. */
+  release(): void;
+}
+
+/**
  * A thread's heap holds its modules (about 10 MB), then one chunk at a time: its text and the
  * parser's objects for it, a few times the chunk's bytes. What a job keeps of its rows lives
  * outside the heap, in typed arrays (chunk-plan.ts).
@@ -61,7 +72,7 @@ function heapLimitMb(chunkBytes: number): number {
 }
 
 /** The upload in memory every thread can read, so pieces are not copied to each. */
-function shared(bytes: Uint8Array): Uint8Array {
+function sharedCopy(bytes: Uint8Array): Uint8Array {
   if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
   copy.set(bytes);
@@ -92,11 +103,23 @@ function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
   return batches;
 }
 
+/** Whether a job's upload is shared memory, which a thread may hold as garbage long after the job (see worker.ts). */
+const isShared = (bytes: Uint8Array) => bytes.buffer instanceof SharedArrayBuffer;
+
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
 
 function overloaded(): HttpProblem {
   return new HttpProblem(503, 'overloaded', 'too many prediction jobs are waiting; retry shortly', {}, { 'Retry-After': '2' });
 }
+
+/** Quiet time after which the threads collect the uploads of finished jobs (see jobEnded). */
+const IDLE_COLLECT_MS = 1000;
+/**
+ * Uploads of finished jobs the threads may hold as garbage before they collect without waiting
+ * for the pool to be idle. Under load V8 runs a full collection in each thread about once per
+ * 32 MiB job anyway (`--trace-gc`); for the 100k-row file (12.5 MiB) this is one every fifth job.
+ */
+const MAX_UNCOLLECTED_BYTES = 64 << 20;
 
 /** Tasks a thread holds at once (piscina's concurrentTasksPerWorker). */
 const TASKS_PER_THREAD = 2;
@@ -129,6 +152,10 @@ export class InferencePool {
   private groupsInFlight = 0;
   /** Every thread's start-up, once ready() has begun it. */
   private allWarm: Promise<void> | undefined;
+  /** Upload bytes of jobs with a shared upload that have ended since the threads last collected. */
+  private uncollectedBytes = 0;
+  private idleCollection: NodeJS.Timeout | undefined;
+  private collecting: Promise<void> | undefined;
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -184,21 +211,58 @@ export class InferencePool {
   }
 
   /**
-   * Runs one job. A small upload's bytes move to the thread: the caller must not read them after.
-   * A UTF-16 upload is read as UTF-8 and answered in UTF-16 again (unless another output encoding is asked for).
+   * Holds `bytes` of the pending budget for a request whose body is about to be read, or refuses
+   * it with 503 (Retry-After) if they do not fit: before its body is read, so a refused upload
+   * costs no memory. One request is always taken, however large, so the limit never refuses a
+   * lone upload.
    */
-  async predict(job: PredictTask): Promise<PoolOutcome> {
+  admit(bytes: number): Admission {
+    const budget = this.opts.maxPendingBytes;
+    // A body of unknown size (chunked) needs room for at least its first byte.
+    if (this.pendingBytes > 0 && this.pendingBytes + Math.max(1, bytes) > budget) throw overloaded();
+    let held = bytes;
+    let released = false;
+    this.pendingBytes += bytes;
+    return {
+      atLeast: (total) => {
+        if (released || total <= held) return;
+        if (this.pendingBytes > held && this.pendingBytes + (total - held) > budget) throw overloaded();
+        this.pendingBytes += total - held;
+        held = total;
+      },
+      release: () => {
+        if (!released) this.pendingBytes -= held;
+        released = true;
+      },
+    };
+  }
+
+  /** Upload bytes held now by admitted requests: bodies being read, jobs waiting or running, answers being written. */
+  get heldBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Runs one job as predictText does; a UTF-16 upload is read as UTF-8 and answered in UTF-16
+   * again (unless another output encoding is asked for).
+   */
+  predict(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
+    // A plain function: an async one would keep `job` (the upload) referenced while the job runs.
     const utf16 = utf16Of(job.bytes);
-    if (!utf16) return this.predictText(job);
+    return utf16 ? this.predictUtf16(job, utf16, admission) : this.predictText(job, admission);
+  }
+
+  private async predictUtf16(job: PredictTask, utf16: Utf16, admission?: Admission): Promise<PoolOutcome> {
     let bytes: Uint8Array;
     try {
       bytes = fromUtf16(job.bytes, utf16);
     } catch (error) {
+      admission?.release();
       if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
       throw error;
     }
     const answerUtf16 = job.outputEncoding === undefined;
-    const outcome = await this.predictText({ ...job, bytes, encoding: 'utf-8' });
+    const outcome = await this.predictText({ ...job, bytes, encoding: 'utf-8' }, admission);
     if (!outcome.ok) return outcome;
     const summary = { ...outcome, inputEncoding: utf16 };
     if (!answerUtf16) return summary;
@@ -212,18 +276,18 @@ export class InferencePool {
     return { ...summary, outputEncoding: utf16, body: { stream: encoded() } };
   }
 
-  private async predictText(job: PredictTask): Promise<PoolOutcome> {
+  /**
+   * Runs one job, within `admission` (else admitted here). A small upload's bytes move to the
+   * thread: the caller must not read them after. The admission is released once the answer is
+   * produced, or, for a streamed answer, once the stream has ended.
+   */
+  private async predictText(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
     const size = job.bytes.byteLength;
-    // One job is always taken, however large, so the limit never refuses a lone upload.
-    if (this.pendingBytes > 0 && this.pendingBytes + size > this.opts.maxPendingBytes) throw overloaded();
-    this.pendingBytes += size;
-    let released = false;
-    const release = () => {
-      if (!released) this.pendingBytes -= size;
-      released = true;
-    };
+    const shared = isShared(job.bytes);
+    const held = admission ?? this.admit(size);
     let handedOver = false;
     try {
+      held.atLeast(size);
       job = { ...job, chunkBytes: this.opts.chunkBytes };
       if (size < STREAM_MIN_BYTES) {
         const outcome = await this.runSmall(job);
@@ -231,19 +295,51 @@ export class InferencePool {
         const { body, ...summary } = outcome;
         return { ...summary, body: { bytes: body } };
       }
-      const upload = shared(job.bytes);
+      const upload = { bytes: sharedCopy(job.bytes) };
       // The network chunks the upload arrived in are garbage now.
       freeRecentBuffers();
-      const read = await this.readAll(upload, job);
+      const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const write: Omit<WriteTask, 'chunks'> = { model: job.model, upload, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter };
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), write, prefix, bom, release);
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
+        held.release();
+        this.jobEnded(size);
+      });
       handedOver = true; // the stream releases it once written
       return { ...summary, body: { stream } };
     } finally {
-      if (!handedOver) release();
+      if (!handedOver) {
+        held.release();
+        if (shared || size >= STREAM_MIN_BYTES) this.jobEnded(size);
+      }
     }
+  }
+
+  /**
+   * A large job is over: its memory is freed here. The threads' copies of its upload are garbage
+   * that nothing prompts them to collect (worker.ts): they collect once such uploads pile up, or
+   * once the pool has been idle for a moment. A collection after every job cost the 100k-row file
+   * about 15 % (bench/README.md).
+   */
+  private jobEnded(uploadBytes: number): void {
+    freeFinishedJob();
+    this.uncollectedBytes += uploadBytes;
+    if (this.uncollectedBytes >= MAX_UNCOLLECTED_BYTES) void this.collectThreads();
+  }
+
+  /** Every thread runs a full collection; called again while one runs, it waits for that one. */
+  private collectThreads(): Promise<void> {
+    clearTimeout(this.idleCollection);
+    this.uncollectedBytes = 0;
+    this.collecting ??= (async () => {
+      const collected = new Set<number>();
+      // A thread takes two tasks at a time, so collections repeat until each thread has run one.
+      for (let round = 0; collected.size < this.opts.threads && round < 5; round++) {
+        const answers = await Promise.allSettled(Array.from({ length: this.opts.threads }, () => this.pool.run('collect') as Promise<Collected>));
+        for (const a of answers) if (a.status === 'fulfilled') collected.add(a.value.collected);
+      }
+    })().finally(() => (this.collecting = undefined));
+    return this.collecting;
   }
 
   /** Every thread reads a piece of the upload at once; their findings join into the whole upload's. */
@@ -271,7 +367,14 @@ export class InferencePool {
    * side. Buffers the socket is done with are written into again, so the answer's memory stays a
    * few batches (otherwise it waited for a full collection of the main thread's heap).
    */
-  private async *writeAll(batches: ChunkPlan[][], write: Omit<WriteTask, 'chunks'>, prefix: string | undefined, bom: boolean, release: () => void) {
+  private async *writeAll(
+    batches: ChunkPlan[][],
+    upload: { bytes?: Uint8Array },
+    write: Omit<WriteTask, 'chunks' | 'upload'>,
+    prefix: string | undefined,
+    bom: boolean,
+    ended: () => void,
+  ) {
     const writing: Promise<Uint8Array>[] = [];
     const spare: ArrayBuffer[] = [];
     let next = 0;
@@ -279,7 +382,7 @@ export class InferencePool {
       if (next === batches.length) return;
       const k = next++;
       const into = spare.pop();
-      const task: WriteTask = { ...write, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom, into };
+      const task: WriteTask = { ...write, upload: upload.bytes!, chunks: batches[k], prefix: k === 0 ? prefix : undefined, bom: k === 0 && bom, into };
       writing.push(this.runWhenQueued({ kind: 'write', ...task }, [...planBuffers(batches[k]), ...(into ? [into] : [])]));
     };
     try {
@@ -296,8 +399,10 @@ export class InferencePool {
     } finally {
       // Stopped early (the client went away): batches already handed out finish, unread.
       await Promise.allSettled(writing);
-      release();
-      freeFinishedJob();
+      // Nothing here refers to the upload any more, so the collection that follows frees it.
+      upload.bytes = undefined;
+      batches.length = 0;
+      ended();
     }
   }
 
@@ -340,7 +445,10 @@ export class InferencePool {
   }
 
   private settled(): void {
-    if (--this.active === 0) this.onIdle?.();
+    if (--this.active > 0) return;
+    this.onIdle?.();
+    clearTimeout(this.idleCollection);
+    if (this.uncollectedBytes > 0 && !this.onIdle) this.idleCollection = setTimeout(() => this.active === 0 && void this.collectThreads(), IDLE_COLLECT_MS).unref();
   }
 
   /** The tasks the threads have finished: fewer than the jobs when small jobs went in groups. */
@@ -380,6 +488,8 @@ export class InferencePool {
     // A thread still loading onnxruntime must not be terminated: that aborts the process.
     await this.allWarm?.catch(() => undefined);
     if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    clearTimeout(this.idleCollection);
+    await this.collecting;
     await this.pool.close();
   }
 }

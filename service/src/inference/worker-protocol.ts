@@ -8,9 +8,11 @@ export interface WorkerData {
 }
 
 /** Small jobs go several to a message under load: one hand-over and one wake-up for the lot. */
-export type WorkerTask = 'warm-up' | { kind: 'predict'; jobs: PredictTask[] } | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
+export type WorkerTask = 'warm-up' | 'collect' | { kind: 'predict'; jobs: PredictTask[] } | ({ kind: 'read' } & ReadTask) | ({ kind: 'write' } & WriteTask);
 /** A warm-up's answer: which thread has its sessions loaded. */
 export type WarmedUp = { warmedUp: number };
+/** A collection's answer: which thread has collected. */
+export type Collected = { collected: number };
 /** Each job's outcome, in order; a job that threw is its error's message, and fails alone. */
 export type JobOutcomes = (PredictOutcome | { failed: string })[];
-export type WorkerResult = WarmedUp | JobOutcomes | PieceRead | Uint8Array;
+export type WorkerResult = WarmedUp | Collected | JobOutcomes | PieceRead | Uint8Array;

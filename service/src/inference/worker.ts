@@ -7,14 +7,25 @@ import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import Piscina from 'piscina';
 import type { LoadedModel } from '../models/registry';
-import type { JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
+import type { Collected, JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
+import { freeFinishedJob } from '../memory';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as T;
+}
+
+/**
+ * A full collection, asked for by the main thread once finished uploads pile up or the pool is
+ * idle (pool.ts): a large upload is shared memory, which V8 does not count as this thread's, so
+ * nothing else prompts one, and a thread waiting in Atomics.wait for its next task runs nothing.
+ */
+function collect(): Collected {
+  freeFinishedJob();
+  return { collected: threadId };
 }
 
 async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
@@ -33,6 +44,7 @@ async function init(): Promise<(task: WorkerTask) => Promise<WorkerResult>> {
   };
   return async (task) => {
     if (task === 'warm-up') return { warmedUp: threadId };
+    if (task === 'collect') return collect();
     switch (task.kind) {
       case 'predict': {
         const outcomes: JobOutcomes = [];

@@ -4,19 +4,25 @@ import { Router, Request, Response, NextFunction } from 'express';
 import { parseDelimiter, parseEncodingName } from '../csv/decode';
 import { HttpProblem, ProblemBody, ProblemType } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
-import type { InferencePool } from '../inference/pool';
+import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
 import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
+import { ANSWER_STALL_MS, endPaced, gone, writePaced } from './write-answer';
 
 export interface PredictDeps {
   registry: ModelRegistry;
   pool: InferencePool;
   jobLog: JobLog;
   maxUploadBytes: number;
+  /**
+   * How long a client may take no part of its answer before it is cut off (it holds its upload's memory).
+   * @default ANSWER_STALL_MS (30 s)
+   */
+  answerStallMs?: number;
 }
 
 function contentDisposition(baseName: string, extension: string): string {
@@ -43,6 +49,7 @@ function answerExtension(uploaded: string, delimiter: number): string {
 
 export function predictRouter(deps: PredictDeps): Router {
   const router = Router();
+  const stallMs = deps.answerStallMs ?? ANSWER_STALL_MS;
 
   // Everything that can be refused without the body is refused before it is read.
   const prepare = (req: Request, res: Response, next: NextFunction) => {
@@ -69,25 +76,56 @@ export function predictRouter(deps: PredictDeps): Router {
     next();
   };
 
-  const run = async (_req: Request, res: Response, next: NextFunction) => {
-    const model = res.locals.model as LoadedModel;
-    const upload = res.locals.upload as Upload;
-    res.locals.bytesIn = upload.bytes.length;
-    if (uploadKind(upload.bytes) === 'workbook') return runWorkbook(res, next);
+  /**
+   * Holds the upload's declared size of the pending budget before its body is read, or answers
+   * 503 at once: bodies waiting to be refused reached 2.9 GiB when they were read first (issue 15).
+   * A body without a length is counted as it arrives (shared-body.ts). An upload declared larger
+   * than the limit is left to readUpload's 413.
+   */
+  const admit = (req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > deps.maxUploadBytes + 64 * 1024) return next();
+    let admission: Admission;
     try {
-      const outcome = await deps.pool.predict({
-        model: model.manifest.name,
-        bytes: upload.bytes,
-        encoding: res.locals.encoding,
-        outputEncoding: res.locals.outputEncoding,
-        delimiter: res.locals.delimiter,
-      });
+      admission = deps.pool.admit(declared);
+    } catch (error) {
+      // The body is not read: the answer ends the connection.
+      res.set('Connection', 'close');
+      return next(error);
+    }
+    res.locals.admission = admission;
+    // Whatever way the request ends; a job also gives it back as soon as only its answer is left.
+    res.once('close', () => admission.release());
+    next();
+  };
+
+  /**
+   * Hands the upload to the pool, which frees it once the job is over: nothing of the request may
+   * keep it alive past that. Not an async function: one keeps what it passed across its awaits
+   * (measured: an argument of an awaited call stayed referenced until the function returned).
+   */
+  const startJob = (req: Request, res: Response): Promise<PoolOutcome> => {
+    const { bytes, baseName, extension } = res.locals.upload as Upload;
+    res.locals.upload = { baseName, extension };
+    req.file = undefined;
+    res.locals.bytesIn = bytes.length;
+    const model = res.locals.model as LoadedModel;
+    const job = { model: model.manifest.name, bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding, delimiter: res.locals.delimiter };
+    return deps.pool.predict(job, res.locals.admission as Admission);
+  };
+
+  const run = async (req: Request, res: Response, next: NextFunction) => {
+    const model = res.locals.model as LoadedModel;
+    if (uploadKind((res.locals.upload as Upload).bytes) === 'workbook') return runWorkbook(res, next);
+    try {
+      const outcome = await startJob(req, res);
+      const { baseName, extension } = res.locals.upload as Upload;
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
       const headers: Record<string, string | undefined> = {
         'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
-        'Content-Disposition': contentDisposition(upload.baseName, answerExtension(upload.extension, outcome.delimiter)),
+        'Content-Disposition': contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
         'X-Model-Name': model.manifest.name,
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
@@ -97,18 +135,18 @@ export function predictRouter(deps: PredictDeps): Router {
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
       const { body } = outcome;
       if ('bytes' in body) {
+        // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
         res.locals.bytesOut = body.bytes.byteLength;
-        res.write(body.bytes);
-      } else {
-        res.locals.bytesOut = 0;
-        // Written as it comes, at the pace the client reads: the answer is never held whole.
-        for await (const piece of body.stream) {
-          res.locals.bytesOut += piece.byteLength;
-          if (!res.write(piece)) await drained(res);
-          if (gone(res)) break;
-        }
+        res.end(body.bytes);
+        return;
       }
-      res.end();
+      res.locals.bytesOut = 0;
+      // Written as it comes, at the pace the client reads: the answer is never held whole.
+      for await (const piece of body.stream) {
+        res.locals.bytesOut += piece.byteLength;
+        if (!(await writePaced(res, piece, stallMs))) break;
+      }
+      if (!gone(res)) endPaced(res, stallMs);
     } catch (error) {
       next(error);
     }
@@ -118,9 +156,10 @@ export function predictRouter(deps: PredictDeps): Router {
   const runWorkbook = async (res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
     const upload = res.locals.upload as Upload;
+    res.locals.bytesIn = upload.bytes.length;
     try {
       const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
-      const outcome = await predictWorkbook(job, deps.pool);
+      const outcome = await predictWorkbook(job, deps.pool, res.locals.admission as Admission | undefined);
       if (!outcome.ok) return next(new WorkerProblem(outcome.problem));
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
@@ -167,28 +206,9 @@ export function predictRouter(deps: PredictDeps): Router {
   };
 
   const upload = readUpload(deps.maxUploadBytes);
-  router.post('/v1/models/:name/predict', record, prepare, upload, run);
-  router.post('/v1/predict', record, prepare, upload, run);
+  router.post('/v1/models/:name/predict', record, prepare, admit, upload, run);
+  router.post('/v1/predict', record, prepare, admit, upload, run);
   return router;
-}
-
-/** The client has hung up (the connection may have closed while the answer was being written). */
-function gone(res: Response): boolean {
-  return res.destroyed || !res.socket || res.socket.destroyed;
-}
-
-/** Resolves when the socket takes more, or is gone. */
-function drained(res: Response): Promise<void> {
-  if (gone(res)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /** A problem the worker computed (it crossed the thread as plain data), passed on like any other. */

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { COMMA } from '../csv/cells';
 import { outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
-import type { InferencePool, PoolOutcome } from '../inference/pool';
+import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
 import type { Problem } from '../inference/predict-csv';
 import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
@@ -77,14 +77,15 @@ class WorkbookThread {
   }
 }
 
-export async function predictWorkbook(job: WorkbookJob, pool: InferencePool): Promise<WorkbookOutcome> {
+/** `admission` is the request's hold on the pool's budget (taken before the upload was read), if any. */
+export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, admission?: Admission): Promise<WorkbookOutcome> {
   let thread: WorkbookThread | undefined;
   try {
     await checkWorkbook(job.bytes);
     thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow });
     const table = await thread.next<WorkbookTable>();
     if (table.kind === 'problem') return { ok: false, problem: table.problem };
-    const outcome = await pool.predict({ model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA });
+    const outcome = await pool.predict({ model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA }, admission);
     if (!outcome.ok) {
       const problem: ProblemBody = { ...outcome.problem, errors: withCells(outcome.problem.errors, table) };
       return { ok: false, problem };
