@@ -11,8 +11,6 @@ function describe(model: LoadedModel, registry: ModelRegistry) {
     default: model.manifest.name === registry.defaultName, outputColumns: outputColumns(model.manifest),
     // Columns whose empty cells the model's own Imputer fills; every other feature cell needs a value.
     emptyAllowed: model.plan.imputed,
-    // What an upload may be (the same for every model).
-    formats: UPLOAD_FORMATS,
   };
 }
 
@@ -24,7 +22,8 @@ export function modelsRouter(registry: ModelRegistry): Router {
   router.get('/v1/models/:name', (req, res) => {
     const model = registry.get(req.params.name);
     if (!model) throw new HttpProblem(404, 'unknown-model', `no model named "${req.params.name}"; GET /v1/models lists them`);
-    res.json(describe(model, registry));
+    // What an upload may be (the same for every model, so not repeated in the list).
+    res.json({ ...describe(model, registry), formats: UPLOAD_FORMATS });
   });
   return router;
 }
