@@ -89,8 +89,27 @@ export const environmentSchema = z
        * CNAME the Pages domain needs. Left out, the stack outputs the record to create by hand.
        */
       zoneId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32 hex digits of a Cloudflare zone id').optional(),
-      /** Email domains allowed through Cloudflare Zero Trust Access; empty leaves the page open. */
+      /**
+       * The Cloudflare Zero Trust team domain (<team>.cloudflareaccess.com, Zero Trust → Settings →
+       * Custom pages): the page's Access assertions are issued by https://<it>.
+       */
+      accessTeamDomain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be the Zero Trust team domain, such as acme.cloudflareaccess.com').optional(),
+      /** Email domains whose users Cloudflare Access lets in. */
       allowedEmailDomains: z.array(z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be email domains such as example.com')).default([]),
+      /** Single email addresses Access lets in besides the domains. */
+      allowedEmails: z.array(z.email('must be email addresses such as someone@example.com')).default([]),
+      /**
+       * true serves the page without Access, to anyone on the Internet, with the site's credentials;
+       * refused in production (policy rule production-access) and warned about at every synth.
+       */
+      public: z.boolean().default(false),
+      /**
+       * The Access application's audience tag: the edge stack's `access_aud` output, known after its
+       * first apply. Set, the service verifies the assertions itself too (ACCESS_AUD on Cloud Run).
+       */
+      accessAudience: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64 hex digits of the Access audience tag (the edge stack output access_aud)').optional(),
+      /** Who sees everyone's jobs (GET /v1/jobs?all=true): ADMIN_EMAILS on Cloud Run. */
+      adminEmails: z.array(z.email('must be email addresses such as someone@example.com')).default([]),
       /**
        * Who writes the Pages secrets (API key and token): 'wrangler' in CI, because cloudflare
        * provider 5.14 fails applies with sensitive env vars; 'terraform' once on 5.15 or later.
@@ -151,6 +170,17 @@ export const environmentSchema = z
     const key = apiKeyName(c, c.secrets.apiKey.generation);
     if (!API_KEY_ID.test(key)) ctx.addIssue({ code: 'custom', path: ['secrets', 'apiKey', 'generation'], message: `makes the API key name "${key}", longer than API Keys' 63 characters` });
     if (c.edge.zoneId && !c.edge.customDomain) ctx.addIssue({ code: 'custom', path: ['edge', 'zoneId'], message: 'is only used with edge.customDomain: set the domain or remove the zone id' });
+    if (!c.edge.public) {
+      if (!c.edge.accessTeamDomain) ctx.addIssue({ code: 'custom', path: ['edge', 'accessTeamDomain'], message: 'is required: the page is behind Cloudflare Access unless edge.public is true' });
+      if (c.edge.allowedEmailDomains.length === 0 && c.edge.allowedEmails.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['edge', 'allowedEmailDomains'], message: 'or edge.allowedEmails must name who Access lets in (or set edge.public: true for a page open to anyone)' });
+      }
+    } else if (c.edge.accessTeamDomain || c.edge.allowedEmailDomains.length || c.edge.allowedEmails.length || c.edge.accessAudience || c.edge.adminEmails.length) {
+      ctx.addIssue({ code: 'custom', path: ['edge', 'public'], message: 'is true, so the Access fields (accessTeamDomain, allowedEmailDomains, allowedEmails, accessAudience, adminEmails) would be ignored: remove them or public' });
+    }
+    if (c.edge.adminEmails.length && !c.edge.accessAudience) {
+      ctx.addIssue({ code: 'custom', path: ['edge', 'adminEmails'], message: 'needs edge.accessAudience: admins are people the service knows from their Access assertion (set it to the edge stack output access_aud)' });
+    }
   });
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

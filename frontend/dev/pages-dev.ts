@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AccessSettings } from '../../service/src/identity/access-assertion';
 import { copyVendorScripts } from './vendor';
 
 export const FRONTEND_DIR = join(__dirname, '..');
@@ -17,6 +18,11 @@ export interface PagesDevOptions {
   apiToken: string;
   apiKey?: string;
   maxUploadBytes?: number;
+  /**
+   * Cloudflare Access settings for the function.
+   * @default undefined: the function forwards without an assertion (ACCESS_OPEN), as on a site without Access
+   */
+  access?: AccessSettings;
   port?: number;
   /** Print wrangler's own output (npm start) instead of keeping it for error messages (tests). */
   inheritOutput?: boolean;
@@ -41,7 +47,10 @@ export async function freePort(): Promise<number> {
 export async function startPagesDev(opts: PagesDevOptions): Promise<PagesDev> {
   copyVendorScripts();
   const port = opts.port ?? (await freePort());
-  const bindings = { API_URL: opts.apiUrl, API_TOKEN: opts.apiToken, ...(opts.apiKey ? { API_KEY: opts.apiKey } : {}), ...(opts.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(opts.maxUploadBytes) } : {}) };
+  const access = opts.access
+    ? { ACCESS_TEAM_DOMAIN: opts.access.teamDomain, ACCESS_AUD: opts.access.audience, ...(opts.access.jwksUrl ? { ACCESS_JWKS_URL: opts.access.jwksUrl } : {}) }
+    : { ACCESS_OPEN: 'true' };
+  const bindings = { API_URL: opts.apiUrl, API_TOKEN: opts.apiToken, ...(opts.apiKey ? { API_KEY: opts.apiKey } : {}), ...(opts.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(opts.maxUploadBytes) } : {}), ...access };
   const args = [
     'pages', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
     '--persist-to', mkdtempSync(join(tmpdir(), 'wrangler-state-')), '--log-level', 'info',

@@ -13,6 +13,7 @@ const state = {
   result: null, // { blob, name, rows, model, version, parsed }
   problem: null, // { status, body, retryAfter }
   jobs: [],
+  caller: null, // { caller, admin } from /api/me
 };
 const t = (key, ...args) => {
   const m = MESSAGES[state.lang][key];
@@ -30,6 +31,7 @@ function applyLanguage() {
   renderProblem();
   renderResult();
   renderHistory();
+  renderCaller();
 }
 
 for (const button of document.querySelectorAll('[data-lang]')) {
@@ -286,6 +288,8 @@ function showProblem(status, body, retryAfter) {
 function problemText({ status, body, retryAfter }) {
   if (status === 0) return body.detail;
   if (status === -1) return t('network');
+  // No or a stale Access assertion (the function's answer), before the service's own 401.
+  if (body?.type === '/problems/access-denied') return t('signInAgain');
   if (status === 401) return t('status401');
   if (status === 404) return t('status404');
   if (status === 411) return t('status411');
@@ -309,7 +313,24 @@ function renderProblem() {
   renderTable($('error-table'), null, errors.map((e) => [e.row === null ? t('headerRow') : String(e.row + 1), e.column ?? '', e.message]));
 }
 
-// ---- history -----------------------------------------------------------------------------
+// ---- who is signed in ----------------------------------------------------------------------
+
+async function loadCaller() {
+  const res = await fetch('/api/me').catch(() => null);
+  if (!res?.ok) return;
+  state.caller = await res.json();
+  renderCaller();
+}
+
+function renderCaller() {
+  const el = $('signed-in');
+  el.hidden = !state.caller;
+  if (!state.caller) return;
+  // A caller named after a token is the page's own: no one signed in (a site without Access).
+  el.textContent = state.caller.caller.includes('@') ? t('signedInAs', state.caller.caller) : t('notSignedIn');
+}
+
+// ---- history (the service answers with the caller's own jobs) ------------------------------
 
 async function loadHistory() {
   const res = await fetch('/api/jobs?limit=20').catch(() => null);
@@ -368,5 +389,6 @@ const formatBytes = (n) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n 
 window.addEventListener('DOMContentLoaded', () => {
   applyLanguage();
   loadModels().catch(() => showProblem(502, {}));
+  loadCaller();
   loadHistory();
 });

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The upload page end to end: Chromium → page and Pages Function in workerd → the real service.
+ * The upload page end to end: Chromium → page and Pages Function in workerd → the real service,
+ * signed in through a local stand-in for Cloudflare Access (the assertion header Access adds).
  * Screenshots of the main states go to test-artifacts/screenshots (not committed).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { Browser, BrowserContext, Page } from 'playwright-core';
+import { AccessIssuer } from '../../service/test/access-issuer';
 import { AUTH, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 import { launchChromium, SCREENSHOTS } from './browser';
@@ -16,6 +18,7 @@ import { launchChromium, SCREENSHOTS } from './browser';
 const SAMPLE_PATH = join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv');
 const MAX_UPLOAD = 3 * 1024 * 1024;
 
+let issuer: AccessIssuer;
 let service: ServedTestApp;
 let pages: PagesDev;
 let browser: Browser;
@@ -23,8 +26,9 @@ let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  service = await serveTestApp({ maxUploadBytes: 32 * 1024 * 1024 });
-  pages = await startPagesDev({ apiUrl: service.url, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD });
+  issuer = await AccessIssuer.start();
+  service = await serveTestApp({ maxUploadBytes: 32 * 1024 * 1024, access: issuer.settings });
+  pages = await startPagesDev({ apiUrl: service.url, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD, access: issuer.settings });
   browser = await launchChromium();
 }, 120_000);
 
@@ -32,13 +36,18 @@ afterAll(async () => {
   await browser?.close();
   await pages?.stop();
   await service?.close();
+  await issuer?.stop();
 });
 
 /** Content-security-policy violations the page caused; the page must cause none. */
 let violations: string[] = [];
 
-async function openPage(locale = 'en-US'): Promise<Page> {
-  context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 1400 } });
+const USER = 'yamada@example.co.jp';
+
+/** Opens the page as `email`, with the assertion Access adds to every request it lets through. */
+async function openPage(locale = 'en-US', email = USER): Promise<Page> {
+  const assertion = await issuer.assertion({ email });
+  context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 1400 }, extraHTTPHeaders: { 'cf-access-jwt-assertion': assertion } });
   page = await context.newPage();
   page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
   await page.goto(pages.url);
@@ -213,14 +222,39 @@ describe('the upload page', () => {
     expect(await page.getAttribute('[data-lang="ja"]', 'aria-pressed')).toBe('true');
     await page.reload();
     await page.waitForSelector('#model:not([disabled])');
-    expect(await page.textContent('#history-heading')).toBe('最近のジョブ');
+    expect(await page.textContent('#history-heading')).toBe('あなたの最近のジョブ');
+    expect(await page.textContent('#signed-in')).toBe(`${USER} としてサインインしています`);
     await shot('07-japanese');
     await page.click('[data-lang="en"]');
-    expect(await page.textContent('#history-heading')).toBe('Recent jobs');
+    expect(await page.textContent('#history-heading')).toBe('Your recent jobs');
     // Every visible control has an accessible name.
     const unnamed = await page.$$eval('button, select, input, a[href]', (els) =>
       els.filter((e) => (e as HTMLElement).offsetParent !== null || e.tagName === 'INPUT').filter((e) => !(e.getAttribute('aria-label') || e.textContent!.trim() || (e.id && document.querySelector(`label[for="${e.id}"]`)) || e.closest('label'))).length,
     );
     expect(unnamed).toBe(0);
+  });
+
+  it('says who is signed in and shows only their own history; another user sees theirs', async () => {
+    const predictAs = async (email: string) => {
+      const res = await fetch(`${pages.url}/api/predict`, { method: 'POST', body: readFileSync(SAMPLE_PATH), headers: { 'content-type': 'text/csv', 'cf-access-jwt-assertion': await issuer.assertion({ email }) } });
+      expect(res.status).toBe(200);
+    };
+    for (const email of ['sato@example.co.jp', 'sato@example.co.jp', 'kato@example.co.jp']) await predictAs(email);
+    await service.jobLog.flush(5000);
+    for (const [email, jobs] of [['sato@example.co.jp', 2], ['kato@example.co.jp', 1]] as const) {
+      await openPage('en-US', email);
+      expect(await page.textContent('#signed-in')).toBe(`Signed in as ${email}`);
+      await page.waitForFunction((n) => document.querySelectorAll('#history tbody tr').length === n, jobs);
+      expect(await page.$$eval('#history tbody tr td:nth-child(2)', (td) => td.map((x) => x.textContent))).toEqual(Array(jobs).fill('penguin-sex v1.0.0'));
+      await shot(`09-signed-in-${email.split('@')[0]}`);
+      await context.close();
+    }
+    // A stale sign-in: the function refuses it, and the page says to sign in again.
+    context = await browser.newContext({ locale: 'en-US', extraHTTPHeaders: { 'cf-access-jwt-assertion': await issuer.assertion({ email: USER, expiresIn: -5 }) } });
+    page = await context.newPage();
+    await page.goto(pages.url);
+    await page.waitForSelector('#errors:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe('Your sign-in has expired or could not be checked. Reload the page to sign in again.');
+    expect(await page.isHidden('#signed-in')).toBe(true);
   });
 });

@@ -127,6 +127,14 @@ export class InferenceService extends Construct {
               { name: 'GOOGLE_CLOUD_PROJECT', value: config.projectId },
               { name: 'INFERENCE_THREADS', value: config.service.cpu },
               { name: 'LOG_LEVEL', value: 'info' },
+              // Defence in depth: the service verifies the page users' Access assertions itself.
+              ...(config.edge.accessAudience && config.edge.accessTeamDomain
+                ? [
+                    { name: 'ACCESS_TEAM_DOMAIN', value: config.edge.accessTeamDomain },
+                    { name: 'ACCESS_AUD', value: config.edge.accessAudience },
+                  ]
+                : []),
+              ...(config.edge.adminEmails.length ? [{ name: 'ADMIN_EMAILS', value: config.edge.adminEmails.join(',') }] : []),
             ],
             startupProbe: probe(startup),
             livenessProbe: probe(liveness),

@@ -115,4 +115,22 @@ export const labelled: Rule = {
   },
 };
 
-export const RULES: readonly Rule[] = [noPublicDatabaseIp, noPublicAccess, noPlainSecrets, noPrimitiveRoles, productionDeletionProtection, labelled];
+/**
+ * A production page is behind Cloudflare Access: its Pages Function has the team domain and
+ * audience tag to verify assertions with, and is not open by name (edge.public).
+ */
+export const productionAccess: Rule = {
+  id: 'production-access',
+  check: ({ type, config }, ctx) => {
+    if (!ctx.production || type !== 'cloudflare_pages_project') return [];
+    const problems: string[] = [];
+    for (const [deployment, settings] of Object.entries(block(config.deployment_configs) ?? {})) {
+      const vars = (block(settings)?.env_vars ?? {}) as Record<string, Config>;
+      if (vars.ACCESS_OPEN) problems.push(`the production Pages ${deployment} deployment is public (edge.public); production pages are behind Cloudflare Access: remove edge.public and set edge.accessTeamDomain and the allowed emails`);
+      else if (!vars.ACCESS_TEAM_DOMAIN || !vars.ACCESS_AUD) problems.push(`the production Pages ${deployment} deployment has no ACCESS_TEAM_DOMAIN and ACCESS_AUD: its function could not verify Access assertions`);
+    }
+    return problems;
+  },
+};
+
+export const RULES: readonly Rule[] = [noPublicDatabaseIp, noPublicAccess, noPlainSecrets, noPrimitiveRoles, productionDeletionProtection, labelled, productionAccess];

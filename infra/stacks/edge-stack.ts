@@ -41,11 +41,17 @@ export class EdgeStack extends TerraformStack {
       secrets,
       customDomain: config.edge.customDomain,
       zoneId: config.edge.zoneId,
-      allowedEmailDomains: config.edge.allowedEmailDomains,
+      access: config.edge.public
+        ? undefined
+        : { teamDomain: config.edge.accessTeamDomain!, allowedEmailDomains: config.edge.allowedEmailDomains, allowedEmails: config.edge.allowedEmails },
+      public: config.edge.public,
     });
     new TerraformOutput(this, 'pages_project', { value: this.site.projectName, description: 'wrangler pages deploy --project-name' });
     new TerraformOutput(this, 'pages_url', { value: this.site.url, description: 'Where business users open the page' });
     new TerraformOutput(this, 'pages_secrets_via', { value: config.edge.secretsVia, description: 'wrangler: CI writes API_KEY and API_TOKEN' });
+    if (this.site.access) {
+      new TerraformOutput(this, 'access_aud', { value: this.site.access.aud, description: 'The Access audience tag: the service verifies assertions for it (ACCESS_AUD)' });
+    }
     if (this.site.pendingDnsRecord) {
       new TerraformOutput(this, 'custom_domain_dns_record', { value: this.site.pendingDnsRecord, description: 'Create this record (edge.zoneId lets the stack create it)' });
     }

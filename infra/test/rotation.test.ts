@@ -72,7 +72,7 @@ describe('API token rotation', () => {
         now = applyValue(step.keepPrevious ? templates.overlap : templates.alone, alnum(), now);
         written = version;
       }
-      const live = loadConfig({ API_TOKENS: now }).apiTokens;
+      const live = loadConfig({ API_TOKENS: now }).apiTokens.map((t) => t.token);
       expect([step, live.length]).toEqual([step, step.keepPrevious ? 2 : 1]);
       if (step.keepPrevious) {
         // The token callers hold keeps working beside a new one.

@@ -262,10 +262,11 @@ describe.each(EACH)('edge-%s', (env) => {
     expect(project.deployment_configs.production.compatibility_date).toBe('2026-05-01');
   });
 
-  it(env === 'prod' ? 'adds the custom domain and Zero Trust Access for the allowed email domains' : 'has no domain and no Access when none is configured', () => {
+  it(env === 'prod' ? 'adds the custom domain and Zero Trust Access for the allowed email domains' : 'has no domain, and Access for the allowed email domain', () => {
     const apps = resources(tf, 'cloudflare_zero_trust_access_application');
     if (env !== 'prod') {
-      expect(apps).toHaveLength(0);
+      expect(apps.map((a) => a.destinations.map((d: any) => d.uri))).toEqual([['inference-upload-dev.pages.dev', '*.inference-upload-dev.pages.dev']]);
+      expect(resources(tf, 'cloudflare_zero_trust_access_policy')[0].include).toEqual([{ email_domain: { domain: 'example.com' } }]);
       expect(resources(tf, 'cloudflare_pages_domain')).toHaveLength(0);
       return;
     }

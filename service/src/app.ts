@@ -3,7 +3,10 @@
  * with real collaborators in other settings; server.ts wires the production ones.
  */
 import express, { ErrorRequestHandler } from 'express';
-import { bearerAuth } from './http/auth';
+import { ApiToken, bearerAuth } from './http/auth';
+import { identify } from './http/identify';
+import { AccessSettings, createAccessVerifier } from './identity/access-assertion';
+import type { AdminRule } from './identity/caller';
 import { expressPath, ROUTES } from './http/contract';
 import { HttpProblem, problemBody } from './http/problem';
 import { sendProblem } from './http/send-problem';
@@ -13,13 +16,21 @@ import type { JobLog } from './jobs/job-log';
 import type { JobStore } from './jobs/job-store';
 import type { Logger } from './logging';
 import type { ModelRegistry } from './models/registry';
+import { callerRouter } from './routes/caller';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { modelsRouter } from './routes/models';
 import { predictRouter } from './routes/predict';
 
 export interface AppDeps {
-  apiTokens: readonly string[];
+  apiTokens: readonly (string | ApiToken)[];
+  /**
+   * Cloudflare Access: assertions on requests are verified and name the caller.
+   * @default undefined: every caller is its token's name
+   */
+  access?: AccessSettings;
+  /** @default no admins */
+  admins?: AdminRule;
   maxUploadBytes: number;
   registry: ModelRegistry;
   pool: InferencePool;
@@ -41,6 +52,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLog(deps.logger, deps.gcpProject));
   app.use(healthRouter({ modelsReady: deps.modelsReady, jobLog: deps.jobLog }));
   app.use('/v1', bearerAuth(deps.apiTokens));
+  app.use('/v1', identify({ verify: deps.access && createAccessVerifier(deps.access), admins: deps.admins ?? { emails: [] } }));
+  app.use(callerRouter());
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));
   app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs }));

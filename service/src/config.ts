@@ -3,6 +3,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { MODELS_DIR } from './paths';
 import { z } from 'zod';
+import type { ApiToken } from './http/auth';
+import { namedToken } from './http/auth';
+import type { AccessSettings } from './identity/access-assertion';
+import type { AdminRule } from './identity/caller';
 
 const MiB = 1024 * 1024;
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -21,7 +25,7 @@ const envSchema = z.object({
   INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
   MAX_QUEUED_JOBS: positiveInt(1000),
   MAX_PENDING_BYTES: positiveInt(128 * MiB),
-  // 48 MiB holds about 530k typical records: 5 minutes at 1,150 a second is 345k (record-codec.ts).
+  // 48 MiB holds about 420k typical records (120 bytes with the caller): 5 minutes at 1,150 a second is 345k (record-codec.ts).
   JOB_LOG_QUEUE_BYTES: positiveInt(48 * MiB),
   JOB_LOG_RETRY_MAX_MS: positiveInt(1_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000),
@@ -29,7 +33,15 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(9_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  ACCESS_TEAM_DOMAIN: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?$/i, 'must be the Access team domain, such as acme.cloudflareaccess.com').optional(),
+  ACCESS_AUD: z.string().regex(/^[0-9a-z]{16,128}$/i, 'must be the Access application audience (AUD) tag: letters and digits').optional(),
+  ACCESS_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ADMIN_EMAILS: z.string().optional(),
+  ADMIN_GROUP: z.string().optional(),
 });
+
+/** name:token, where the name is what the job log shows for the token's calls. */
+const NAMED_TOKEN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,62}):(.+)$/;
 
 export interface Config {
   port: number;
@@ -43,8 +55,11 @@ export interface Config {
    * infra/environments' timeoutSeconds) answers 504 past it anyway.
    */
   requestTimeoutMs: number;
-  /** Bearer tokens accepted at once, so a token can be rotated without downtime. */
-  apiTokens: string[];
+  /** Bearer tokens accepted at once, so a token can be rotated without downtime, each with its name. */
+  apiTokens: ApiToken[];
+  /** Cloudflare Access, when set: assertions the page's requests carry are verified here too. */
+  access?: AccessSettings;
+  admins: AdminRule;
   databaseUrl?: string;
   pgliteDir: string;
   modelsDir: string;
@@ -80,17 +95,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const apiTokens = (e.API_TOKENS ?? e.API_TOKEN ?? '')
     .split(',')
     .map((t) => t.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((entry) => {
+      const m = NAMED_TOKEN.exec(entry);
+      return m ? { name: m[1], token: m[2] } : namedToken(entry);
+    });
   if (apiTokens.length === 0) {
-    throw new ConfigError('API_TOKENS (comma-separated) or API_TOKEN must be set: every /v1 route needs a bearer token');
+    throw new ConfigError('API_TOKENS (comma-separated, each token or name:token) or API_TOKEN must be set: every /v1 route needs a bearer token');
   }
-  const short = apiTokens.find((t) => t.length < 16);
-  if (short !== undefined) throw new ConfigError('API_TOKENS: every token must be at least 16 characters long');
+  const short = apiTokens.find((t) => t.token.length < 16);
+  if (short !== undefined) throw new ConfigError(`API_TOKENS: every token must be at least 16 characters long (the one named "${short.name}" is not)`);
+  // Two tokens under one name are a rotation: both calls are that caller's.
+  if ((e.ACCESS_TEAM_DOMAIN === undefined) !== (e.ACCESS_AUD === undefined)) {
+    throw new ConfigError('ACCESS_TEAM_DOMAIN and ACCESS_AUD go together: set both (Cloudflare Access) or neither');
+  }
+  if (e.ACCESS_JWKS_URL !== undefined && e.ACCESS_AUD === undefined) throw new ConfigError('ACCESS_JWKS_URL is only read with ACCESS_TEAM_DOMAIN and ACCESS_AUD; set them too');
+  const access = e.ACCESS_TEAM_DOMAIN && e.ACCESS_AUD ? { teamDomain: e.ACCESS_TEAM_DOMAIN, audience: e.ACCESS_AUD, jwksUrl: e.ACCESS_JWKS_URL } : undefined;
+  const adminEmails = (e.ADMIN_EMAILS ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);
+  const notEmail = adminEmails.find((a) => !/^[^@\s:,]+@[^@\s:,]+$/.test(a));
+  if (notEmail !== undefined) throw new ConfigError(`ADMIN_EMAILS: "${notEmail}" is not an email address (comma-separated addresses)`);
   return {
     port: e.PORT,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     apiTokens,
+    access,
+    admins: { emails: adminEmails, group: e.ADMIN_GROUP },
     databaseUrl: e.DATABASE_URL,
     pgliteDir: e.PGLITE_DIR,
     modelsDir: e.MODELS_DIR,

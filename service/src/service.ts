@@ -63,6 +63,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   const app = createApp({
     apiTokens: config.apiTokens,
+    access: config.access,
+    admins: config.admins,
     maxUploadBytes: config.maxUploadBytes,
     registry,
     pool,

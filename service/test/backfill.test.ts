@@ -31,6 +31,7 @@ function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
     durationMs: i % 7,
     errorSummary: i % 3 ? null : `no model named "x${i}"; GET /v1/models lists them — 日本語, "quoted", line\nbreak`,
     tokenFingerprint: i % 5 ? 'abcdef012345' : null,
+    caller: i % 4 ? 'yamada.taro@example.co.jp' : null,
     createdAt: new Date(Date.UTC(2026, 10, 30, 9, 0, 0, i)).toISOString(),
     ...overrides,
   };

@@ -4,7 +4,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp } from '../src/app';
+import { AppDeps, createApp } from '../src/app';
 import { InferencePool } from '../src/inference/pool';
 import { JobLog } from '../src/jobs/job-log';
 import { JobStore } from '../src/jobs/job-store';
@@ -75,6 +75,10 @@ export interface TestAppOptions {
   chunkBytes?: number;
   db?: SqlClient;
   modelsReady?: () => boolean;
+  /** Tokens other than TOKEN and OTHER_TOKEN (named ones). */
+  apiTokens?: AppDeps['apiTokens'];
+  access?: AppDeps['access'];
+  admins?: AppDeps['admins'];
   answerStallMs?: number;
 }
 
@@ -94,7 +98,9 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const jobStore = new JobStore(db);
   const jobLog = new JobLog(jobStore, logger, { queueBytes: 4 * 1024 * 1024, retryMaxMs: 1000, retryMinMs: 20 });
   const app = createApp({
-    apiTokens: [TOKEN, OTHER_TOKEN],
+    apiTokens: [TOKEN, OTHER_TOKEN, ...(opts.apiTokens ?? [])],
+    access: opts.access,
+    admins: opts.admins,
     maxUploadBytes: opts.maxUploadBytes ?? 32 * 1024 * 1024,
     registry,
     pool,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { JobLog } from '../src/jobs/job-log';
 import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
@@ -20,6 +21,7 @@ function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
     durationMs: 5,
     errorSummary: null,
     tokenFingerprint: 'abcdef012345',
+    caller: 'token:abcdef012345',
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
     ...overrides,
   };
@@ -35,7 +37,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
   afterAll(() => db.close());
 
   it('migrates once, idempotently', async () => {
-    expect(await migrate(db)).toEqual(['001_create_jobs.sql']);
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql']);
     expect(await migrate(db)).toEqual([]);
   });
 
@@ -53,6 +55,37 @@ describe.each(DATABASES)('job store on %s', (kind) => {
     }
     expect(seen).toEqual([...jobs].reverse().map((j) => j.id));
     expect(await store.get(jobs[3].id)).toEqual(jobs[3]);
+  });
+
+  it('lists a caller’s own jobs, page by page, exactly as filtering and sorting all jobs would', async () => {
+    const callers = ['yamada@example.co.jp', 'suzuki@example.co.jp', 'token:cli', null];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ caller: fc.constantFrom(...callers), second: fc.integer({ min: 0, max: 20 }) }), { maxLength: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (specs, limit) => {
+          await db.query('DELETE FROM jobs');
+          // Equal times are common (one batch): the id breaks the tie, as the cursor does.
+          const jobs = specs.map((sp) => job(0, { caller: sp.caller, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, sp.second)).toISOString() }));
+          await store.insertMany(jobs);
+          const newestFirst = (a: JobRecord, b: JobRecord) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);
+          for (const caller of [...callers.filter((c): c is string => c !== null), undefined]) {
+            const seen: string[] = [];
+            let cursor: [string, string] | undefined;
+            for (;;) {
+              const page = await store.list(limit, cursor, caller);
+              expect(page.jobs.length).toBeLessThanOrEqual(limit);
+              seen.push(...page.jobs.map((j) => j.id));
+              if (!page.nextCursor) break;
+              cursor = decodeCursor(page.nextCursor);
+            }
+            const expected = jobs.filter((j) => caller === undefined || j.caller === caller).sort(newestFirst).map((j) => j.id);
+            expect(seen).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
 

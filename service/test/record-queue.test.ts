@@ -51,6 +51,7 @@ function record(r: Rng, maxChars = 2000): JobRecord {
     durationMs: num(r),
     errorSummary: nullable(r, () => text(r, maxChars)),
     tokenFingerprint: nullable(r, () => text(r, 20)),
+    caller: nullable(r, () => text(r, 320)),
     createdAt: new Date(r.int(4102444800000)).toISOString(),
   };
 }
@@ -126,6 +127,7 @@ describe('record queue', () => {
       durationMs: 3,
       errorSummary: null,
       tokenFingerprint: '0123456789ab',
+      caller: 'yamada.taro@example.co.jp',
       createdAt: new Date().toISOString(),
     };
     const records = 5 * 60 * 1150;

@@ -78,7 +78,7 @@ describe('server process', () => {
     child.stderr!.on('data', (d) => (err += d));
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(1);
-    expect(err).toMatch(/API_TOKENS \(comma-separated\) or API_TOKEN must be set/);
+    expect(err).toMatch(/API_TOKENS \(comma-separated, each token or name:token\) or API_TOKEN must be set/);
     expect(err).not.toMatch(/\n\s+at /);
   });
 

@@ -11,10 +11,20 @@ export function tokenFingerprint(token: string): string {
   return digest(token).toString('hex').slice(0, 12);
 }
 
-export function bearerAuth(tokens: readonly string[]): RequestHandler {
-  const accepted = tokens.map(digest);
+/** A token the service accepts, and the name the job log keeps for its caller. */
+export interface ApiToken {
+  name: string;
+  token: string;
+}
+
+/** A plain token (no name given) is named by its fingerprint. */
+export const namedToken = (t: string | ApiToken): ApiToken => (typeof t === 'string' ? { name: tokenFingerprint(t), token: t } : t);
+
+export function bearerAuth(apiTokens: readonly (string | ApiToken)[]): RequestHandler {
+  const named = apiTokens.map(namedToken);
+  const accepted = named.map((t) => digest(t.token));
   // Worked out once: a caller's fingerprint is its token's.
-  const fingerprints = tokens.map(tokenFingerprint);
+  const fingerprints = named.map((t) => tokenFingerprint(t.token));
   return (req, res, next) => {
     // Behind API Gateway the caller's header arrives renamed; the gateway's own JWT takes its place.
     const header = req.get('x-forwarded-authorization') ?? req.get('authorization') ?? '';
@@ -27,6 +37,7 @@ export function bearerAuth(tokens: readonly string[]): RequestHandler {
     });
     if (match >= 0) {
       res.locals.tokenFingerprint = fingerprints[match];
+      res.locals.tokenName = named[match].name;
       return next();
     }
     const detail = token ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>';

@@ -89,6 +89,15 @@ export const ROUTES: readonly RouteSpec[] = [
     produces: JSON_OUT,
     responses: { 200: 'ready', 503: 'not ready, with the reason' },
   },
+  {
+    operationId: 'whoAmI',
+    method: 'get',
+    path: '/v1/me',
+    auth: true,
+    summary: 'The caller as the job log names it (an email, or token:<name>), and whether it is an admin',
+    produces: JSON_OUT,
+    responses: { 200: 'the caller', 401: 'unauthorized', 403: 'Access assertion not valid' },
+  },
   { operationId: 'listModels', method: 'get', path: '/v1/models', auth: true, summary: 'Model manifests', produces: JSON_OUT, responses: { 200: 'the models', 401: 'unauthorized' } },
   {
     operationId: 'getModel',
@@ -128,7 +137,7 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: true,
     summary: 'Prediction job log, newest first (cursor pagination)',
     produces: JSON_OUT,
-    responses: { 200: 'a page of jobs', 400: 'bad limit or cursor', 401: 'unauthorized', 503: 'job log unavailable' },
+    responses: { 200: 'a page of the caller’s jobs (everyone’s with ?all=true, for admins)', 400: 'bad limit or cursor', 401: 'unauthorized', 403: 'all=true by a caller who is not an admin', 503: 'job log unavailable' },
   },
   {
     operationId: 'getJob',
@@ -137,7 +146,7 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: true,
     summary: 'One prediction job',
     produces: JSON_OUT,
-    responses: { 200: 'the job', 401: 'unauthorized', 404: 'unknown job', 503: 'job log unavailable' },
+    responses: { 200: 'the job', 401: 'unauthorized', 404: 'no job with this id that the caller may see', 503: 'job log unavailable' },
   },
 ];
 

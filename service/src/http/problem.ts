@@ -44,6 +44,8 @@ export const PROBLEMS = {
   'no-rows': { status: [400], about: 'a header but no data rows' },
   'bad-encoding': { status: [400, 415], about: 'the text is not valid in the forced or detected encoding' },
   unauthorized: { status: [401], about: 'missing or wrong bearer token' },
+  'access-denied': { status: [401, 403], about: 'no Cloudflare Access assertion (401), or one that does not verify: expired, another audience or issuer, not signed by the team (403)' },
+  'not-admin': { status: [403], about: 'all=true (everyone’s jobs) by a caller who is not an admin' },
   'not-found': { status: [404], about: 'no such route' },
   'unknown-model': { status: [404], about: 'no model with that name' },
   'unknown-job': { status: [404], about: 'no job with that id' },
@@ -62,6 +64,8 @@ export const PROBLEMS = {
   unwritable: { status: [422], about: 'the answer cannot be written in the requested encoding' },
   internal: { status: [500], about: 'a fault of the service; logged with its stack' },
   'bad-gateway': { status: [502], about: 'the page proxy could not reach the service' },
+  'access-keys-unavailable': { status: [503], about: 'the Access team keys (JWKS) could not be fetched to verify an assertion' },
+  'access-not-configured': { status: [503], about: 'the page proxy has neither Access settings nor ACCESS_OPEN: it forwards nothing' },
   'job-log-unavailable': { status: [503], about: 'the job log database is unreachable (predictions still work)' },
   overloaded: { status: [503], about: 'too many jobs or bytes waiting; retry after Retry-After', level: 'warn' },
 } as const satisfies Record<string, ProblemSpec>;
@@ -71,6 +75,7 @@ export type ProblemType = keyof typeof PROBLEMS;
 const TITLES: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
   408: 'Request timeout',

@@ -9,11 +9,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
+import { freeRecentBuffers } from '../memory';
 
 /** A quarter of the 32 MiB limit: enough for a client mid-write to get to reading the answer. */
 export const DISCARD_BYTES = 8 << 20;
 /** Long enough for a client on a slow link to read a short answer. */
 export const DISCARD_MS = 5000;
+/** As while reading a body (shared-body.ts): the network chunks thrown away are freed as they pile up. */
+const FREE_EVERY = 4 << 20;
 
 /** The request has a body that has not arrived in full, so answering now cuts the client off mid-send. */
 export function bodyLeftUnread(req: IncomingMessage | undefined): req is Request {
@@ -37,6 +40,7 @@ export function answerThenDiscard(req: Request, res: Response, status: number, h
     if (!res.writableEnded) res.end();
   };
   const count = (chunk: Buffer) => {
+    if (Math.floor((discarded + chunk.length) / FREE_EVERY) > Math.floor(discarded / FREE_EVERY)) freeRecentBuffers();
     discarded += chunk.length;
     if (discarded > DISCARD_BYTES) finish();
   };

@@ -21,6 +21,8 @@ const jobRecord = z.strictObject({
   durationMs: z.number().int(),
   errorSummary: z.string().nullable(),
   tokenFingerprint: z.string().nullable(),
+  // Lines written before callers were recorded have none.
+  caller: z.string().nullable().default(null),
   createdAt: z.iso.datetime({ offset: true }),
 }) satisfies z.ZodType<JobRecord>;
 

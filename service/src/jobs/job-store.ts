@@ -13,6 +13,8 @@ export interface JobRecord {
   durationMs: number;
   errorSummary: string | null;
   tokenFingerprint: string | null;
+  /** Who ran it (identity/caller.ts); null for jobs recorded before callers were. */
+  caller: string | null;
   createdAt: string;
 }
 
@@ -28,6 +30,7 @@ const COLUMNS = [
   'duration_ms',
   'error_summary',
   'token_fingerprint',
+  'caller',
   'created_at',
 ] as const;
 
@@ -46,12 +49,13 @@ function toRecord(r: JobRow): JobRecord {
     durationMs: Number(r.duration_ms),
     errorSummary: (r.error_summary as string | null) ?? null,
     tokenFingerprint: (r.token_fingerprint as string | null) ?? null,
+    caller: (r.caller as string | null) ?? null,
     createdAt: new Date(r.created_at as string | Date).toISOString(),
   };
 }
 
 function values(j: JobRecord): unknown[] {
-  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.createdAt];
+  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt];
 }
 
 export interface JobPage {
@@ -84,11 +88,15 @@ export class JobStore {
     );
   }
 
-  async list(limit: number, cursor?: [string, string]): Promise<JobPage> {
-    const where = cursor ? 'WHERE (created_at, id) < ($2::timestamptz, $3::uuid)' : '';
+  /** A page of jobs, newest first: `caller`'s own, or everyone's when `caller` is undefined. */
+  async list(limit: number, cursor?: [string, string], caller?: string): Promise<JobPage> {
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    if (caller !== undefined) where.push(`caller = $${params.push(caller)}`);
+    if (cursor) where.push(`(created_at, id) < ($${params.push(cursor[0])}::timestamptz, $${params.push(cursor[1])}::uuid)`);
     const rows = await this.db.query<JobRow>(
-      `SELECT ${COLUMNS.join(', ')} FROM jobs ${where} ORDER BY created_at DESC, id DESC LIMIT $1`,
-      cursor ? [limit + 1, ...cursor] : [limit + 1],
+      `SELECT ${COLUMNS.join(', ')} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
     );
     const jobs = rows.slice(0, limit).map(toRecord);
     return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1]) : null };

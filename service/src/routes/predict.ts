@@ -7,11 +7,21 @@ import { readUpload, Upload } from '../http/upload';
 import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
 import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
+import type { Caller } from '../identity/caller';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
 import { ANSWER_STALL_MS, endPaced, gone, writePaced } from './write-answer';
+
+/** Longer than any model name a manifest may carry. */
+const MAX_UNKNOWN_NAME = 64;
+
+/** An unknown model name as the job log keeps it: control characters replaced, at most 64 characters and an ellipsis. */
+export function boundedName(name: string): string {
+  const chars = Array.from(name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd'));
+  return chars.length > MAX_UNKNOWN_NAME ? `${chars.slice(0, MAX_UNKNOWN_NAME).join('')}…` : chars.join('');
+}
 
 export interface PredictDeps {
   registry: ModelRegistry;
@@ -57,8 +67,10 @@ export function predictRouter(deps: PredictDeps): Router {
     const model = deps.registry.get(name);
     res.locals.started = Date.now();
     if (!model) {
-      res.locals.job = { modelName: name, modelVersion: null };
-      return next(new HttpProblem(404, 'unknown-model', `no model named "${name}"; GET /v1/models lists them`));
+      // Any text the caller put in the URL: kept short and printable, in the caller's own record only.
+      const shown = boundedName(name);
+      res.locals.job = { modelName: shown, modelVersion: null };
+      return next(new HttpProblem(404, 'unknown-model', `no model named "${shown}"; GET /v1/models lists them`));
     }
     res.locals.model = model;
     res.locals.job = { modelName: model.manifest.name, modelVersion: model.manifest.version };
@@ -195,6 +207,7 @@ export function predictRouter(deps: PredictDeps): Router {
         durationMs: Date.now() - (res.locals.started ?? Date.now()),
         errorSummary: (res.locals.problemDetail as string | undefined)?.slice(0, 500) ?? null,
         tokenFingerprint: res.locals.tokenFingerprint ?? null,
+        caller: (res.locals.caller as Caller | undefined)?.id ?? null,
         createdAt: new Date().toISOString(),
       };
       deps.jobLog.record(job);
