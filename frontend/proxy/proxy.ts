@@ -100,6 +100,10 @@ export async function proxy(request: Request, env: ProxyEnv): Promise<Response> 
     return problem(405, 'method-not-allowed', `${url.pathname} takes ${route.allow.join(', ')}`, { allow: route.allow.join(', ') });
   }
 
+  // Only the query parameters the contract declares for the route go on to the service.
+  const unknown = route.query ? [...url.searchParams.keys()].find((name) => !route.query!.has(name)) : undefined;
+  if (unknown !== undefined) return problem(400, 'bad-parameter', `${url.pathname} takes no query parameter "${unknown}"; it takes ${[...route.query!].join(', ')}`);
+
   const limit = Number(env.MAX_UPLOAD_BYTES ?? DEFAULT_MAX_UPLOAD_BYTES);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   const length = request.headers.get('content-length');

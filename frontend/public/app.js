@@ -104,10 +104,10 @@ zone.addEventListener('drop', (e) => {
 // ---- upload ------------------------------------------------------------------------------
 
 /** XMLHttpRequest, not fetch: it reports upload progress. */
-function upload(model, file, onProgress) {
+function upload(model, file, onProgress, query = '') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict`);
+    xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict${query}`);
     xhr.responseType = 'blob';
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.upload.onload = () => onProgress(1);
@@ -154,14 +154,33 @@ $('predict').addEventListener('click', async () => {
 
 // ---- result ------------------------------------------------------------------------------
 
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** An answer's text: UTF-16 by its byte order mark (Excel's "Unicode text" comes back as such), else UTF-8. */
+async function textOf(blob) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  return new TextDecoder(encoding).decode(bytes).replace(/^\ufeff/, '');
+}
+
+/** The answer's file type, which is the upload's: a workbook, a .tsv/.txt, or CSV. */
+function answerExtension(xhr) {
+  if ((xhr.getResponseHeader('content-type') ?? '').startsWith(XLSX_TYPE)) return 'xlsx';
+  const own = /\.(tsv|txt)$/i.exec(state.file.name);
+  return own ? own[1].toLowerCase() : 'csv';
+}
+
 async function showResult(xhr, model) {
   const blob = xhr.response;
-  const text = (await blob.text()).replace(/^\ufeff/, '');
+  const extension = answerExtension(xhr);
+  // A workbook answer is downloaded as it is; its rows are shown from the same job's CSV form.
+  const text = extension === 'xlsx' ? await textOf((await upload(model.name, state.file, () => {}, '?format=csv')).response) : await textOf(blob);
+  // Papa guesses the delimiter: a semicolon or tab file comes back with its own.
   const parsed = Papa.parse(text, { header: true, skipEmptyLines: true });
   const base = state.file.name.replace(/\.[^.]*$/, '');
   state.result = {
     blob,
-    name: `${base}-predictions.csv`,
+    name: `${base}-predictions.${extension}`,
     rows: parsed.data.length,
     model: xhr.getResponseHeader('x-model-name') ?? model.name,
     version: xhr.getResponseHeader('x-model-version') ?? model.version,

@@ -147,6 +147,15 @@ describe('the /api proxy in workerd', () => {
     expect(endAt - firstAt).toBeGreaterThan(1000);
   });
 
+  it('forwards the query parameters the contract declares for predict, and refuses any other', async () => {
+    const post = (query: string) => fetch(`${pages.url}/api/predict${query}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: SAMPLE });
+    expect((await post('?delimiter=comma&format=csv')).status).toBe(200);
+    const unknown = await post('?debug=1');
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { detail: string }).detail).toMatch(/takes no query parameter "debug"; it takes encoding, output_encoding, delimiter, sheet, header_row, format, filename/);
+    expect(upstreamRequests()).not.toMatch(/debug=1/);
+  });
+
   it('serves the page with a strict content security policy', async () => {
     const page = await fetch(`${pages.url}/`);
     expect(page.status).toBe(200);

@@ -164,7 +164,7 @@ describe('the upload page', () => {
     await shot('05-errors');
   });
 
-  it('explains an oversize file and a file that is not a CSV in plain words', async () => {
+  it('explains an oversize file and a file that is neither a CSV nor a workbook in plain words', async () => {
     await openPage();
     const dir = tempDir('refused-');
     writeFileSync(join(dir, 'huge.csv'), Buffer.alloc(MAX_UPLOAD + 10, 'a'));
@@ -175,7 +175,7 @@ describe('the upload page', () => {
     writeFileSync(join(dir, 'photo.csv'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]));
     await page.setInputFiles('#file', join(dir, 'photo.csv'));
     await page.click('#predict');
-    await page.waitForFunction(() => document.getElementById('error-text')!.textContent!.startsWith('This file is not a CSV'));
+    await page.waitForFunction(() => document.getElementById('error-text')!.textContent!.startsWith('This file cannot be read. In Excel choose File → Save As → “Excel Workbook (.xlsx)” or “CSV UTF-8”'));
     await shot('06-not-csv');
   });
 

@@ -301,9 +301,15 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const r of ROUTES) expect(doc.paths[r.path][r.method].security).toEqual(r.auth ? [{ api_key: [] }] : []);
     expect(doc['x-google-backend']).toEqual({ address: 'https://svc.run.app', jwt_audience: 'https://svc.run.app', deadline: 300, path_translation: 'APPEND_PATH_TO_ADDRESS' });
-    const predictParams = doc.paths['/v1/models/{name}/predict'].post.parameters;
-    expect(predictParams[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
-    expect(predictParams.find((p: { name: string }) => p.name === 'row_offset')).toMatchObject({ in: 'query', required: false, type: 'integer', minimum: 0 });
+    const parameters = doc.paths['/v1/models/{name}/predict'].post.parameters;
+    expect(parameters[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
+    // The query parameters the service reads (issue 16, and the CLI's pieces), optional, with their allowed values.
+    expect(parameters.slice(1).map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual(
+      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename', 'row_offset', 'batch'].map((n) => `query ${n}`),
+    );
+    expect(parameters.find((p: { name: string }) => p.name === 'delimiter')).toMatchObject({ required: false, type: 'string', enum: ['auto', 'comma', 'tab', 'semicolon'] });
+    expect(parameters.find((p: { name: string }) => p.name === 'row_offset')).toMatchObject({ in: 'query', required: false, type: 'integer', minimum: 0 });
+    expect(doc.paths['/v1/predict'].post.consumes).toContain('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(documentHash(300, 't')).not.toBe(documentHash(301, 't'));
   });
 });

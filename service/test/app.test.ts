@@ -153,6 +153,9 @@ describe('models, jobs and errors', () => {
     const one = await request(t.app).get('/v1/models/penguin-species').set(AUTH);
     expect(one.body).toMatchObject({ name: 'penguin-species', task: 'classification', classes: ['Adelie', 'Chinstrap', 'Gentoo'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await request(t.app).get('/v1/models/nope').set(AUTH)).status).toBe(404);
+    // The formats an upload may be in (issue 16).
+    expect(one.body.formats.map((f: { format: string }) => f.format)).toEqual(['csv', 'tsv', 'xlsx']);
+    expect(one.body.formats[2].extensions).toEqual(['.xlsx']);
   });
 
   it('logs every predict call with model, version, status, rows and token fingerprint, newest first with a cursor', async () => {

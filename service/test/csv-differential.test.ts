@@ -1,7 +1,8 @@
 /**
  * Differential, property-based test of the CSV readers (issue 15, "bad input that gets through").
  * Generated uploads — bare CR and LF in unquoted cells, stray and malformed quotes in the header
- * and the rows, mixed line breaks, blank lines, a BOM, Shift_JIS, every form of number, sizes that
+ * and the rows, mixed line breaks, blank lines, a BOM, Shift_JIS, UTF-16 (either byte order),
+ * comma, tab or semicolon between fields (detected or forced), every form of number, sizes that
  * cross chunk and piece boundaries — are read every way the service reads an upload (one chunk;
  * chunks of any size; cut into pieces as for threads; bytes read in place or decoded) and by the
  * reference reader (reference-csv.ts). Every way must give the same answer, byte for byte, and
@@ -34,15 +35,18 @@ afterAll(async () => loaded.session.release());
 
 const BREAKS = ['\r\n', '\n', '\r'];
 const NUMBERS = ['39.1', '-7', '.5', '5.', '+3', '007', '-0', '1e3', '-1E-3', ' 42 ', '42\t', '\t5', '1234567890123456789', '3.4e38', '-3.4028234e38'];
-const BAD_NUMBERS = ['', ' ', 'abc', '0x10', '0b1', '1.2.3', '--1', '.', '-', 'Infinity', 'NaN', '1e999', '3.4028236e38', '1e39', '5"', '=1+2', '１２'];
+const BAD_NUMBERS = ['1,5', '', ' ', 'abc', '0x10', '0b1', '1.2.3', '--1', '.', '-', 'Infinity', 'NaN', '1e999', '3.4028236e38', '1e39', '5"', '=1+2', '１２'];
 const TEXT = ['a', 'b c', '5" tall', '"', '""', '=1+2', '@SUM(A1)', '-x', '+', '\t', "'", ',', '東京', 'ｶﾅ', '合計（雨天）', '😀', ' '];
 const HOSTILE = ['\r', '\n', '\r\n', '\n=1+2', '\r@SUM(A1)', '\r\n-2+3', '\n\n', '\r\r\n'];
 
+const DELIMITERS = [',', '\t', ';'];
+const CODES: Record<string, 0x2c | 0x09 | 0x3b> = { ',': 0x2c, '\t': 0x09, ';': 0x3b };
+
 /** Written as a spreadsheet writes it: quoted where it must be. */
-const quotedWhereNeeded = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
+const quotedWhereNeeded = (cell: string, d = ',') => (cell.includes(d) || /["\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
 
 /** A cell's text as written in the file: as a spreadsheet would, raw (bare line breaks and quotes as they are), quoted, or (level 2) with its quotes broken. */
-const written = (cell: string, level: number) =>
+const written = (cell: string, level: number, d: string) =>
   fc
     .oneof(
       { weight: 30, arbitrary: fc.constant('needed') },
@@ -53,7 +57,7 @@ const written = (cell: string, level: number) =>
     )
     .map((how) => {
       const quoted = `"${cell.replace(/"/g, '""')}"`;
-      if (how === 'needed') return quotedWhereNeeded(cell);
+      if (how === 'needed') return quotedWhereNeeded(cell, d);
       if (how === 'plain') return cell;
       if (how === 'quoted') return quoted;
       return how === 'after-close' ? `${quoted}x` : `"${cell}`;
@@ -76,8 +80,11 @@ const troubles = fc.record({ hostile: fc.nat(2), quoting: fc.nat(2), breaks: fc.
 
 interface Upload {
   text: string;
-  encoding: 'utf-8' | 'utf-8-bom' | 'shift_jis';
+  encoding: 'utf-8' | 'utf-8-bom' | 'shift_jis' | 'utf-16le' | 'utf-16be';
   outputShiftJis: boolean;
+  /** Between fields; `forced` passes it as ?delimiter= (else the service detects it). */
+  delimiter: string;
+  forced: boolean;
 }
 
 const COLUMNS = ['id', 'note', ...FEATURES];
@@ -92,37 +99,75 @@ const upload = fc
     ),
     linebreak: fc.constantFrom(...BREAKS),
     last: fc.boolean(),
-    encoding: fc.constantFrom<Upload['encoding']>('utf-8', 'utf-8', 'utf-8-bom', 'shift_jis'),
+    encoding: fc.constantFrom<Upload['encoding']>('utf-8', 'utf-8', 'utf-8-bom', 'shift_jis', 'utf-16le', 'utf-16be'),
     outputShiftJis: fc.boolean(),
+    delimiter: fc.constantFrom(',', ',', ...DELIMITERS),
+    forced: fc.boolean(),
     seedRows: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 0, maxLength: 40 }),
   })
-  .chain(({ t, order, extra, linebreak, last, encoding, outputShiftJis, seedRows }) => {
+  .chain(({ t, order, extra, linebreak, last, encoding, outputShiftJis, delimiter, forced, seedRows }) => {
     const header = [...order, ...extra];
     const cellFor = (column: string) => (FEATURES.includes(column) ? numberCell(t.hostile) : column === 'id' ? fc.nat(99999).map(String) : textCell(t.hostile));
-    const row = fc.tuple(...header.map((c) => cellFor(c).chain((cell) => (t.quoting > 0 ? written(cell, t.quoting) : fc.constant(quotedWhereNeeded(cell))))));
-    return fc.tuple(fc.array(row, { minLength: seedRows.length, maxLength: seedRows.length }), fc.constant({ t, header, linebreak, last, encoding, outputShiftJis, seedRows }));
+    const row = fc.tuple(...header.map((c) => cellFor(c).chain((cell) => (t.quoting > 0 ? written(cell, t.quoting, delimiter) : fc.constant(quotedWhereNeeded(cell, delimiter))))));
+    return fc.tuple(fc.array(row, { minLength: seedRows.length, maxLength: seedRows.length }), fc.constant({ t, header, linebreak, last, encoding, outputShiftJis, delimiter, forced, seedRows }));
   })
-  .map(([rows, { t, header, linebreak, last, encoding, outputShiftJis, seedRows }]): Upload => {
-    let text = header.join(',');
+  .map(([rows, { t, header, linebreak, last, encoding, outputShiftJis, delimiter, forced, seedRows }]): Upload => {
+    let text = header.join(delimiter);
     rows.forEach((cells, i) => {
       const [a, b, c] = seedRows[i];
       // Mixed line breaks, blank lines and ragged rows, as often as the troubles say.
       const br = t.breaks > 0 && a % (6 - t.breaks * 2) === 0 ? BREAKS[a % 3] : linebreak;
       if (t.blank > 0 && b % (8 - t.blank * 3) === 0) text += br;
       const width = t.ragged > 1 && c % 16 === 0 ? cells.length + (c % 2 ? 1 : -1) : cells.length;
-      text += br + [...cells, 'extra'].slice(0, width).join(',');
+      text += br + [...cells, 'extra'].slice(0, width).join(delimiter);
     });
     if (last) text += linebreak;
     const sjisOk = iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
-    return { text, encoding: encoding === 'shift_jis' && !sjisOk ? 'utf-8' : encoding, outputShiftJis };
+    return { text, encoding: encoding === 'shift_jis' && !sjisOk ? 'utf-8' : encoding, outputShiftJis, delimiter, forced };
   });
+
+const isUtf16 = (u: Upload) => u.encoding === 'utf-16le' || u.encoding === 'utf-16be';
 
 function bytesOf(u: Upload): Buffer {
   if (u.encoding === 'shift_jis') return iconv.encode(u.text, 'cp932');
+  if (isUtf16(u)) {
+    const le = Buffer.from(`\ufeff${u.text}`, 'utf16le');
+    return u.encoding === 'utf-16le' ? le : le.swap16();
+  }
   return Buffer.concat([Buffer.from(u.encoding === 'utf-8-bom' ? '\ufeff' : ''), Buffer.from(u.text)]);
 }
 
-const jobOf = (u: Upload) => ({ encoding: u.encoding === 'shift_jis' ? ('shift_jis' as const) : undefined, outputEncoding: u.outputShiftJis ? ('shift_jis' as const) : ('utf-8' as const) });
+/** A UTF-16 upload is answered in UTF-16 unless an output encoding is asked for. */
+const jobOf = (u: Upload) => ({
+  encoding: u.encoding === 'shift_jis' ? ('shift_jis' as const) : undefined,
+  outputEncoding: u.outputShiftJis ? ('shift_jis' as const) : isUtf16(u) ? undefined : ('utf-8' as const),
+  delimiter: u.forced ? CODES[u.delimiter] : undefined,
+});
+
+/** The delimiter the service is to read with: the forced one, else the one whose header names the most features (ties: comma, tab, semicolon). */
+function delimiterOf(u: Upload): string {
+  if (u.forced) return u.delimiter;
+  let best = ',';
+  let most = 0;
+  for (const d of DELIMITERS) {
+    const [header] = readReference(u.text, d);
+    const named = new Set((header?.cells ?? []).map((c) => c.trim()).filter((c) => FEATURES.includes(c))).size;
+    if (named > most) [best, most] = [d, named];
+  }
+  return best;
+}
+
+/** The answer's text, in the encoding it is to come back in. */
+function answerText(u: Upload, body: Buffer): string {
+  if (u.outputShiftJis) return iconv.decode(body, 'cp932');
+  if (isUtf16(u)) {
+    const le = u.encoding === 'utf-16le' ? body : Buffer.from(body).swap16();
+    const text = le.toString('utf16le');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    return text.slice(1);
+  }
+  return body.toString('utf8').replace(/^\ufeff/, '');
+}
 
 // ---------------------------------------------------------------- the reference's answer
 
@@ -137,10 +182,11 @@ interface Expected {
 
 const neutralised = (cells: string[]) => (cells.some(runsAsFormula) ? cells.map((c) => (runsAsFormula(c) ? `'${c}` : c)) : cells);
 const fitsShiftJis = (text: string) => iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
-const rowText = (cells: string[]) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+const rowText = (cells: string[], d: string) => cells.map((c) => quotedWhereNeeded(c, d)).join(d);
 
 function expected(u: Upload): Expected {
-  const records = readReference(u.text);
+  const d = delimiterOf(u);
+  const records = readReference(u.text, d);
   if (records.length === 0 || (records[0].cells.length === 1 && records[0].cells[0].trim() === '' && !records[0].badQuote)) return { status: 400 };
   const header = records[0];
   const names = header.cells.map((c) => c.trim());
@@ -162,7 +208,7 @@ function expected(u: Upload): Expected {
     const values = positions.map((p) => r.cells[p]);
     if (values.some((v) => !DECIMAL.test(v) || !(Math.abs(Number(v)) <= FLOAT32_MAX))) return errorRows.push(row);
     const out = neutralised(r.cells);
-    if (u.outputShiftJis && !fitsShiftJis(out.some((c, i) => c !== r.cells[i]) ? rowText(out) : r.text)) return errorRows.push(row);
+    if (u.outputShiftJis && !fitsShiftJis(out.some((c, i) => c !== r.cells[i]) ? rowText(out, d) : r.text)) return errorRows.push(row);
     if (values.some((v) => Math.abs(Number(v)) > HUGE)) mayName.push(row);
     rows.push(out);
   });
@@ -192,9 +238,7 @@ function checkAgainstReference(u: Upload, answer: Answer): void {
   }
   expect(answer.status).toBe(want.status);
   if (want.status !== 200) return;
-  const body = answer.body!;
-  const text = u.outputShiftJis ? iconv.decode(body, 'cp932') : body.toString('utf8').replace(/^\ufeff/, '');
-  const seen = readReference(text);
+  const seen = readReference(answerText(u, answer.body!), delimiterOf(u));
   expect(seen.map((r) => r.cells.slice(0, -2))).toEqual([want.header!.slice(0, -2), ...want.rows!]);
   expect(seen[0].cells.slice(-2)).toEqual(RESERVED);
   for (const r of seen) {
@@ -215,11 +259,10 @@ function checkAgainstReference(u: Upload, answer: Answer): void {
  * onnxruntime's float32 arithmetic depends on how many rows run together (0.027250 for a row run
  * with two others, 0.027249 alone), and chunks and pieces hold different numbers of rows.
  */
-function expectSameAnswer(got: Answer, want: Answer): void {
+function expectSameAnswer(u: Upload, got: Answer, want: Answer): void {
   expect({ ...got, body: undefined }).toEqual({ ...want, body: undefined });
   if (!want.body) return;
-  // Latin-1 keeps every byte as one character; commas, quotes and line breaks are ASCII in every encoding here.
-  const [a, b] = [got, want].map((x) => readReference(x.body!.toString('latin1')).map((r) => r.cells));
+  const [a, b] = [got, want].map((x) => readReference(answerText(u, x.body!), delimiterOf(u)).map((r) => r.cells));
   expect(a.length).toBe(b.length);
   a.forEach((cells, i) => {
     if (i === 0) return expect(cells).toEqual(b[0]);
@@ -240,8 +283,8 @@ describe('every reader gives the reference answer', () => {
         const job = jobOf(u);
         const one = await whole(bytes, { ...job, chunkBytes: 1 << 30 }, loaded);
         checkAgainstReference(u, one);
-        expectSameAnswer(await whole(bytes, { ...job, chunkBytes }, loaded), one);
-        expectSameAnswer(await split(bytes, { ...job, chunkBytes }, pieces, batch, loaded), one);
+        expectSameAnswer(u, await whole(bytes, { ...job, chunkBytes }, loaded), one);
+        expectSameAnswer(u, await split(bytes, { ...job, chunkBytes }, pieces, batch, loaded), one);
       }),
       { numRuns: RUNS, ...SEED },
     );
@@ -251,9 +294,10 @@ describe('every reader gives the reference answer', () => {
     // The generated rows, after enough plain rows that they fall in a later chunk of the default size.
     await fc.assert(
       fc.asyncProperty(upload, fc.integer({ min: 2, max: 4 }), async (u, pieces) => {
-        const [header] = readReference(u.text);
-        if (!header || header.badQuote || header.text !== header.cells.join(',') || !header.cells.includes('id')) return;
-        const fill = (i: number) => header.cells.map((c) => (c === 'id' ? String(i) : FEATURES.includes(c) ? String(40 + (i % 9)) : 'n')).join(',');
+        const d = delimiterOf(u);
+        const [header] = readReference(u.text, d);
+        if (!header || header.badQuote || header.text !== header.cells.join(d) || !header.cells.includes('id')) return;
+        const fill = (i: number) => header.cells.map((c) => (c === 'id' ? String(i) : FEATURES.includes(c) ? String(40 + (i % 9)) : 'n')).join(d);
         const padding = Array.from({ length: Math.ceil((CHUNK_BYTES * 1.3) / (header.text.length + 2)) }, (_, i) => fill(i));
         // With the file's own line break, so that only the size differs.
         const rest = u.text.slice(header.text.length);
@@ -263,8 +307,8 @@ describe('every reader gives the reference answer', () => {
         const job = jobOf(padded);
         const one = await whole(bytes, { ...job, chunkBytes: 1 << 30 }, loaded);
         checkAgainstReference(padded, one);
-        expectSameAnswer(await whole(bytes, job, loaded), one);
-        expectSameAnswer(await split(bytes, job, pieces, 2, loaded), one);
+        expectSameAnswer(padded, await whole(bytes, job, loaded), one);
+        expectSameAnswer(padded, await split(bytes, job, pieces, 2, loaded), one);
       }),
       { numRuns: Math.ceil(RUNS / 40), ...SEED },
     );
@@ -275,9 +319,9 @@ describe('every reader gives the reference answer', () => {
     const options = { relax_quotes: true, relax_column_count: true, record_delimiter: ['\r\n', '\n', '\r'], skip_empty_lines: false };
     fc.assert(
       fc.property(upload, (u) => {
-        const records = readReference(u.text);
+        const records = readReference(u.text, u.delimiter);
         if (records.some((r) => r.badQuote)) return;
-        expect(records.map((r) => r.cells)).toEqual(parse(u.text, options));
+        expect(records.map((r) => r.cells)).toEqual(parse(u.text, { ...options, delimiter: u.delimiter }));
       }),
       { numRuns: RUNS * 2, ...SEED },
     );
@@ -287,7 +331,7 @@ describe('every reader gives the reference answer', () => {
     const features = FEATURES.map((name) => ({ name, type: 'float' as const }));
     fc.assert(
       fc.property(upload, (u) => {
-        const reader = () => new TableReader({ features, reserved: RESERVED });
+        const reader = () => new TableReader({ features, reserved: RESERVED, delimiter: CODES[u.delimiter] });
         const outcome = (read: (r: TableReader) => unknown) => {
           const r = reader();
           try {

@@ -14,9 +14,9 @@ export interface ReferenceRecord {
   badQuote?: { field: number; kind: 'unclosed' | 'after-close' };
 }
 
-const ENDS_FIELD = new Set([',', '\r', '\n']);
-
-export function readReference(text: string): ReferenceRecord[] {
+/** Reads `text` with `delimiter` (a comma, a tab or a semicolon) between fields. */
+export function readReference(text: string, delimiter = ','): ReferenceRecord[] {
+  const ENDS_FIELD = new Set([delimiter, '\r', '\n']);
   const records: ReferenceRecord[] = [];
   const n = text.length;
   let i = 0;
@@ -47,7 +47,7 @@ export function readReference(text: string): ReferenceRecord[] {
       }
       while (i < n && !ENDS_FIELD.has(text[i])) cell += text[i++];
       cells.push(cell);
-      if (text[i] === ',') {
+      if (text[i] === delimiter) {
         i++;
         continue;
       }

@@ -17,10 +17,16 @@ export function neutralise(cell: string): string {
   return isFormulaLike(cell) ? `'${cell}` : cell;
 }
 
-export function quote(cell: string): string {
-  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+/** The field delimiters a CSV may use: comma, tab (Excel's "Unicode text", TSV) or semicolon, as character codes. */
+export type Delimiter = 0x2c | 0x09 | 0x3b;
+export const COMMA: Delimiter = 0x2c;
+
+const MUST_QUOTE: Record<Delimiter, RegExp> = { 0x2c: /[",\r\n]/, 0x09: /["\t\r\n]/, 0x3b: /[";\r\n]/ };
+
+export function quote(cell: string, delimiter: Delimiter = COMMA): string {
+  return MUST_QUOTE[delimiter].test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
-export function writeRow(cells: readonly string[]): string {
-  return cells.map((c) => quote(neutralise(c))).join(',');
+export function writeRow(cells: readonly string[], delimiter: Delimiter = COMMA): string {
+  return cells.map((c) => quote(neutralise(c), delimiter)).join(String.fromCharCode(delimiter));
 }

@@ -1,7 +1,10 @@
-/** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced. */
+/** Turns uploaded bytes into text: UTF-8 (with or without BOM) or Shift_JIS/CP932, detected or forced; and settles the delimiter. */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { HttpProblem } from '../http/problem';
+import { COMMA, Delimiter } from './cells';
+import { nextRecordStart } from './record-bounds';
+import { TextRecords } from './text-records';
 
 export type TextEncoding = 'utf-8' | 'shift_jis';
 
@@ -21,6 +24,41 @@ const ALIASES: Record<string, TextEncoding> = {
   cp932: 'shift_jis',
   'windows-31j': 'shift_jis',
 };
+
+const DELIMITERS: Record<string, Delimiter> = { ',': COMMA, comma: COMMA, '\t': 0x09, tab: 0x09, ';': 0x3b, semicolon: 0x3b };
+/** Tried in this order; on a tie the earlier wins. */
+const CANDIDATES: Delimiter[] = [COMMA, 0x09, 0x3b];
+/** The most header bytes looked at to choose the delimiter. */
+const HEADER_SCAN_BYTES = 1 << 20;
+
+/** Reads `?delimiter=`: comma, tab, semicolon (or the character itself); undefined or "auto" means detect. */
+export function parseDelimiter(value: unknown): Delimiter | undefined {
+  if (value === undefined || value === '' || value === 'auto') return undefined;
+  const found = typeof value === 'string' ? DELIMITERS[value.toLowerCase()] : undefined;
+  if (found === undefined) throw new HttpProblem(400, 'bad-parameter', `delimiter must be one of auto, comma, tab, semicolon (got ${JSON.stringify(value)})`);
+  return found;
+}
+
+/**
+ * The delimiter whose reading of the header names the most of the model's features (comma, tab,
+ * semicolon; a tie goes to the earlier). A header that names none of them is read with commas,
+ * and its error then says which columns are missing.
+ */
+export function detectDelimiter(bytes: Uint8Array, start: number, encoding: TextEncoding, features: readonly string[]): Delimiter {
+  const wanted = new Set(features);
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
+  let best: Delimiter = COMMA;
+  let bestCount = 0;
+  for (const delimiter of CANDIDATES) {
+    const end = nextRecordStart(bytes, start, start, delimiter);
+    const stop = Math.min(end === -1 ? bytes.length : end, start + HEADER_SCAN_BYTES);
+    const record = new TextRecords(decoder.decode(bytes.subarray(start, stop)), 0, delimiter);
+    if (!record.advance()) continue;
+    const named = new Set(record.cells.map((c) => c.trim()).filter((c) => wanted.has(c))).size;
+    if (named > bestCount) [best, bestCount] = [delimiter, named];
+  }
+  return best;
+}
 
 /** Reads an encoding name from a query parameter; undefined or "auto" means detect. */
 export function parseEncodingName(value: unknown, parameter: string): TextEncoding | undefined {
@@ -56,16 +94,27 @@ export interface UploadText {
   start: number;
   /** Whether the encoding was forced (a decoding failure then blames the parameter, not detection). */
   forced: boolean;
+  /** The field delimiter: forced, or detected from the header. */
+  delimiter: Delimiter;
+}
+
+/** What settles how an upload's fields are read. */
+export interface UploadLayout {
+  /** Forced by `?delimiter=`; else detected from the header. */
+  delimiter?: Delimiter;
+  /** The model's feature names, which the right delimiter finds in the header. */
+  features?: readonly string[];
 }
 
 /** Checks that the whole upload is text and settles its encoding (a piece alone might be plain ASCII). */
-export function uploadText(bytes: Uint8Array, forced?: TextEncoding): UploadText {
+export function uploadText(bytes: Uint8Array, forced?: TextEncoding, layout: UploadLayout = {}): UploadText {
   if (bytes.length === 0) throw new HttpProblem(400, 'empty-upload', 'the upload is empty: send a CSV with a header row and at least one data row');
   rejectBinary(bytes);
   const hadBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const start = hadBom ? 3 : 0;
   const encoding = forced ?? (hadBom ? 'utf-8' : detectEncoding(bytes.subarray(start)));
-  return { encoding, hadBom, start, forced: forced !== undefined };
+  const delimiter = layout.delimiter ?? (layout.features ? detectDelimiter(bytes, start, encoding, layout.features) : COMMA);
+  return { encoding, hadBom, start, forced: forced !== undefined, delimiter };
 }
 
 /**

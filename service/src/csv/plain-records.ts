@@ -1,11 +1,11 @@
 /**
  * The records of CSV bytes (plain ASCII, UTF-8 or Shift_JIS) that have no quote character.
  * Without quotes, the CSV rules (README, "CSV rules") come down to fields between commas and
- * records between line breaks (CRLF, LF or CR), as text-records.ts reads them. Here the fields are located in the bytes and each is read as a number on the way,
+ * records between line breaks (CRLF, LF or CR); the delimiter is a comma, a tab or a semicolon, as text-records.ts reads them. Here the fields are located in the bytes and each is read as a number on the way,
  * in one pass: for a file of numbers, decoding the text, cutting 30 cells a row and converting
  * them afterwards cost more than everything else the service does with the row (and a loop over a
  * typed array runs several times faster than one over a string's charCodeAt). In UTF-8 and in
- * Shift_JIS a comma, a line break, a quote, a digit, a dot or a sign is one byte that never occurs
+ * Shift_JIS a delimiter, a line break, a quote, a digit, a dot or a sign is one byte that never occurs
  * inside another character (a Shift_JIS trail byte is 0x40 or above), so the bytes split exactly
  * as the text does; offsets are byte offsets, and a cell needed as text is decoded alone.
  *
@@ -55,6 +55,7 @@ export class PlainRecords {
     from: number,
     maxFields: number,
     private readonly encoding: BytesEncoding = 'utf-8',
+    private readonly delimiter: number = COMMA,
   ) {
     this.next = from;
     this.commas = new Int32Array(Math.max(1, maxFields - 1));
@@ -66,7 +67,7 @@ export class PlainRecords {
    * have no record after it.
    */
   advance(): boolean {
-    const { bytes, commas, values } = this;
+    const { bytes, commas, values, delimiter } = this;
     const length = bytes.length;
     const start = this.next;
     if (start >= length) return false;
@@ -92,7 +93,7 @@ export class PlainRecords {
         continue;
       }
       const lineEnds = c === LF || c === CR;
-      if (c === COMMA || lineEnds) {
+      if (c === delimiter || lineEnds) {
         const value = plain ? decimalValue(mantissa, digits, fractionDigits, negative) : NaN;
         if (field < values.length) values[field] = value;
         if (value !== value && fieldStart < i && mayBeFormula(bytes[fieldStart])) formula = true;
@@ -156,6 +157,6 @@ export class PlainRecords {
 
   /** The current record's fields as strings, for the rare row that must be rewritten. */
   cells(): string[] {
-    return this.text(this.start, this.end).split(',');
+    return this.text(this.start, this.end).split(String.fromCharCode(this.delimiter));
   }
 }

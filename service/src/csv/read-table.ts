@@ -8,7 +8,7 @@
  */
 import { HttpProblem, RowError } from '../http/problem';
 import type { Feature } from '../models/manifest';
-import { isFormulaLike, mayBeFormula, writeRow } from './cells';
+import { COMMA, Delimiter, isFormulaLike, mayBeFormula, writeRow } from './cells';
 import { fastDecimal } from './decimal';
 import { KeptRows } from './kept-rows';
 import { byteOffset } from './char-offsets';
@@ -45,6 +45,8 @@ export interface ReadOptions {
   reserved: readonly string[];
   /** Says why a row (as it would be written) cannot go into the output, e.g. in Shift_JIS; undefined when it can. */
   unwritable?: (line: string) => string | undefined;
+  /** The field delimiter (comma by default). */
+  delimiter?: Delimiter;
 }
 
 const QUOTE = 0x22;
@@ -52,6 +54,8 @@ const QUOTE = 0x22;
 export const MAX_COLUMNS = 16_384;
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
+/** A number written with a decimal comma (1,5), as in a semicolon-separated file from a European or Japanese locale's Excel. */
+const DECIMAL_COMMA = /^\s*[+-]?\d*,\d+\s*$/;
 
 export class ErrorList {
   readonly listed: RowError[] = [];
@@ -155,6 +159,10 @@ function readNumber(cell: string, feature: Feature, imputed: boolean, row: numbe
     if (!imputed) errors.add(row, feature.name, 'empty value; a number is required');
     return NaN;
   }
+  if (DECIMAL_COMMA.test(cell)) {
+    errors.add(row, feature.name, `${describe(cell)} has a decimal comma, which is not read: write it with a dot (${cell.trim().replace(',', '.')})`);
+    return NaN;
+  }
   errors.add(row, feature.name, NUMBER.test(cell) ? `${describe(cell)} is out of range` : `${describe(cell)} is not a number`);
   return NaN;
 }
@@ -180,8 +188,10 @@ export class TableReader {
   private readonly integral: boolean[];
   /** Rows in the chunk before: the next chunk's arrays start that large, so they rarely grow. */
   private lastChunkRows = 0;
+  private readonly delimiter: Delimiter;
 
   constructor(private readonly opts: ReadOptions) {
+    this.delimiter = opts.delimiter ?? COMMA;
     this.imputed = opts.features.map((f) => opts.imputed?.has(f.name) ?? false);
     this.textual = opts.features.map((f) => f.type === 'string');
     this.integral = opts.features.map((f) => f.type === 'int64');
@@ -237,14 +247,14 @@ export class TableReader {
 
   /** Reads the header record and returns where the records after it start. */
   private readHeader(text: string): number {
-    const record = new TextRecords(text);
+    const record = new TextRecords(text, 0, this.delimiter);
     if (!record.advance()) return text.length;
     const cells = record.cells;
     if (cells.length === 1 && cells[0].trim() === '' && !record.badQuote) throw noHeaderProblem();
     checkHeaderRecord(record, this.errors);
     this.header = cells;
     this.positions = checkHeader(cells, this.opts, this.errors);
-    this.headerLine = cells.some(isFormulaLike) ? writeRow(cells) : text.slice(record.start, record.end);
+    this.headerLine = cells.some(isFormulaLike) ? writeRow(cells, this.delimiter) : text.slice(record.start, record.end);
     return record.next;
   }
 
@@ -273,7 +283,7 @@ export class TableReader {
   private readPlain(bytes: Uint8Array, from: number, rows: KeptRows, encoding: BytesEncoding): void {
     const { features } = this.opts;
     const width = (this.header as string[]).length;
-    const records = new PlainRecords(bytes, from, width, encoding);
+    const records = new PlainRecords(bytes, from, width, encoding, this.delimiter);
     while (records.advance()) {
       const { start, end } = records;
       const row = this.countRecord();
@@ -297,14 +307,14 @@ export class TableReader {
         formula = fast !== fast && mayBeFormula(bytes[records.fieldStart(c)]) && isFormulaLike(records.field(c));
       }
       this.rows++;
-      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(records.cells()) : records.text(start, end));
+      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(records.cells(), this.delimiter) : records.text(start, end));
       if (keep && formula) rows.neutralise(at);
     }
   }
 
   private readQuoted(text: string, from: number, rows: KeptRows): void {
     const { features } = this.opts;
-    const records = new TextRecords(text, from);
+    const records = new TextRecords(text, from, this.delimiter);
     while (records.advance()) {
       const { cells, start, end } = records;
       const row = this.countRecord();
@@ -327,7 +337,7 @@ export class TableReader {
       }
       const formula = cells.some(isFormulaLike);
       this.rows++;
-      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(cells) : text.slice(start, end));
+      if (this.opts.unwritable) this.checkWritable(row, formula ? writeRow(cells, this.delimiter) : text.slice(start, end));
       if (keep && formula) rows.neutralise(at);
     }
   }
@@ -341,8 +351,8 @@ export class TableReader {
 }
 
 /** A row's text (one record, no line break) with its formula cells neutralised and re-quoted. */
-export function neutraliseRow(line: string): string {
-  const record = new TextRecords(line);
+export function neutraliseRow(line: string, delimiter: Delimiter = COMMA): string {
+  const record = new TextRecords(line, 0, delimiter);
   record.advance();
-  return writeRow(record.cells);
+  return writeRow(record.cells, delimiter);
 }

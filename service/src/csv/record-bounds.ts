@@ -5,7 +5,7 @@
  * open fields, not on how many quotes came before (a stray `5" tall` would flip a count). The
  * quoted fields are stepped over with indexOf (memchr), so text without quotes costs one search.
  * Cutting bytes here is safe for both accepted encodings: in UTF-8 and in Shift_JIS the bytes of
- * '"', ',', CR and LF never occur inside a multi-byte character.
+ * '"', the delimiters (',', TAB, ';'), CR and LF never occur inside a multi-byte character.
  */
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -41,7 +41,7 @@ function pastBreak(buf: Buffer, at: number): number {
  * quotes at or after `at`. `from` must be a record's start (it is read from there). -1 when no
  * record starts after `at` (the text ends first, or a quoted field never closes).
  */
-export function nextRecordStart(bytes: Uint8Array, from: number, at: number): number {
+export function nextRecordStart(bytes: Uint8Array, from: number, at: number, delimiter: number = COMMA): number {
   const buf = bufferOf(bytes);
   // The first line break at or after `at` and after `pos`, and the bytes before it, where the
   // quotes that decide whether it is outside quotes are searched for (memchr stops there).
@@ -55,7 +55,7 @@ export function nextRecordStart(bytes: Uint8Array, from: number, at: number): nu
     const quote = before.indexOf(QUOTE, pos);
     if (quote === -1) return lineBreak === -1 ? -1 : pastBreak(buf, lineBreak);
     const prev = buf[quote - 1];
-    if (quote === from || prev === COMMA || prev === CR || prev === LF) {
+    if (quote === from || prev === delimiter || prev === CR || prev === LF) {
       pos = closingQuote(buf, quote);
       if (pos === -1) return -1;
     } else {
@@ -78,13 +78,13 @@ export interface RecordRange {
  * more ranges follow (after it, records cannot be told apart reliably). `from` is a record's
  * start and `to` the upload's end or a record's start.
  */
-export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, maxRecord = Infinity): RecordRange[] {
+export function recordRanges(bytes: Uint8Array, from: number, to: number, size: number, maxRecord = Infinity, delimiter: number = COMMA): RecordRange[] {
   const buf = bufferOf(bytes).subarray(0, to);
   const ranges: RecordRange[] = [];
   let start = from;
   while (to - start > size) {
     const crossing = start + size;
-    const end = nextRecordStart(buf, start, crossing);
+    const end = nextRecordStart(buf, start, crossing, delimiter);
     const limit = Math.min(to, crossing + maxRecord);
     if ((end === -1 || end > limit) && to > limit) {
       const lineBreak = firstBreak(buf, crossing, limit);

@@ -2,7 +2,7 @@
  * The records of CSV text, quotes and all, by the CSV rules (README, "CSV rules"), which are how a
  * spreadsheet reads a file: a record ends at CRLF, LF or CR outside a quoted field; a field whose
  * first character is a quote is quoted (`""` inside is a quote, and the quote that closes it must
- * be followed by a comma, a line break or the end); a quote anywhere else is text. So every line
+ * be followed by the delimiter (a comma, tab or semicolon), a line break or the end); a quote anywhere else is text. So every line
  * break a spreadsheet would start a row at ends a record here too, and the row written back
  * holds none outside quotes. record-bounds.ts finds the same boundaries in bytes, and
  * plain-records.ts reads the same fields where there are no quotes.
@@ -23,12 +23,12 @@ export function quoteMessage(problem: QuoteProblem): string {
     : 'malformed quotes: text follows the closing quote of a quoted field; double a quote inside a quoted field ("")';
 }
 
-/** Where the unquoted text from `i` ends: at a comma, a line break or the end. */
-function plainEnd(text: string, i: number): number {
+/** Where the unquoted text from `i` ends: at the delimiter, a line break or the end. */
+function plainEnd(text: string, i: number, delimiter: number): number {
   const n = text.length;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === COMMA || c === LF || c === CR) return i;
+    if (c === delimiter || c === LF || c === CR) return i;
   }
   return n;
 }
@@ -48,6 +48,7 @@ export class TextRecords {
   constructor(
     private readonly text: string,
     from = 0,
+    private readonly delimiter: number = COMMA,
   ) {
     this.next = from;
   }
@@ -85,19 +86,19 @@ export class TextRecords {
           closed = true;
           break;
         }
-        const after = plainEnd(text, i);
+        const after = plainEnd(text, i, this.delimiter);
         if (!closed) this.bad(cells.length, 'unclosed');
         else if (after > i) this.bad(cells.length, 'text-after-closing-quote');
         // A malformed field's text runs on, unquoted, to the next comma or line break.
         if (after > i) cell += text.slice(i, after);
         i = after;
       } else {
-        const after = plainEnd(text, i);
+        const after = plainEnd(text, i, this.delimiter);
         cell = text.slice(i, after);
         i = after;
       }
       cells.push(cell);
-      if (text.charCodeAt(i) !== COMMA) break;
+      if (text.charCodeAt(i) !== this.delimiter) break;
       i++;
     }
     this.end = i;

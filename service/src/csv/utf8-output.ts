@@ -6,11 +6,10 @@
  */
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../inference/run-model';
-import { writeRow } from './cells';
+import { COMMA, Delimiter, writeRow } from './cells';
 import { neutraliseRow } from './read-table';
 import { PROBABILITY_DIGITS, predictionText, writtenProbabilities, type ChunkRows } from './write-output';
 
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 const SCALE = 10 ** PROBABILITY_DIGITS;
@@ -44,16 +43,17 @@ interface TailWriter {
   write(out: Buffer, at: number, row: number): number;
 }
 
-function tailWriter(manifest: Manifest, predictions: Predictions): TailWriter {
+function tailWriter(manifest: Manifest, predictions: Predictions, delimiter: Delimiter): TailWriter {
   const { codes, values, probabilities: p } = predictions;
   if (values) {
     // Regressors: one number a row, spelt as predictionText spells it.
-    const tail = (i: number) => `,${predictionText(values[i])}\r\n`;
+    const d = String.fromCharCode(delimiter);
+    const tail = (i: number) => `${d}${predictionText(values[i])}\r\n`;
     return { size: (i) => Buffer.byteLength(tail(i)), write: (out, at, i) => at + out.write(tail(i), at) };
   }
   const written = writtenProbabilities(manifest, predictions);
   const width = manifest.classes?.length ?? 0;
-  const labels = predictions.labels.map((label) => Buffer.from(`,${writeRow([label])}`));
+  const labels = predictions.labels.map((label) => Buffer.from(`${String.fromCharCode(delimiter)}${writeRow([label], delimiter)}`));
   return {
     size(i) {
       let n = labels[codes[i]].length + 2;
@@ -64,7 +64,7 @@ function tailWriter(manifest: Manifest, predictions: Predictions): TailWriter {
       const label = labels[codes[i]];
       for (let b = 0; b < label.length; b++) out[at++] = label[b];
       for (const k of written) {
-        out[at++] = COMMA;
+        out[at++] = delimiter;
         at = writeProbability(out, at, p![i * width + k]);
       }
       out[at] = CR;
@@ -84,9 +84,10 @@ export interface OutputPart {
 /** The output of one UTF-8 chunk: `prefix`, then each row as uploaded (or neutralised) and its predictions. */
 export function utf8Rows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): OutputPart {
   const { spans, neutralised } = chunk;
-  const tails = tailWriter(manifest, chunk.predictions);
+  const delimiter = chunk.delimiter ?? COMMA;
+  const tails = tailWriter(manifest, chunk.predictions, delimiter);
   const rows = spans.length / 2;
-  const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]))));
+  const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]), delimiter)));
   let size = Buffer.byteLength(prefix);
   for (let i = 0; i < rows; i++) size += spans[i * 2 + 1] - spans[i * 2] + tails.size(i);
   neutralised.forEach((i, k) => (size += lines[k].length - (spans[i * 2 + 1] - spans[i * 2])));

@@ -2,7 +2,7 @@
 import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../inference/run-model';
-import { writeRow } from './cells';
+import { COMMA, Delimiter, writeRow } from './cells';
 import { neutraliseRow } from './read-table';
 import type { TextEncoding } from './decode';
 
@@ -30,6 +30,8 @@ export interface ChunkRows {
   spans: Int32Array;
   neutralised: Int32Array;
   predictions: Predictions;
+  /** The upload's delimiter, which the answer keeps. */
+  delimiter?: Delimiter;
 }
 
 export function encodeText(text: string, encoding: TextEncoding): Uint8Array {
@@ -42,8 +44,8 @@ export function fitsShiftJis(text: string): boolean {
 }
 
 /** The output's header line: the upload's header and the added columns. */
-export function headerLine(uploadHeader: string, manifest: Manifest): string {
-  return `${uploadHeader},${writeRow(outputColumns(manifest))}\r\n`;
+export function headerLine(uploadHeader: string, manifest: Manifest, delimiter: Delimiter = COMMA): string {
+  return `${uploadHeader}${String.fromCharCode(delimiter)}${writeRow(outputColumns(manifest), delimiter)}\r\n`;
 }
 
 /**
@@ -57,14 +59,15 @@ export function writtenProbabilities(manifest: Manifest, predictions: Prediction
 }
 
 /** The text each row's output ends with: its prediction, its probabilities, and the line break. */
-function predictionCells(manifest: Manifest, predictions: Predictions): (row: number) => string {
+function predictionCells(manifest: Manifest, predictions: Predictions, delimiter: Delimiter): (row: number) => string {
   const width = manifest.classes?.length ?? 0;
   const written = writtenProbabilities(manifest, predictions);
-  const cells = predictions.labels.map((label) => writeRow([label]));
+  const cells = predictions.labels.map((label) => writeRow([label], delimiter));
   const p = predictions.probabilities!;
+  const d = String.fromCharCode(delimiter);
   return (i) => {
-    let out = `,${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
-    for (const k of written) out += `,${p[i * width + k].toFixed(PROBABILITY_DIGITS)}`;
+    let out = `${d}${predictions.values ? predictionText(predictions.values[i]) : cells[predictions.codes[i]]}`;
+    for (const k of written) out += `${d}${p[i * width + k].toFixed(PROBABILITY_DIGITS)}`;
     return `${out}\r\n`;
   };
 }
@@ -72,12 +75,13 @@ function predictionCells(manifest: Manifest, predictions: Predictions): (row: nu
 /** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */
 export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
   const { text, spans, neutralised } = chunk;
-  const after = predictionCells(manifest, chunk.predictions);
+  const delimiter = chunk.delimiter ?? COMMA;
+  const after = predictionCells(manifest, chunk.predictions, delimiter);
   let out = '';
   let next = 0;
   for (let i = 0; i < spans.length / 2; i++) {
     const line = text.slice(spans[i * 2], spans[i * 2 + 1]);
-    out += neutralised[next] === i ? (next++, neutraliseRow(line)) : line;
+    out += neutralised[next] === i ? (next++, neutraliseRow(line, delimiter)) : line;
     out += after(i);
   }
   return out;

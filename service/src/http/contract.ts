@@ -5,17 +5,6 @@
 
 export type Method = 'get' | 'post';
 
-/** A query parameter a route reads; the OpenAPI documents list it, the route validates it. */
-export interface QueryParam {
-  name: string;
-  type: 'string' | 'integer' | 'boolean';
-  description: string;
-  enum?: readonly string[];
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-}
-
 /** Names of the JSON bodies routes answer with (their schemas are in openapi-schemas.ts). */
 export type BodySchema = 'Health' | 'Ready' | 'ModelList' | 'Model' | 'JobPage' | 'Job' | 'OpenApi';
 
@@ -31,7 +20,8 @@ export interface RouteSpec {
   produces: string[];
   /** Status codes the route answers with, besides the problem+json errors every route may send. */
   responses: Record<number, string>;
-  query?: readonly QueryParam[];
+  /** The query parameters the route takes; when declared, the page proxy forwards no others. */
+  query?: readonly QueryParameter[];
   /** The 200 answer's JSON body, for routes that answer JSON. */
   body?: BodySchema;
   /**
@@ -41,19 +31,56 @@ export interface RouteSpec {
   reference?: boolean;
 }
 
-const CSV_IN = ['multipart/form-data', 'text/csv'];
-const JSON_OUT = ['application/json'];
-const CSV_OUT = ['text/csv', 'application/problem+json'];
+/** A query parameter a route reads; the OpenAPI documents list it, the route validates it. */
+export interface QueryParameter {
+  name: string;
+  /** A type both OpenAPI 2.0 (the gateway) and 3.1 (/openapi.json) know. */
+  type: 'string' | 'integer' | 'boolean';
+  description: string;
+  enum?: readonly string[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+}
 
-const ENCODINGS = ['auto', 'utf-8', 'shift_jis'] as const;
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** What a predict upload may be, as GET /v1/models/{name} lists it. */
+export const UPLOAD_FORMATS = [
+  {
+    format: 'csv',
+    extensions: ['.csv'],
+    mediaTypes: ['text/csv'],
+    about: 'comma, tab or semicolon between fields (detected from the header, or ?delimiter=); UTF-8 with or without BOM, Shift_JIS/CP932, UTF-16 with BOM; answered in the same delimiter and encoding',
+  },
+  {
+    format: 'tsv',
+    extensions: ['.tsv', '.txt'],
+    mediaTypes: ['text/tab-separated-values', 'text/plain'],
+    about: 'tab-separated text, such as Excel\'s "Unicode text" (UTF-16 with BOM); answered the same way',
+  },
+  {
+    format: 'xlsx',
+    extensions: ['.xlsx'],
+    mediaTypes: [XLSX_MEDIA_TYPE],
+    about: 'an Excel workbook, told by its content: the first sheet or ?sheet=, the header found in the first 20 rows or ?header_row=; answered as the workbook with the prediction columns appended, or CSV with ?format=csv',
+  },
+] as const;
+
 /** What piece-params.ts accepts: a batch id; the largest row offset (far past any spreadsheet, so a larger one is a mistake). */
 export const BATCH_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const MAX_ROW_OFFSET = 2 ** 31 - 1;
-const BATCH_PARAM: QueryParam = { name: 'batch', type: 'string', pattern: BATCH_ID_PATTERN, description: 'ties the pieces of one large file together in the job log (any id the client chooses, e.g. a UUID)' };
-const PREDICT_QUERY: readonly QueryParam[] = [
-  { name: 'encoding', type: 'string', enum: ENCODINGS, description: "the upload's text encoding; auto detects UTF-8 (BOM or not) or Shift_JIS" },
-  { name: 'output_encoding', type: 'string', enum: ENCODINGS, description: "the answer's encoding; UTF-8 unless shift_jis is asked for" },
-  { name: 'filename', type: 'string', description: 'the upload\'s file name for a text/csv body: the answer is named <name>-predictions.csv' },
+const BATCH_PARAM: QueryParameter = { name: 'batch', type: 'string', pattern: BATCH_ID_PATTERN, description: 'ties the pieces of one large file together in the job log (any id the client chooses, e.g. a UUID)' };
+
+/** The predict routes' query parameters. */
+export const PREDICT_QUERY: readonly QueryParameter[] = [
+  { name: 'encoding', type: 'string', description: 'the upload\'s text encoding; detected when left out', enum: ['auto', 'utf-8', 'shift_jis'] },
+  { name: 'output_encoding', type: 'string', description: 'the answer\'s text encoding; by default UTF-8 (a UTF-16 upload is answered in UTF-16)', enum: ['auto', 'utf-8', 'shift_jis'] },
+  { name: 'delimiter', type: 'string', description: 'the field delimiter; detected from the header when left out', enum: ['auto', 'comma', 'tab', 'semicolon'] },
+  { name: 'sheet', type: 'string', description: 'a workbook\'s sheet to read, by name; the first sheet when left out' },
+  { name: 'header_row', type: 'integer', description: 'a workbook sheet\'s header row (from 1); found in the first 20 rows when left out' },
+  { name: 'format', type: 'string', description: 'a workbook\'s answer: the workbook (auto, xlsx) or CSV (csv; also Accept: text/csv)', enum: ['auto', 'xlsx', 'csv'] },
+  { name: 'filename', type: 'string', description: 'the upload\'s file name, for a raw body (the answer is named after it)' },
   {
     name: 'row_offset',
     type: 'integer',
@@ -63,13 +90,17 @@ const PREDICT_QUERY: readonly QueryParam[] = [
   },
   BATCH_PARAM,
 ];
+
+const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
+const JSON_OUT = ['application/json'];
+const CSV_OUT = ['text/csv', 'text/tab-separated-values', XLSX_MEDIA_TYPE, 'application/problem+json'];
 const PREDICT_RESPONSES = {
-  200: 'the uploaded CSV with prediction columns appended',
+  200: 'the upload (CSV, TSV or workbook) with prediction columns appended, in its own format',
   400: 'empty or unreadable upload, or a bad query parameter',
   401: 'missing or wrong bearer token',
   404: 'unknown model',
-  413: 'upload larger than the limit',
-  415: 'not a CSV',
+  413: 'upload larger than the limit, or a workbook whose contents are',
+  415: 'not CSV text or an .xlsx workbook (.xls, macros and password-protected workbooks included)',
   422: 'schema or value errors, listed by row and column',
   503: 'overloaded; retry after the Retry-After header',
 };

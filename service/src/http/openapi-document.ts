@@ -3,12 +3,12 @@
  * (contract.ts), as the gateway's OpenAPI 2.0 document is (infra/openapi.ts): one list of routes,
  * their query parameters and their problem responses, two documents that cannot drift from it.
  */
-import { QueryParam, ROUTES, RouteSpec } from './contract';
+import { QueryParameter, ROUTES, RouteSpec } from './contract';
 import { SCHEMAS } from './openapi-schemas';
 
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
-function querySchema(q: QueryParam): Record<string, unknown> {
+function querySchema(q: QueryParameter): Record<string, unknown> {
   const { name: _name, description: _description, ...rest } = q;
   return rest;
 }

@@ -9,6 +9,8 @@ export interface RowError {
   row: number | null;
   column: string | null;
   message: string;
+  /** In a workbook, the cell at fault (e.g. D6). */
+  cell?: string;
 }
 
 export interface ProblemBody {
@@ -50,10 +52,13 @@ export const PROBLEMS = {
   'method-not-allowed': { status: [405], about: 'the path exists, the method does not' },
   'request-timeout': { status: [408], about: 'the request headers or body did not arrive in time' },
   'length-required': { status: [411], about: 'an upload through the page proxy without Content-Length' },
-  'too-large': { status: [413], about: 'the upload (after decompression) is larger than the limit' },
+  'too-large': { status: [413], about: "the upload (after decompression) is larger than the limit, or a workbook's parts inflate past theirs" },
   'compression-ratio': { status: [413], about: 'a compressed body expands far more than any CSV does (a decompression bomb)' },
   'header-too-large': { status: [431], about: 'the request headers are larger than the server takes' },
-  'not-csv': { status: [415], about: 'a workbook or binary file instead of CSV text' },
+  'not-csv': { status: [415], about: 'a binary file instead of CSV text' },
+  'unsupported-workbook': { status: [415], about: 'a workbook that is not read: .xls, password-protected, with macros (.xlsm), or damaged' },
+  'unknown-sheet': { status: [400, 422], about: 'no sheet by the name given in ?sheet=, or a workbook without sheets' },
+  'no-model-columns': { status: [422], about: "the chosen sheet's header (found or ?header_row=) names none of the model's columns" },
   'unsupported-media-type': { status: [415], about: 'a Content-Type or Content-Encoding the service does not read' },
   'invalid-rows': { status: [422], about: 'schema or value errors, listed by row and column' },
   unwritable: { status: [422], about: 'the answer cannot be written in the requested encoding' },

@@ -6,17 +6,32 @@ import { decodedBody, isSupportedCoding } from './decompress';
 import { HttpProblem } from './problem';
 import { readShared } from './shared-body';
 
-const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'];
+/** Raw bodies taken: text, and workbooks (whose kind is told by their content, not by this). */
+const CSV_TYPES = [
+  'text/csv',
+  'application/csv',
+  'text/plain',
+  'text/tab-separated-values',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+];
 
 export interface Upload {
   bytes: Uint8Array;
   /** The uploaded file's name without extension, for `<upload>-predictions.csv`. */
   baseName: string;
+  /** The uploaded file name's extension, lower case, without the dot ('' when none). */
+  extension: string;
 }
 
 function baseName(name: string | undefined): string {
   const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
   return stem || 'upload';
+}
+
+function extensionOf(name: string | undefined): string {
+  return /\.([^.\\/]*)$/.exec(name ?? '')?.[1].toLowerCase() ?? '';
 }
 
 /** busboy's message, as a sentence a client can act on. */
@@ -82,7 +97,7 @@ export function readUpload(limit: number): RequestHandler {
       return multipart(req, res, (error?: unknown) => {
         if (error) return onMultipartError(error);
         if (!req.file) return next(new HttpProblem(400, 'bad-upload', 'the multipart form has no field "file" with the CSV'));
-        res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname) } satisfies Upload;
+        res.locals.upload = { bytes: req.file.buffer, baseName: baseName(req.file.originalname), extension: extensionOf(req.file.originalname) } satisfies Upload;
         next();
       });
     }
@@ -98,7 +113,7 @@ export function readUpload(limit: number): RequestHandler {
     // A compressed body's size says nothing of the text's: the limit applies to the text.
     readShared(decodedBody(req, coding), limit, coding === 'identity' ? declared : undefined, res.locals.admission).then((bytes) => {
       const name = typeof req.query.filename === 'string' ? req.query.filename : undefined;
-      res.locals.upload = { bytes, baseName: baseName(name) } satisfies Upload;
+      res.locals.upload = { bytes, baseName: baseName(name), extension: extensionOf(name) } satisfies Upload;
       next();
     }, onError);
   };

@@ -6,7 +6,9 @@
 import Piscina from 'piscina';
 import { HttpProblem } from '../http/problem';
 import type { ModelRegistry } from '../models/registry';
+import type { Delimiter } from '../csv/cells';
 import { TextEncoding, UploadText, uploadText } from '../csv/decode';
+import { fromUtf16, Utf16, utf16Of, Utf16Writer } from '../csv/utf16';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-plan';
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
@@ -37,8 +39,9 @@ export type PoolOutcome =
   | {
       ok: true;
       rows: number;
-      inputEncoding: TextEncoding;
-      outputEncoding: TextEncoding;
+      inputEncoding: TextEncoding | Utf16;
+      outputEncoding: TextEncoding | Utf16;
+      delimiter: Delimiter;
       classCounts?: Record<string, number>;
       /**
        * The answer, in order: written at once (with its length), or streamed. A stream must be read
@@ -156,7 +159,7 @@ export class InferencePool {
   private collecting: Promise<void> | undefined;
 
   constructor(
-    registry: ModelRegistry,
+    private readonly registry: ModelRegistry,
     private readonly opts: InferencePoolOptions,
   ) {
     const workerData: WorkerData = {
@@ -241,11 +244,45 @@ export class InferencePool {
   }
 
   /**
+   * Runs one job as predictText does; a UTF-16 upload is read as UTF-8 and answered in UTF-16
+   * again (unless another output encoding is asked for).
+   */
+  predict(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
+    // A plain function: an async one would keep `job` (the upload) referenced while the job runs.
+    const utf16 = utf16Of(job.bytes);
+    return utf16 ? this.predictUtf16(job, utf16, admission) : this.predictText(job, admission);
+  }
+
+  private async predictUtf16(job: PredictTask, utf16: Utf16, admission?: Admission): Promise<PoolOutcome> {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromUtf16(job.bytes, utf16);
+    } catch (error) {
+      admission?.release();
+      if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
+      throw error;
+    }
+    const answerUtf16 = job.outputEncoding === undefined;
+    const outcome = await this.predictText({ ...job, bytes, encoding: 'utf-8' }, admission);
+    if (!outcome.ok) return outcome;
+    const summary = { ...outcome, inputEncoding: utf16 };
+    if (!answerUtf16) return summary;
+    const writer = new Utf16Writer(utf16);
+    const { body } = outcome;
+    if ('bytes' in body) return { ...summary, outputEncoding: utf16, body: { bytes: writer.write(body.bytes, true) } };
+    const { stream } = body;
+    async function* encoded() {
+      for await (const piece of stream) yield writer.write(piece);
+    }
+    return { ...summary, outputEncoding: utf16, body: { stream: encoded() } };
+  }
+
+  /**
    * Runs one job, within `admission` (else admitted here). A small upload's bytes move to the
    * thread: the caller must not read them after. The admission is released once the answer is
    * produced, or, for a streamed answer, once the stream has ended.
    */
-  async predict(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
+  private async predictText(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
     const size = job.bytes.byteLength;
     const shared = isShared(job.bytes);
     const held = admission ?? this.admit(size);
@@ -265,7 +302,7 @@ export class InferencePool {
       const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding }, prefix, bom, () => {
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
         held.release();
         this.jobEnded(size);
       });
@@ -310,12 +347,13 @@ export class InferencePool {
   private async readAll(upload: Uint8Array, job: JobOptions): Promise<PieceRead> {
     let text: UploadText;
     try {
-      text = uploadText(upload, job.encoding);
+      const features = this.registry.get(job.model)?.manifest.features.map((f) => f.name);
+      text = uploadText(upload, job.encoding, { delimiter: job.delimiter, features });
     } catch (error) {
       if (error instanceof HttpProblem) return { ok: false, problem: error.toBody() };
       throw error;
     }
-    const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads) : undefined;
+    const cut = this.opts.threads > 1 ? splitUpload(upload, text.start, this.opts.threads, text.delimiter) : undefined;
     const ranges = cut?.ranges ?? [[0, upload.length]];
     const reads = ranges.map(([start, end], index) => {
       const piece = { index, start, end, headerEnd: cut?.headerEnd ?? 0, text };

@@ -9,6 +9,7 @@
  */
 import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
+import type { Delimiter } from '../csv/cells';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
 import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
 import { recordRanges } from '../csv/record-bounds';
@@ -25,6 +26,8 @@ export interface JobOptions {
   /** Forced input encoding; undefined detects UTF-8 or Shift_JIS. */
   encoding?: TextEncoding;
   outputEncoding?: TextEncoding;
+  /** Forced field delimiter; undefined detects it from the header. */
+  delimiter?: Delimiter;
   /** Bytes per chunk (tests make it small to exercise many chunks on small files). */
   chunkBytes?: number;
 }
@@ -56,6 +59,7 @@ interface ReadSummary {
   recordCount: number;
   inputEncoding: TextEncoding;
   outputEncoding: TextEncoding;
+  delimiter: Delimiter;
   classCounts?: Record<string, number>;
 }
 
@@ -80,6 +84,7 @@ export interface WriteTask {
   chunks: ChunkPlan[];
   inputEncoding: TextEncoding;
   outputEncoding: TextEncoding;
+  delimiter: Delimiter;
   prefix?: string;
   bom?: boolean;
   /** A buffer to write the batch into (moved from the main thread, which is done with it). */
@@ -137,7 +142,8 @@ function asProblem(error: unknown): Problem {
 /** Reads, validates and predicts one piece of an upload (or all of it), keeping only what writing needs. */
 export async function readPiece(upload: Uint8Array, piece: Piece | undefined, job: JobOptions, model: LoadedModel, session: ort.InferenceSession): Promise<PieceRead> {
   try {
-    const text = piece?.text ?? uploadText(upload, job.encoding);
+    const text = piece?.text ?? uploadText(upload, job.encoding, { delimiter: job.delimiter, features: model.manifest.features.map((f) => f.name) });
+    const { delimiter } = text;
     const size = job.chunkBytes ?? CHUNK_BYTES;
     const { outputEncoding, bom } = outputOf(job, text);
     const toShiftJis = outputEncoding === 'shift_jis';
@@ -145,6 +151,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
+      delimiter,
       unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
     });
     const decoder = new RangeDecoder(text);
@@ -152,7 +159,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
-    const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, MAX_RECORD_BYTES);
+    const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, MAX_RECORD_BYTES, delimiter);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
       const last = stop === upload.length;
@@ -176,7 +183,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     reader.finish(piece !== undefined);
     let prefix: string | undefined;
     if (first) {
-      prefix = headerLine(reader.headerLine, model.manifest);
+      prefix = headerLine(reader.headerLine, model.manifest, delimiter);
       if (toShiftJis && !fitsShiftJis(prefix + (model.manifest.classes ?? []).join(''))) {
         throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have characters ${SHIFT_JIS_HINT}`);
       }
@@ -188,6 +195,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       recordCount: reader.recordCount,
       inputEncoding: text.encoding,
       outputEncoding,
+      delimiter,
       classCounts,
       prefix,
       bom: first && bom,
@@ -204,16 +212,16 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
  */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
-  const { upload } = task;
+  const { upload, delimiter } = task;
   const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
   const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
     // Plain ASCII reads the same in both input encodings and is UTF-8 already.
     const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
-    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions }, model.manifest, prefix);
+    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, delimiter }, model.manifest, prefix);
     const textSpans = inBytes ? textOffsets(bytes, spans, task.inputEncoding) : spans;
-    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions }, model.manifest);
+    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions, delimiter }, model.manifest);
     return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });
   return task.bom ? [bytesPart(BOM), ...parts] : parts;
@@ -238,7 +246,7 @@ export async function predictCsv(task: PredictTask, model: LoadedModel, session:
   const read = await readPiece(task.bytes, undefined, task, model, session);
   if (!read.ok) return read;
   const { chunks, prefix, bom, ok, ...summary } = read;
-  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, prefix, bom };
+  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter, prefix, bom };
   // Written once, so exactly its size.
   const body = writeBatch(write, model, 1);
   return { ok, ...summary, body };

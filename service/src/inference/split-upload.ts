@@ -17,15 +17,15 @@ export interface UploadCut {
 }
 
 /** Cuts the text in bytes[from…] into `count` pieces of about equal size, or undefined when it cannot be cut. */
-export function splitUpload(bytes: Uint8Array, from: number, count: number): UploadCut | undefined {
-  const headerEnd = nextRecordStart(bytes, from, from);
+export function splitUpload(bytes: Uint8Array, from: number, count: number, delimiter: number = 0x2c): UploadCut | undefined {
+  const headerEnd = nextRecordStart(bytes, from, from, delimiter);
   if (headerEnd === -1) return undefined;
   const cuts = [from];
   for (let k = 1; k < count; k++) {
     const target = headerEnd + Math.floor(((bytes.length - headerEnd) * k) / count);
     // Read on from the last cut, a record's start: each byte is looked at once.
     const previous = cuts[cuts.length - 1];
-    const cut = nextRecordStart(bytes, previous === from ? headerEnd : previous, target);
+    const cut = nextRecordStart(bytes, previous === from ? headerEnd : previous, target, delimiter);
     if (cut === -1 || cut <= previous || cut >= bytes.length) return undefined;
     cuts.push(cut);
   }

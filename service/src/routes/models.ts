@@ -1,6 +1,7 @@
 /** GET /v1/models and GET /v1/models/{name}: the manifests, the default model marked. */
 import { Router } from 'express';
 import { outputColumns } from '../csv/write-output';
+import { UPLOAD_FORMATS } from '../http/contract';
 import { HttpProblem } from '../http/problem';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 
@@ -21,7 +22,8 @@ export function modelsRouter(registry: ModelRegistry): Router {
   router.get('/v1/models/:name', (req, res) => {
     const model = registry.get(req.params.name);
     if (!model) throw new HttpProblem(404, 'unknown-model', `no model named "${req.params.name}"; GET /v1/models lists them`);
-    res.json(describe(model, registry));
+    // What an upload may be (the same for every model, so not repeated in the list).
+    res.json({ ...describe(model, registry), formats: UPLOAD_FORMATS });
   });
   return router;
 }

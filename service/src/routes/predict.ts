@@ -1,7 +1,7 @@
 /** POST /v1/models/{name}/predict and POST /v1/predict: CSV in, CSV with predictions out. */
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
-import { parseEncodingName } from '../csv/decode';
+import { parseDelimiter, parseEncodingName } from '../csv/decode';
 import { parseBatchId, parseRowOffset } from '../http/piece-params';
 import { HttpProblem, ProblemBody, ProblemType } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
@@ -10,6 +10,9 @@ import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
 import type { Caller } from '../identity/caller';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
+import { uploadKind } from '../workbook/container';
+import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
+import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
 import { ANSWER_STALL_MS, endPaced, gone, writePaced } from './write-answer';
 
 /** Longer than any model name a manifest may carry. */
@@ -33,10 +36,26 @@ export interface PredictDeps {
   answerStallMs?: number;
 }
 
-function contentDisposition(baseName: string): string {
-  const file = `${baseName}-predictions.csv`;
+function contentDisposition(baseName: string, extension: string): string {
+  const file = `${baseName}-predictions.${extension}`;
   const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file)}`;
+}
+
+const TAB = 0x09;
+
+/** Whether a workbook is to be answered as CSV: `?format=csv`, or an Accept header that asks for CSV (and not a workbook). */
+function parseFormat(value: unknown, accept: string | undefined): boolean {
+  if (value === 'csv') return true;
+  if (value === 'xlsx') return false;
+  if (value !== undefined && value !== '' && value !== 'auto') throw new HttpProblem(400, 'bad-parameter', `format must be one of auto, csv, xlsx (got ${JSON.stringify(value)})`);
+  return accept !== undefined && accept.includes('text/csv') && !accept.includes(XLSX_TYPE);
+}
+
+/** The answer's file type: a .tsv or .txt upload keeps its own; otherwise .tsv for tabs, .csv else. */
+function answerExtension(uploaded: string, delimiter: number): string {
+  if (uploaded === 'txt' || uploaded === 'tsv') return uploaded;
+  return delimiter === TAB ? 'tsv' : 'csv';
 }
 
 export function predictRouter(deps: PredictDeps): Router {
@@ -60,6 +79,10 @@ export function predictRouter(deps: PredictDeps): Router {
     try {
       res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
       res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
+      res.locals.delimiter = parseDelimiter(req.query.delimiter);
+      res.locals.sheet = parseSheetName(req.query.sheet);
+      res.locals.headerRow = parseHeaderRow(req.query.header_row);
+      res.locals.answerCsv = parseFormat(req.query.format, req.get('accept'));
       res.locals.rowOffset = parseRowOffset(req.query.row_offset);
     } catch (error) {
       return next(error);
@@ -96,19 +119,21 @@ export function predictRouter(deps: PredictDeps): Router {
    * (measured: an argument of an awaited call stayed referenced until the function returned).
    */
   const startJob = (req: Request, res: Response): Promise<PoolOutcome> => {
-    const { bytes } = res.locals.upload as Upload;
-    res.locals.upload = { baseName: (res.locals.upload as Upload).baseName };
+    const { bytes, baseName, extension } = res.locals.upload as Upload;
+    res.locals.upload = { baseName, extension };
     req.file = undefined;
     res.locals.bytesIn = bytes.length;
     const model = res.locals.model as LoadedModel;
-    return deps.pool.predict({ model: model.manifest.name, bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding }, res.locals.admission as Admission);
+    const job = { model: model.manifest.name, bytes, encoding: res.locals.encoding, outputEncoding: res.locals.outputEncoding, delimiter: res.locals.delimiter };
+    return deps.pool.predict(job, res.locals.admission as Admission);
   };
 
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
+    if (uploadKind((res.locals.upload as Upload).bytes) === 'workbook') return runWorkbook(res, next);
     try {
       const outcome = await startJob(req, res);
-      const { baseName } = res.locals.upload as Upload;
+      const { baseName, extension } = res.locals.upload as Upload;
       if (!outcome.ok) {
         const problem = numberedInFile(outcome.problem, res.locals.rowOffset);
         res.locals.errorCount = problem.totalErrors ?? null;
@@ -117,8 +142,8 @@ export function predictRouter(deps: PredictDeps): Router {
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
       const headers: Record<string, string | undefined> = {
-        'Content-Type': `text/csv; charset=${outcome.outputEncoding === 'utf-8' ? 'utf-8' : 'shift_jis'}`,
-        'Content-Disposition': contentDisposition(baseName),
+        'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
+        'Content-Disposition': contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
         'X-Model-Name': model.manifest.name,
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
@@ -140,6 +165,38 @@ export function predictRouter(deps: PredictDeps): Router {
         if (!(await writePaced(res, piece, stallMs))) break;
       }
       if (!gone(res)) endPaced(res, stallMs);
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  /** An Excel workbook: answered as the workbook with the predictions added, or as CSV when asked. */
+  const runWorkbook = async (res: Response, next: NextFunction) => {
+    const model = res.locals.model as LoadedModel;
+    const upload = res.locals.upload as Upload;
+    res.locals.bytesIn = upload.bytes.length;
+    try {
+      const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
+      const outcome = await predictWorkbook(job, deps.pool, res.locals.admission as Admission | undefined);
+      if (!outcome.ok) {
+        // Sheet rows are numbered as the workbook shows them; a row offset is for pieces of a CSV.
+        res.locals.errorCount = outcome.problem.totalErrors ?? null;
+        return next(new WorkerProblem(outcome.problem));
+      }
+      res.locals.rows = outcome.rows;
+      res.locals.logFields.rows = outcome.rows;
+      res.locals.bytesOut = outcome.body.byteLength;
+      const headers: Record<string, string | undefined> = {
+        'Content-Type': outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
+        'Content-Disposition': contentDisposition(upload.baseName, outcome.format),
+        'X-Model-Name': model.manifest.name,
+        'X-Model-Version': model.manifest.version,
+        'X-Row-Count': String(outcome.rows),
+        'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
+        'Content-Length': String(outcome.body.byteLength),
+      };
+      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+      res.end(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
     } catch (error) {
       next(error);
     }

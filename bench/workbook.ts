@@ -1,0 +1,94 @@
+/**
+ * npm run bench:workbook: an Excel workbook end to end beside the same rows as CSV, against the
+ * built service in its own process (a fresh one per file, so peak RSS is the file's own):
+ * rows of 30 numeric columns and a column of Japanese names. Prints rows/s and the process's
+ * peak RSS (a workbook past the read limit, container.ts, is refused with a 413, printed).
+ * Usage: tsx bench/workbook.ts [rows…]   (default: 3000 and 100000)
+ */
+import ExcelJS from 'exceljs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../frontend/dev/pages-dev';
+import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-settings';
+import { FEATURES, japaneseCsv, writeBenchModel } from './bench-model';
+
+const ROOT = join(__dirname, '..');
+const TOKEN = 'bench-token-0123456789abcdef';
+const LIMIT = 32 * 1048576;
+const NAMES = ['山田太郎', '鈴木花子', '佐藤一郎', '田中美咲', '高橋健'];
+
+/** A workbook of `rows` rows like japaneseCsv's, written by exceljs's streaming writer (as Excel would hold them: numbers as numbers). */
+async function workbookOf(rows: number): Promise<string> {
+  const file = join(tmpdir(), `bench-${rows}.xlsx`);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true });
+  const sheet = wb.addWorksheet('データ');
+  sheet.addRow(['氏名', ...FEATURES]).commit();
+  for (let i = 0; i < rows; i++) {
+    const cells: (string | number)[] = [NAMES[(i + 1) % NAMES.length]];
+    for (let j = 0; j < FEATURES.length; j++) cells.push(((Math.sin(i * 31 + j) * 100) | 0) / 10);
+    sheet.addRow(cells).commit();
+  }
+  await wb.commit();
+  return file;
+}
+
+async function start(modelsDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, SERVICE_ENTRY)], {
+    env: { ...process.env, ...PROCESS_ENV, PORT: String(port), API_TOKEN: TOKEN, MODELS_DIR: modelsDir, LOG_LEVEL: 'warn', PGLITE_DIR: join(modelsDir, `pglite-${port}`) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (;;) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return { child, url };
+    if (child.exitCode !== null) throw new Error('server exited');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** One request on a fresh server: seconds, answer bytes, the server's peak RSS and its RSS when idle after start. */
+async function measure(modelsDir: string, body: Uint8Array, type: string): Promise<{ seconds: number; out: number; peak: number; idle: number }> {
+  const server = await start(modelsDir);
+  const idle = peakRssMb(server.child.pid!);
+  const t0 = performance.now();
+  const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': type }, body: new Blob([body as Uint8Array<ArrayBuffer>]) });
+  const answer = Buffer.from(await res.arrayBuffer());
+  const out = answer.byteLength;
+  if (res.status !== 200) console.log(`  refused: ${res.status} ${answer.toString('utf8').slice(0, 300)}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const peak = peakRssMb(server.child.pid!);
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.on('exit', r));
+  return { seconds, out, peak, idle };
+}
+
+async function main(): Promise<void> {
+  const modelsDir = writeBenchModel();
+  const asked = process.argv.slice(2).map(Number);
+  const sizes = asked.length > 0 ? asked : [3_000, 100_000];
+  for (const rows of sizes) {
+    const file = await workbookOf(rows);
+    const xlsx = new Uint8Array(readFileSync(file));
+    const csv = new Uint8Array(Buffer.from(japaneseCsv(rows)));
+    for (const [what, body, type] of [
+      ['CSV', csv, 'text/csv'],
+      ['workbook', xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+    ] as const) {
+      const m = await measure(modelsDir, body, type);
+      console.log(
+        `${rows} rows × 31 cols, ${what} (${(body.byteLength / 1048576).toFixed(1)} MiB in, ${(m.out / 1048576).toFixed(1)} MiB out): ${m.seconds.toFixed(2)} s, ${Math.round(rows / m.seconds)} rows/s, peak RSS ${m.peak.toFixed(0)} MB (idle ${m.idle.toFixed(0)} MB)`,
+      );
+    }
+    console.log(`  (${file}: ${(statSync(file).size / 1048576).toFixed(1)} MiB${statSync(file).size > LIMIT ? ', over the 32 MiB limit' : ''})`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

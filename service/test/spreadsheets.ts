@@ -1,0 +1,36 @@
+/**
+ * Workbooks written by a real spreadsheet program: LibreOffice Calc, headless, converts CSV files
+ * (UTF-8, formulas evaluated and their values saved, as Excel saves them) to .xlsx or .xls. All the
+ * files a test needs go through one soffice run, and the results are cached by content in the
+ * temporary folder, so a second test run converts nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** LibreOffice's CSV import: comma, double quote, UTF-8 (76), from line 1, formulas evaluated. */
+const CSV_IMPORT = 'CSV:44,34,76,1,,0,false,true,false,false,false,-1';
+
+/**
+ * Each CSV (by file stem, which becomes the sheet's name) converted to `format` by LibreOffice.
+ * Fails when soffice is missing: the CI script installs it (libreoffice-calc-nogui).
+ */
+export function libreOfficeFiles(csvs: Record<string, string>, format: 'xlsx' | 'xls' = 'xlsx'): Record<string, Buffer> {
+  const key = createHash('sha256').update(JSON.stringify([csvs, format, CSV_IMPORT])).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `libreoffice-fixtures-${key}`);
+  const outputs = Object.keys(csvs).map((stem) => join(dir, `${stem}.${format}`));
+  if (!outputs.every(existsSync)) {
+    mkdirSync(dir, { recursive: true });
+    const inputs = Object.entries(csvs).map(([stem, text]) => {
+      const file = join(dir, `${stem}.csv`);
+      writeFileSync(file, text);
+      return file;
+    });
+    // A profile of its own: a LibreOffice already running elsewhere would otherwise take the job over.
+    const profile = `file://${join(dir, 'profile')}`;
+    execFileSync('soffice', [`-env:UserInstallation=${profile}`, '--headless', `--infilter=${CSV_IMPORT}`, '--convert-to', format, '--outdir', dir, ...inputs], { stdio: 'pipe', timeout: 120_000 });
+  }
+  return Object.fromEntries(Object.keys(csvs).map((stem, k) => [stem, readFileSync(outputs[k])]));
+}
