@@ -156,6 +156,15 @@ describe('the /api proxy in workerd', () => {
     expect(upstreamRequests()).not.toMatch(/debug=1/);
   });
 
+  it("forwards the CLI's piece parameters to predict and the jobs listing (declared in the contract)", async () => {
+    const piece = await fetch(`${pages.url}/api/predict?row_offset=10&batch=proxy-batch-1`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: SAMPLE });
+    expect(piece.status).toBe(200);
+    const listing = await fetch(`${pages.url}/api/jobs?batch=proxy-batch-1&all=false&limit=5`);
+    expect(listing.status).toBe(200);
+    expect(upstreamRequests()).toMatch(/row_offset=10&batch=proxy-batch-1/);
+    expect(upstreamRequests()).toMatch(/batch=proxy-batch-1&all=false&limit=5/);
+  });
+
   it('serves the page with a strict content security policy', async () => {
     const page = await fetch(`${pages.url}/`);
     expect(page.status).toBe(200);
