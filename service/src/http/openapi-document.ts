@@ -3,7 +3,7 @@
  * (contract.ts), as the gateway's OpenAPI 2.0 document is (infra/openapi.ts): one list of routes,
  * their query parameters and their problem responses, two documents that cannot drift from it.
  */
-import { QueryParameter, ROUTES, RouteSpec } from './contract';
+import { QueryParameter, ROUTES, RouteSpec, XLSX_MEDIA_TYPE } from './contract';
 import { SCHEMAS } from './openapi-schemas';
 
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
@@ -25,8 +25,11 @@ function requestBody(route: RouteSpec) {
   for (const type of route.consumes) {
     content[type] =
       type === 'multipart/form-data'
-        ? { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', contentMediaType: 'text/csv', description: 'the CSV' } } } }
-        : { schema: { type: 'string', description: 'the CSV itself' } };
+        ? { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', description: 'the CSV, TSV or .xlsx workbook' } } } }
+        : type === XLSX_MEDIA_TYPE
+          ? // OpenAPI 3.1 describes a binary body by its media type alone (no schema).
+            {}
+          : { schema: { type: 'string', description: 'the text itself' } };
   }
   return { required: true, content };
 }
