@@ -5,7 +5,7 @@ import { predictProba } from '../../models/training/logistic-regression';
 import { loadPenguins } from '../../models/training/penguins';
 import { trainPenguinModels } from '../../models/training/penguin-models';
 import { tokenFingerprint } from '../src/http/auth';
-import { AUTH, buildTestApp, csv, FEATURES, OTHER_TOKEN, TestApp, TOKEN } from './helpers';
+import { AUTH, binaryParser, buildTestApp, csv, FEATURES, OTHER_TOKEN, TestApp, TOKEN } from './helpers';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -19,13 +19,6 @@ const penguins = loadPenguins();
 function penguinCsv(extra: (i: number) => string[] = () => []): string {
   return csv([['id', ...FEATURES, 'species'], ...penguins.map((p, i) => [String(i + 1), ...p.features.map(String), p.species, ...extra(i)])]);
 }
-
-const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buffer) => void) => {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('POST /v1/predict', () => {
   it('appends the binary model prediction and positive-class probability, matching the training arithmetic', async () => {

@@ -4,6 +4,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type request from 'supertest';
 import { AppDeps, createApp } from '../src/app';
 import { InferencePool } from '../src/inference/pool';
 import { JobLog } from '../src/jobs/job-log';
@@ -227,3 +228,11 @@ export class TcpProxy {
     this.server = undefined;
   }
 }
+
+/** A supertest parser that keeps an answer's bytes as they came (Shift_JIS, UTF-16, workbooks). */
+export const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
+};

@@ -3,7 +3,7 @@
  * tab- and semicolon-separated files, answered in the same encoding and delimiter.
  */
 import request from 'supertest';
-import { AUTH, buildTestApp, FEATURES, TestApp } from './helpers';
+import { AUTH, binaryParser, buildTestApp, FEATURES, TestApp } from './helpers';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -11,13 +11,6 @@ beforeAll(async () => {
   t = await buildTestApp({ threads: 2 });
 });
 afterAll(() => t.close());
-
-const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buffer) => void) => {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const utf16 = (text: string, order: 'le' | 'be') => {
   const le = Buffer.from(`\ufeff${text}`, 'utf16le');

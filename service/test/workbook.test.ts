@@ -9,7 +9,7 @@ import { createDeflateRaw } from 'node:zlib';
 import { checkWorkbook } from '../src/workbook/container';
 import { XLSX_TYPE } from '../src/workbook/predict-workbook';
 import { HttpProblem } from '../src/http/problem';
-import { AUTH, buildTestApp, FEATURES, TestApp } from './helpers';
+import { AUTH, binaryParser, buildTestApp, FEATURES, TestApp } from './helpers';
 import { libreOfficeFiles } from './spreadsheets';
 
 let t: TestApp;
@@ -32,13 +32,6 @@ beforeAll(async () => {
   xls = libreOfficeFiles({ old: `${FEATURES.join(',')}\n39.1,18.7,181,3750\n` }, 'xls').old;
 }, 180_000);
 afterAll(() => t.close());
-
-const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buffer) => void) => {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const post = (path: string, body: Buffer, name: string) => request(t.app).post(path).set(AUTH).attach('file', body, name).buffer(true).parse(binaryParser);
 
