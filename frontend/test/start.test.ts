@@ -87,11 +87,13 @@ describe('npm start', () => {
         expect(res.status).toBe(200);
         ran[who] = res.headers.get('x-job-id')!;
       }
+      // Waits until the jobs expected are written (the job log writes in batches), then gives all that are listed.
       const list = async (a: string, q = '') => {
-        for (;;) {
+        const expected = q ? [ran.suzuki, ran.yamada] : [a === yamada ? ran.yamada : ran.suzuki];
+        for (let tries = 0; ; tries++) {
           const body = (await (await fetch(`${pageUrl}/api/jobs${q}`, { headers: as(a) })).json()) as { jobs: { id: string; caller: string }[] };
-          if (body.jobs.length > 0) return body.jobs.map((j) => `${j.caller} ${j.id}`);
-          await new Promise((r) => setTimeout(r, 200)); // the job log writes in batches
+          if (expected.every((id) => body.jobs.some((j) => j.id === id)) || tries > 100) return body.jobs.map((j) => `${j.caller} ${j.id}`);
+          await new Promise((r) => setTimeout(r, 200));
         }
       };
       expect(await list(yamada)).toEqual([`yamada@example.co.jp ${ran.yamada}`]);

@@ -183,12 +183,13 @@ describe('job log batching', () => {
   it('writes records that arrive within its batch delay in one insert, and all of them on close', async () => {
     const inserts: number[] = [];
     const store = { insertMany: async (jobs: JobRecord[]) => void inserts.push(jobs.length), ping: async () => undefined } as unknown as JobStore;
-    const log = new JobLog(store, memoryLogger().logger, { queueBytes: 64 * 1024, retryMaxMs: 1000, batchDelayMs: 50 });
+    // A batch delay far above the gaps between records, so a loaded machine's late timers cannot split the batch.
+    const log = new JobLog(store, memoryLogger().logger, { queueBytes: 64 * 1024, retryMaxMs: 1000, batchDelayMs: 1000 });
     for (let i = 0; i < 10; i++) {
       log.record(job(i));
       await new Promise((r) => setTimeout(r, 2));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(inserts).toEqual([10]);
     log.record(job(10));
     await log.close(1000);
