@@ -28,7 +28,8 @@ describe('npm start', () => {
     const [port, pagePort] = [await freePort(), await freePort()];
     child = spawn('npm', ['start'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), PAGE_PORT: String(pagePort), PGLITE_DIR: tempDir('start-pglite-'), API_TOKEN: '', API_TOKENS: '', LOG_LEVEL: 'warn', ...NO_ACCESS },
+      // A job log of its own (PGlite in a new folder), not a shared DATABASE_URL holding other runs' jobs.
+        env: { ...process.env, DATABASE_URL: '', PORT: String(port), PAGE_PORT: String(pagePort), PGLITE_DIR: tempDir('start-pglite-'), API_TOKEN: '', API_TOKENS: '', LOG_LEVEL: 'warn', ...NO_ACCESS },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -69,7 +70,8 @@ describe('npm start', () => {
       const { teamDomain, audience, jwksUrl } = issuer.settings;
       child = spawn('npm', ['start'], {
         cwd: ROOT,
-        env: { ...process.env, PORT: String(port), PAGE_PORT: String(pagePort), PGLITE_DIR: tempDir('start-pglite-'), API_TOKEN: '', API_TOKENS: '', LOG_LEVEL: 'warn', ACCESS_TEAM_DOMAIN: teamDomain, ACCESS_AUD: audience, ACCESS_JWKS_URL: jwksUrl, ADMIN_EMAILS: 'boss@example.com' },
+        // A job log of its own (PGlite in a new folder), not a shared DATABASE_URL holding other runs' jobs.
+        env: { ...process.env, DATABASE_URL: '', PORT: String(port), PAGE_PORT: String(pagePort), PGLITE_DIR: tempDir('start-pglite-'), API_TOKEN: '', API_TOKENS: '', LOG_LEVEL: 'warn', ACCESS_TEAM_DOMAIN: teamDomain, ACCESS_AUD: audience, ACCESS_JWKS_URL: jwksUrl, ADMIN_EMAILS: 'boss@example.com' },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
