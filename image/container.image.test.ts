@@ -12,8 +12,9 @@ import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-s
 
 const ROOT = join(__dirname, '..');
 const SAMPLE = readFileSync(join(ROOT, 'models', 'samples', 'penguins.csv'));
-// 303 MB measured with Node 24, whose binary is 28 MB larger than Node 20's (271 MB before).
-const MAX_IMAGE_MB = 320;
+// 331 MB measured: Node 24 (its binary is 28 MB larger than Node 20's; 271 MB before), then
+// exceljs (workbooks), swagger-ui-dist (/docs) and jose (Access assertions) as runtime packages.
+const MAX_IMAGE_MB = 345;
 
 const podman = (...args: string[]) => execFileSync('podman', args, { encoding: 'utf8' }).trim();
 
