@@ -3,43 +3,11 @@
  * database away (outage-proxy.ts): by resets, or by silence. Every prediction's row must land
  * once it is back, within a few seconds; a shutdown during an outage must say how many did not.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createPostgresClient } from '../src/jobs/postgres-client';
 import type { SqlClient } from '../src/jobs/sql-client';
-import { PROJECT_ROOT } from '../src/paths';
-import { NODE_FLAGS, PROCESS_ENV } from '../src/process-settings';
 import { csv, FEATURES, isolatedSchemaUrl, memoryLogger, TOKEN } from './helpers';
 import { OutageProxy } from './outage-proxy';
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  lines: () => Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
-    env: { ...process.env, ...PROCESS_ENV, PORT: '0', API_TOKEN: TOKEN, LOG_LEVEL: 'info', NODE_OPTIONS: '', INFERENCE_THREADS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (!/"port":(\d+)/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
-    await sleep(50);
-  }
-  const lines = () =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { child, url: `http://127.0.0.1:${/"port":(\d+)/.exec(out)![1]}`, lines, exited };
-}
+import { ServerProcess, startServerProcess } from './server-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const small = csv([FEATURES, [39.1, 18.7, 181, 3750]]);
@@ -84,7 +52,7 @@ postgresOnly('job log through PostgreSQL outages (real server process, real Post
   let proxy: OutageProxy;
   let direct: string;
   let db: SqlClient;
-  let server: Proc | undefined;
+  let server: ServerProcess | undefined;
 
   beforeEach(async () => {
     proxy = OutageProxy.forUrl(process.env.DATABASE_URL!);
@@ -100,8 +68,8 @@ postgresOnly('job log through PostgreSQL outages (real server process, real Post
   });
 
   /** A server on the proxied database, with one row already written (so the table exists). */
-  async function serve(env: Record<string, string> = {}): Promise<Proc> {
-    server = await startServer({ DATABASE_URL: proxy.via(direct), ...env });
+  async function serve(env: Record<string, string> = {}): Promise<ServerProcess> {
+    server = await startServerProcess({ DATABASE_URL: proxy.via(direct), ...env });
     await predict(server.url);
     expect((await waitForRows(db, 0, 1, 10_000)).count).toBe(1);
     return server;
@@ -144,10 +112,10 @@ postgresOnly('job log through PostgreSQL outages (real server process, real Post
     // deadline ended it, saying nothing of the 40 records.
     expect(await s.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(4_000);
-    const lost = s.lines().filter((l) => l.severity === 'ERROR' && typeof l.lost === 'number');
+    const lost = s.logLines().filter((l) => l.severity === 'ERROR' && typeof l.lost === 'number');
     expect(lost).toEqual([expect.objectContaining({ lost: during.length, message: expect.stringContaining(`${during.length} record(s) could not be written`) })]);
     // And every one of them is in the logs, whole, to be backfilled.
-    const recorded = new Set(s.lines().filter((l) => l.message === 'job recorded').map((l) => (l.job as { id: string }).id));
+    const recorded = new Set(s.logLines().filter((l) => l.message === 'job recorded').map((l) => (l.job as { id: string }).id));
     for (const id of during) expect(recorded.has(id)).toBe(true);
     expect(await rowCount(db)).toBe(1);
   });
