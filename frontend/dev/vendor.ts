@@ -1,16 +1,29 @@
 /**
- * Copies the page's one third-party script (papaparse's browser build) from node_modules into
- * frontend/public/vendor, so the version is the one package-lock pins. Run before serving or
- * deploying the page: `npm run build:frontend`, and by `npm start` and the tests.
+ * Puts the page's third-party and shared scripts into frontend/public/vendor: papaparse's browser
+ * build, copied from node_modules so the version is the one package-lock pins, and pieces.js,
+ * the CLI's large-file code bundled for the browser (frontend/bundle/pieces.ts). Run before
+ * serving or deploying the page: `npm run build:frontend`, and by `npm start` and the tests.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 
-const PUBLIC_DIR = join(__dirname, '..', 'public');
+const FRONTEND_DIR = join(__dirname, '..');
+const PUBLIC_DIR = join(FRONTEND_DIR, 'public');
 
 export function copyVendorScripts(): void {
   mkdirSync(join(PUBLIC_DIR, 'vendor'), { recursive: true });
   copyFileSync(require.resolve('papaparse/papaparse.min.js'), join(PUBLIC_DIR, 'vendor', 'papaparse.min.js'));
+  buildSync({
+    entryPoints: [join(FRONTEND_DIR, 'bundle', 'pieces.ts')],
+    outfile: join(PUBLIC_DIR, 'vendor', 'pieces.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    inject: [join(FRONTEND_DIR, 'bundle', 'buffer-shim.ts')],
+    logLevel: 'warning',
+  });
 }
 
 if (require.main === module) copyVendorScripts();
