@@ -7,6 +7,9 @@ import { createServer, request, Server, IncomingMessage, ServerResponse } from '
 
 export type Fault = 'pass' | { status503: number } | 'drop' | 'cut';
 
+/** The fault for the n-th request (from 0), by its place or by a rule that reads the request. */
+export type Faults = Fault[] | ((req: IncomingMessage, n: number) => Fault);
+
 export interface SeenRequest {
   at: number;
   fault: Fault;
@@ -17,11 +20,14 @@ export class FlakyProxy {
   private server: Server | undefined;
   readonly seen: SeenRequest[] = [];
   port = 0;
+  /** Requests whose answer has not ended yet, and the most there were at once. */
+  inFlight = 0;
+  peakInFlight = 0;
 
   /** `faults[i]` is done to the i-th request; requests after the list pass. */
   constructor(
     private readonly target: URL,
-    private readonly faults: Fault[],
+    private readonly faults: Faults,
   ) {}
 
   get url(): string {
@@ -40,8 +46,10 @@ export class FlakyProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const fault = this.faults[this.seen.length] ?? 'pass';
+    const fault = (typeof this.faults === 'function' ? this.faults(req, this.seen.length) : this.faults[this.seen.length]) ?? 'pass';
     this.seen.push({ at: performance.now(), fault, url: req.url ?? '' });
+    this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
     if (fault === 'drop') return void req.socket.destroy();
     if (typeof fault === 'object') {
       req.resume();
