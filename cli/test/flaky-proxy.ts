@@ -20,9 +20,6 @@ export class FlakyProxy {
   private server: Server | undefined;
   readonly seen: SeenRequest[] = [];
   port = 0;
-  /** Requests whose answer has not ended yet, and the most there were at once. */
-  inFlight = 0;
-  peakInFlight = 0;
 
   /** `faults[i]` is done to the i-th request; requests after the list pass. */
   constructor(
@@ -48,8 +45,6 @@ export class FlakyProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const fault = (typeof this.faults === 'function' ? this.faults(req, this.seen.length) : this.faults[this.seen.length]) ?? 'pass';
     this.seen.push({ at: performance.now(), fault, url: req.url ?? '' });
-    this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
-    res.once('close', () => this.inFlight--);
     if (fault === 'drop') return void req.socket.destroy();
     if (typeof fault === 'object') {
       req.resume();
