@@ -5,10 +5,12 @@
  * cut and sent by the page (frontend/public/split-upload.js). Prints rows/s, the time to the first
  * progress (the bar's first move past 0%), the peak RSS (VmHWM) of the service, of the tab's
  * renderer process and of Chromium's browser process (which holds the answer's Blob parts).
+ * Then the local proxy's share: the file's first 16 MiB as four requests at once, to the service
+ * directly and through the Pages Function in workerd.
  *   npx tsx bench/page-large-file.ts [MB=200] [piece KiB=16384]
  * The file is bench/cli-large-file.ts's: 30 columns, about 290 bytes a row.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPagesDev } from '../frontend/dev/pages-dev';
@@ -17,6 +19,26 @@ import { peakRssMb, startService, TOKEN, writeFile } from './cli-large-file';
 
 const MB = Number(process.argv[2] ?? 200);
 const PIECE_KIB = Number(process.argv[3] ?? 16384);
+
+/** Seconds for four requests of `body` at once, each answer read whole. */
+async function fourAtOnce(url: string, body: Uint8Array, headers: Record<string, string>): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      const res = await fetch(url, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { ...headers, 'content-type': 'text/csv' } });
+      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }),
+  );
+  return +((performance.now() - t0) / 1000).toFixed(1);
+}
+
+/** The file's first 16 MiB, to its last whole line. */
+function firstPiece(file: string): Uint8Array {
+  const bytes = Buffer.alloc(16 * 1024 * 1024);
+  readSync(openSync(file, 'r'), bytes, 0, bytes.length, 0);
+  return bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+}
 
 /** Processes under `root`, with their command lines (Chromium's renderers say --type=renderer). */
 function descendants(root: number): { pid: number; cmd: string }[] {
@@ -78,6 +100,9 @@ async function main() {
     const browserMain = peak(chromium.filter((p) => !p.cmd.includes('--type=')));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const answerBytes = statSync((await download.path())!).size;
+    const piece = firstPiece(file);
+    const direct = await fourAtOnce(`${service.url}/v1/predict`, piece, { Authorization: `Bearer ${TOKEN}` });
+    const proxied = await fourAtOnce(`${pages.url}/api/predict`, piece, {});
     console.log(
       JSON.stringify({
         fileMB: +(size / 1048576).toFixed(0),
@@ -91,6 +116,8 @@ async function main() {
         rendererPeakRssMB: renderer,
         browserPeakRssMB: browserMain,
         answerMB: +(answerBytes / 1048576).toFixed(0),
+        fourPiecesDirectSeconds: direct,
+        fourPiecesThroughWorkerdSeconds: proxied,
       }),
     );
   } finally {

@@ -100,7 +100,8 @@ describe('a file larger than one piece, from the page', () => {
     let inFlight = 0;
     let peakInFlight = 0;
     page.on('request', (r) => r.url().includes('/predict') && (peakInFlight = Math.max(peakInFlight, ++inFlight)));
-    for (const ended of ['requestfinished', 'requestfailed'] as const) page.on(ended, (r) => r.url().includes('/predict') && inFlight--);
+    page.on('requestfinished', (r) => r.url().includes('/predict') && inFlight--);
+    page.on('requestfailed', (r) => r.url().includes('/predict') && inFlight--);
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(surveyText(3000, '\r\n'))]);
     const path = join(tempDir('pieces-'), 'survey.csv');
     writeFileSync(path, bytes);
