@@ -10,7 +10,7 @@ import { fileKind } from './file-encoding';
 import type { Progress } from './progress';
 import { MAX_LISTED_ERRORS, PiecesOutcome, scorePieces } from './score-pieces';
 import type { Endpoint, RetryPolicy } from './send-piece';
-import { ByteSource, FilePiece, splitFile } from './split-file';
+import { ByteSource, FilePiece, FIRST_PIECE_BYTES, splitFile } from './split-file';
 
 export { MAX_LISTED_ERRORS };
 
@@ -70,7 +70,7 @@ export async function scoreFile(opts: ScoreOptions): Promise<ScoreResult> {
       })();
     } else {
       query = `encoding=${kind.encoding}`;
-      pieces = splitFile(source, opts.pieceBytes);
+      pieces = splitFile(source, opts.pieceBytes, Math.min(opts.pieceBytes, FIRST_PIECE_BYTES));
     }
     const endpoint = { ...opts.endpoint, url: query ? `${opts.endpoint.url}${opts.endpoint.url.includes('?') ? '&' : '?'}${query}` : opts.endpoint.url };
     const progress = opts.progress?.(size) ?? silent;

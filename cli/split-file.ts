@@ -32,6 +32,8 @@ export interface FilePiece {
 }
 
 const READ_BYTES = 4 * 1024 * 1024;
+/** The first piece's usual size: answered in a second or two beside the full-size pieces, so progress shows early. */
+export const FIRST_PIECE_BYTES = 1024 * 1024;
 
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -47,8 +49,12 @@ export function countRecords(bytes: Uint8Array, from: number, to: number): numbe
   return n;
 }
 
-/** Pieces of about `pieceBytes` each (a piece runs on only to finish its last record). */
-export async function* splitFile(file: ByteSource, pieceBytes: number): AsyncGenerator<FilePiece> {
+/**
+ * Pieces of about `pieceBytes` each (a piece runs on only to finish its last record); the first of
+ * about `firstPieceBytes`, which a caller makes small so that its answer (the first progress, the
+ * preview, or the header's problems) comes back before the full-size pieces sent beside it.
+ */
+export async function* splitFile(file: ByteSource, pieceBytes: number, firstPieceBytes = pieceBytes): AsyncGenerator<FilePiece> {
   let pending: Uint8Array = new Uint8Array(0);
   let position = 0;
   let eof = false;
@@ -80,7 +86,7 @@ export async function* splitFile(file: ByteSource, pieceBytes: number): AsyncGen
   let rowOffset = 0;
   let start = headerEnd; // in `pending`: where this piece's records start
   for (;;) {
-    const budget = Math.max(1, pieceBytes - header.length);
+    const budget = Math.max(1, (index === 0 ? firstPieceBytes : pieceBytes) - header.length);
     // Enough past the budget that a record not ended within the service's limit is known to be one.
     await readMore(start + budget + MAX_RECORD_BYTES + 1);
     // The first piece goes even with no records: the service answers a header alone as it does for the whole file.

@@ -11,7 +11,7 @@ export { answerPart } from '../../cli/answer-header';
 export { fileKind } from '../../cli/file-encoding';
 export { MAX_LISTED_ERRORS, scorePieces } from '../../cli/score-pieces';
 export { DEFAULT_RETRIES } from '../../cli/send-piece';
-export { splitFile } from '../../cli/split-file';
+export { FIRST_PIECE_BYTES, splitFile } from '../../cli/split-file';
 
 export function blobSource(file: Blob): ByteSource {
   return {

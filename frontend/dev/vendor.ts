@@ -14,11 +14,16 @@ const PUBLIC_DIR = join(FRONTEND_DIR, 'public');
 export function copyVendorScripts(): void {
   mkdirSync(join(PUBLIC_DIR, 'vendor'), { recursive: true });
   copyFileSync(require.resolve('papaparse/papaparse.min.js'), join(PUBLIC_DIR, 'vendor', 'papaparse.min.js'));
+  bundlePieces(join(PUBLIC_DIR, 'vendor', 'pieces.js'));
+}
+
+/** frontend/bundle/pieces.ts as the browser takes it: no Node built-ins, Buffer as a Uint8Array view (CommonJS only for tests in Node). */
+export function bundlePieces(outfile: string, format: 'esm' | 'cjs' = 'esm'): void {
   buildSync({
     entryPoints: [join(FRONTEND_DIR, 'bundle', 'pieces.ts')],
-    outfile: join(PUBLIC_DIR, 'vendor', 'pieces.js'),
+    outfile,
     bundle: true,
-    format: 'esm',
+    format,
     platform: 'browser',
     target: 'es2022',
     inject: [join(FRONTEND_DIR, 'bundle', 'buffer-shim.ts')],

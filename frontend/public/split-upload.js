@@ -3,7 +3,7 @@
 // piece, at most 4 pieces in flight through /api, one batch id, 503 Retry-After waited out and
 // network failures tried again, the answers joined in order into one Blob. The whole answer or the
 // errors, never part of a file.
-import { answerPart, blobSource, fileKind, isUtf8, scorePieces, splitFile } from './vendor/pieces.js';
+import { answerPart, blobSource, fileKind, FIRST_PIECE_BYTES, isUtf8, scorePieces, splitFile } from './vendor/pieces.js';
 
 const MiB = 1024 * 1024;
 /** The largest request the API takes (Cloud Run's and API Gateway's cap): a file that cannot be split must fit. */
@@ -43,7 +43,8 @@ export async function scoreInPieces({ file, model, settings, signal, onProgress,
   let headers = null;
   let done = 0;
   onProgress({ done: 0, total: file.size, secondsLeft: null });
-  const outcome = await scorePieces(splitFile(source, settings.pieceBytes), endpoint, { concurrency: settings.concurrency, signal }, {
+  const pieces = splitFile(source, settings.pieceBytes, Math.min(settings.pieceBytes, FIRST_PIECE_BYTES));
+  const outcome = await scorePieces(pieces, endpoint, { concurrency: settings.concurrency, signal }, {
     answer(piece, got) {
       headers ??= got.headers;
       parts.push(new Blob([answerPart(piece.index, got.body)]));

@@ -224,7 +224,7 @@ describe('a file larger than one piece, from the page', () => {
     expect(await page.isEnabled('#predict')).toBe(true);
   });
 
-  it('scores a file over 32 MiB in pieces of 16 MiB with the bytes of the same rows sent in small requests', async () => {
+  it('scores a file over 32 MiB in pieces of up to 16 MiB with the bytes of the same rows sent in small requests', async () => {
     await openPage();
     const extra = Array.from({ length: 26 }, (_, i) => `col_${i + 1}`);
     const header = [...FEATURES, ...extra].join(',');
@@ -252,7 +252,8 @@ describe('a file larger than one piece, from the page', () => {
     expect(got.bytes.length).toBe(Buffer.concat(answers).length);
     expect(got.bytes.equals(Buffer.concat(answers))).toBe(true);
     expect(await page.textContent('#result-rows')).toBe(rows.length.toLocaleString('en'));
-    expect(predictUrls().length).toBe(3);
+    // A first piece of 1 MiB (progress shows early), two of 16 MiB and the rest.
+    expect(predictUrls().length).toBe(4);
     process.stdout.write(`33.5 MiB (${rows.length} rows) through the page: ${(pageMs / 1000).toFixed(1)} s\n`);
   });
 });
