@@ -3,7 +3,8 @@
  * A large file through the upload page in Chromium via the local whole system: the page and its
  * Pages Function in workerd (wrangler pages dev), the service as a process of its own, the file
  * cut and sent by the page (frontend/public/split-upload.js). Prints rows/s, the time to the first
- * progress (the bar's first move past 0%), the peak RSS (VmHWM) of the service, of the tab's
+ * progress (the first piece answered: the label first shows a time left) and to the bar's first
+ * whole percent, the peak RSS (VmHWM) of the service, of the tab's
  * renderer process and of Chromium's browser process (which holds the answer's Blob parts).
  * Then the local proxy's share: the file's first 16 MiB as four requests at once, to the service
  * directly and through the Pages Function in workerd.
@@ -81,10 +82,11 @@ async function main() {
     await page.waitForSelector('#model:not([disabled])');
     await page.setInputFiles('#file', file);
     await page.evaluate(() => {
-      const w = window as unknown as { firstProgress: number; t0: number };
+      const w = window as unknown as { firstProgress: number; firstPercent: number; t0: number };
       const label = document.getElementById('progress-label')!;
       new MutationObserver(() => {
-        if (!w.firstProgress && /[1-9]\d*%/.test(label.textContent!)) w.firstProgress = performance.now() - w.t0;
+        if (!w.firstProgress && / left$/.test(label.textContent!)) w.firstProgress = performance.now() - w.t0;
+        if (!w.firstPercent && /[1-9]\d*%/.test(label.textContent!)) w.firstPercent = performance.now() - w.t0;
       }).observe(label, { childList: true, characterData: true, subtree: true });
       document.getElementById('predict')!.addEventListener('click', () => (w.t0 = performance.now()), { capture: true });
     });
@@ -92,7 +94,10 @@ async function main() {
     await page.click('#predict');
     await page.waitForSelector('#result:not([hidden])', { timeout: 1_800_000 });
     const seconds = (performance.now() - started) / 1000;
-    const firstProgressMs = await page.evaluate(() => (window as unknown as { firstProgress: number }).firstProgress);
+    const [firstProgressMs, firstPercentMs] = await page.evaluate(() => {
+      const w = window as unknown as { firstProgress: number; firstPercent: number };
+      return [w.firstProgress, w.firstPercent];
+    });
     const shown = Number((await page.textContent('#result-rows'))!.replace(/,/g, ''));
     const chromium = descendants(process.pid).filter((p) => /chrom/.test(p.cmd));
     const peak = (ps: { pid: number }[]) => Math.round(Math.max(0, ...ps.map((p) => peakRssMb(p.pid))));
@@ -112,6 +117,7 @@ async function main() {
         seconds: +seconds.toFixed(1),
         rowsPerSecond: Math.round(rows / seconds),
         firstProgressSeconds: +(firstProgressMs / 1000).toFixed(2),
+        firstPercentSeconds: +(firstPercentMs / 1000).toFixed(2),
         servicePeakRssMB: Math.round(peakRssMb(service.child.pid!)),
         rendererPeakRssMB: renderer,
         browserPeakRssMB: browserMain,
