@@ -17,6 +17,7 @@ const state = {
   jobs: [],
   caller: null, // { caller, admin } from /api/me
   cancel: null, // aborts a file being sent in pieces
+  cancelled: false,
 };
 const t = (key, ...args) => {
   const m = MESSAGES[state.lang][key];
