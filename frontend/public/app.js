@@ -104,9 +104,10 @@ zone.addEventListener('drop', (e) => {
 // ---- upload ------------------------------------------------------------------------------
 
 /** XMLHttpRequest, not fetch: it reports upload progress. */
-function upload(model, file, onProgress, query = '') {
+function upload(model, file, onProgress, query = '?keep=true') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    // The page's answers are kept unless asked otherwise, so the history can offer them again (GET /v1/jobs/{id}/result).
     xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict${query}`);
     xhr.responseType = 'blob';
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
@@ -346,8 +347,27 @@ function renderHistory() {
     j.rows === null ? '—' : j.rows.toLocaleString(state.lang),
     t('statusNames')[j.status] ?? j.status,
     `${(j.durationMs / 1000).toFixed(2)} s`,
+    j.result && Date.parse(j.result.expiresAt) > Date.now() ? downloadAgainButton(j) : '',
   ]);
-  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '']]);
+  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '', '']]);
+}
+
+/** A kept answer, fetched again with the name and type it was sent with. */
+function downloadAgainButton(job) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary';
+  button.textContent = t('downloadAgain');
+  button.title = t('keptUntil', new Date(job.result.expiresAt).toLocaleString(state.lang));
+  button.addEventListener('click', async () => {
+    const res = await fetch(`/api/jobs/${encodeURIComponent(job.id)}/result`).catch(() => null);
+    if (!res) return showProblem(-1, {});
+    if (!res.ok) return showProblem(0, { detail: (await problemOf(res)).detail ?? t('statusOther', res.status) });
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const name = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+    saveBlob(await res.blob(), name ? decodeURIComponent(name) : `${job.id}.csv`);
+  });
+  return button;
 }
 
 $('refresh-history').addEventListener('click', loadHistory);
@@ -369,7 +389,9 @@ function row(cells, tag) {
   for (const c of cells) {
     const cell = document.createElement(tag);
     if (tag === 'th') cell.scope = 'col';
-    cell.textContent = c ?? '';
+    // A control (the history's download button) goes in as it is; everything else as text only.
+    if (c instanceof Node) cell.append(c);
+    else cell.textContent = c ?? '';
     tr.append(cell);
   }
   return tr;

@@ -28,6 +28,8 @@ export const DEPLOY_ROLES = [
   'roles/run.admin', 'roles/cloudsql.admin', 'roles/secretmanager.admin', 'roles/compute.networkAdmin', 'roles/vpcaccess.admin',
   'roles/servicenetworking.networksAdmin', 'roles/apigateway.admin', 'roles/servicemanagement.admin', 'roles/serviceusage.serviceUsageAdmin',
   'roles/monitoring.admin', 'roles/serviceusage.apiKeysAdmin',
+  // The results bucket: buckets.create and setIamPolicy on it have no narrower predefined role.
+  'roles/storage.admin',
 ] as const;
 
 /**
@@ -45,7 +47,7 @@ export const DELEGATED_PROJECT_ROLES = [...SERVICE_ROLES];
 export const PLAN_ROLES = [
   'roles/run.viewer', 'roles/cloudsql.viewer', 'roles/secretmanager.viewer', 'roles/compute.networkViewer', 'roles/vpcaccess.viewer',
   'roles/apigateway.viewer', 'roles/monitoring.viewer', 'roles/iam.securityReviewer', 'roles/iam.serviceAccountViewer',
-  'roles/serviceusage.serviceUsageViewer', 'roles/serviceusage.apiKeysViewer',
+  'roles/serviceusage.serviceUsageViewer', 'roles/serviceusage.apiKeysViewer', 'roles/storage.bucketViewer',
 ] as const;
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';

@@ -305,7 +305,7 @@ describe('the OpenAPI document', () => {
     expect(parameters[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
     // The query parameters the service reads (issue 16, and the CLI's pieces), optional, with their allowed values.
     expect(parameters.slice(1).map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual(
-      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename', 'row_offset', 'batch'].map((n) => `query ${n}`),
+      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename', 'row_offset', 'batch', 'keep'].map((n) => `query ${n}`),
     );
     expect(parameters.find((p: { name: string }) => p.name === 'delimiter')).toMatchObject({ required: false, type: 'string', enum: ['auto', 'comma', 'tab', 'semicolon'] });
     expect(parameters.find((p: { name: string }) => p.name === 'row_offset')).toMatchObject({ in: 'query', required: false, type: 'integer', minimum: 0 });

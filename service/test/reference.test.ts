@@ -47,7 +47,8 @@ describe('GET /openapi.json', () => {
       expect(Object.keys(op.responses).sort()).toEqual(Object.keys(r.responses).sort());
     }
     const predict = doc.paths['/v1/predict'].post;
-    expect(predict.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['row_offset', 'batch']));
+    expect(predict.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['row_offset', 'batch', 'keep']));
+    expect(predict.parameters.find((p) => p.name === 'keep')).toMatchObject({ in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } });
     expect(predict.responses['422'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(predict.responses['503'].headers['Retry-After']).toBeDefined();
     const types = (doc as any).components.schemas.Problem.properties.type.oneOf.map((t: { const: string }) => t.const);

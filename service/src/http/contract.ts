@@ -89,6 +89,7 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
     description: "for a piece of a larger file: the data rows before it in the whole file (blank lines included), so errors name the whole file's rows",
   },
   BATCH_PARAM,
+  { name: 'keep', type: 'string', description: 'true keeps the answer for GET /v1/jobs/{id}/result (its outcome in the X-Result-Kept trailer)', enum: ['true', 'false'] },
 ];
 
 const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
@@ -207,6 +208,20 @@ export const ROUTES: readonly RouteSpec[] = [
     produces: ['text/css', 'text/javascript', 'image/png'],
     responses: { 200: 'the file', 404: 'no such file' },
     reference: true,
+  },
+  {
+    operationId: 'getJobResult',
+    method: 'get',
+    path: '/v1/jobs/{id}/result',
+    auth: true,
+    summary: 'A kept answer again (predict with ?keep=true), with its original name and type',
+    produces: ['text/csv', 'application/octet-stream', 'application/problem+json'],
+    responses: {
+      200: 'the kept answer',
+      401: 'unauthorized',
+      404: 'unknown job (or another caller\'s), answer not kept, or expired (the detail says which)',
+      503: 'job log unavailable',
+    },
   },
 ];
 

@@ -49,6 +49,8 @@ export const PROBLEMS = {
   'not-found': { status: [404], about: 'no such route' },
   'unknown-model': { status: [404], about: 'no model with that name' },
   'unknown-job': { status: [404], about: 'no job with that id' },
+  'result-not-kept': { status: [404], about: 'the job\'s answer was not kept (not asked with ?keep=true, or keeping it failed: the detail says which)' },
+  'result-expired': { status: [404], about: 'the job\'s kept answer is past its retention' },
   'method-not-allowed': { status: [405], about: 'the path exists, the method does not' },
   'request-timeout': { status: [408], about: 'the request headers or body did not arrive in time' },
   'length-required': { status: [411], about: 'an upload through the page proxy without Content-Length' },

@@ -1,0 +1,62 @@
+/**
+ * The bucket kept answers go to (RESULTS_BUCKET of the service): uniform bucket-level access,
+ * public access prevented, no versions, and a lifecycle rule that deletes an object once it is
+ * `retentionDays` old. Soft delete is off, so an expired answer is gone rather than held (and
+ * billed) seven more days. Only grantObjectCreateRead's grantee may write or read objects in it.
+ */
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { Construct } from 'constructs';
+import { EnvironmentConfig, isProduction, labelsFor } from '../config';
+import { resultsBucketName } from '../naming';
+import { Grantee, grantId } from './grantee';
+
+/**
+ * Create an object and read one: roles/storage.objectCreator (storage.objects.create, no delete
+ * or overwrite) and roles/storage.objectViewer (storage.objects.get, .list), both listed on
+ * https://cloud.google.com/iam/docs/roles-permissions/storage.
+ */
+export const RESULT_OBJECT_ROLES = ['roles/storage.objectCreator', 'roles/storage.objectViewer'] as const;
+
+export interface ResultsBucketProps {
+  config: EnvironmentConfig;
+  /**
+   * Days after which the lifecycle rule deletes a kept answer (whole days: the rule's `age` condition).
+   * @default config.resultRetentionDays
+   */
+  retentionDays?: number;
+}
+
+export class ResultsBucket extends Construct {
+  readonly bucket: StorageBucket;
+  readonly retentionDays: number;
+
+  constructor(scope: Construct, id: string, props: ResultsBucketProps) {
+    super(scope, id);
+    const { config } = props;
+    const days = props.retentionDays ?? config.resultRetentionDays;
+    if (!Number.isInteger(days) || days < 1) throw new Error(`${this.node.path}: retentionDays must be a whole number of days, 1 or more (got ${days})`);
+    this.retentionDays = days;
+    this.bucket = new StorageBucket(this, 'bucket', {
+      name: resultsBucketName(config),
+      location: config.region,
+      labels: labelsFor(config),
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      versioning: { enabled: false },
+      softDeletePolicy: { retentionDurationSeconds: 0 },
+      // Kept answers are disposable by design; outside production the bucket goes with the stack.
+      forceDestroy: !isProduction(config),
+      lifecycleRule: [{ action: { type: 'Delete' }, condition: { age: days } }],
+    });
+  }
+
+  get name(): string {
+    return this.bucket.name;
+  }
+
+  /** Lets a service account create objects and read them, on this bucket only (bucket-level IAM). */
+  grantObjectCreateRead(grantee: Grantee): StorageBucketIamMember[] {
+    return RESULT_OBJECT_ROLES.map((role) => new StorageBucketIamMember(this, grantId(role.split('.')[1], grantee), { bucket: this.bucket.name, role, member: grantee.member }));
+  }
+}

@@ -1,0 +1,58 @@
+/** `?keep=true` on a predict request: the parameter, the keep's start from the answer's headers, and how its outcome is told. */
+import type { Response } from 'express';
+import { HttpProblem } from '../http/problem';
+import type { Caller } from '../identity/caller';
+import { AnswerKeeper, KeepLimits, Keeper, KeepOutcome, notKeeping } from './answer-keeper';
+import type { ResultStore } from './result-store';
+
+export interface KeepSettings {
+  store: ResultStore;
+  retentionDays: number;
+  limits?: KeepLimits;
+}
+
+const DAY_MS = 86_400_000;
+
+export function keepParameter(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new HttpProblem(400, 'bad-parameter', 'keep must be true or false (true keeps the answer for GET /v1/jobs/{id}/result)');
+}
+
+/**
+ * Starts keeping the answer whose headers `res` holds. Its outcome is only known at the end, so
+ * it is sent as a trailer (X-Result-Kept): the answer goes chunked, without its Content-Length.
+ */
+export function startKeeping(res: Response, settings: KeepSettings | undefined): Keeper {
+  res.removeHeader('Content-Length');
+  res.set('Trailer', 'X-Result-Kept');
+  if (!settings) return notKeeping('this service has no result storage');
+  const expiresAt = new Date(Date.now() + settings.retentionDays * DAY_MS).toISOString();
+  const meta = {
+    fileName: fileNameOf(String(res.get('Content-Disposition') ?? '')) ?? `${res.locals.jobId}.csv`,
+    contentType: String(res.get('Content-Type') ?? 'application/octet-stream'),
+    // The caller's id (identity/caller.ts), as the job log records it; empty: nobody's.
+    owner: (res.locals.caller as Caller | undefined)?.id ?? '',
+    expiresAt,
+  };
+  return new AnswerKeeper(settings.store, res.locals.jobId as string, meta, settings.limits);
+}
+
+/** `yes; until=<time>` or `no; reason="…"`, in the characters a header may hold. */
+export function keptHeader(outcome: KeepOutcome): string {
+  if (outcome.kept) return `yes; until=${outcome.expiresAt}`;
+  return `no; reason="${outcome.reason.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`;
+}
+
+/** The file name of a Content-Disposition: its UTF-8 form (RFC 5987) if there is one, else the plain one. */
+export function fileNameOf(disposition: string): string | undefined {
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  if (extended) {
+    try {
+      return decodeURIComponent(extended);
+    } catch {
+      // A malformed escape falls back to the plain name.
+    }
+  }
+  return /filename="([^"]*)"/i.exec(disposition)?.[1];
+}
