@@ -166,6 +166,17 @@ export class JobStore {
     };
   }
 
+  /** A batch's jobs whose answers were kept, oldest first: `caller`'s own, or everyone's; at most `limit`. */
+  async keptInBatch(batch: string, caller: string | undefined, limit: number): Promise<JobRecord[]> {
+    const params: unknown[] = [batch, limit];
+    const whose = caller !== undefined ? ` AND caller = $${params.push(caller)}` : '';
+    const rows = await this.db.query<JobRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM jobs WHERE batch_id = $1 AND result_location IS NOT NULL${whose} ORDER BY created_at, id LIMIT $2`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
     const rows = await this.db.query<JobRow>(`SELECT ${COLUMNS.join(', ')} FROM jobs WHERE id = $1`, [id]);
     return rows[0] ? toRecord(rows[0]) : undefined;

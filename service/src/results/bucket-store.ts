@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { attachment } from './content-disposition';
-import type { KeptAnswer, KeptMeta, ResultStore } from './result-store';
+import type { KeptAnswer, KeptMeta, KeptPiece, ResultStore } from './result-store';
 
 export class BucketResultStore implements ResultStore {
   readonly kind = 'bucket';
@@ -35,7 +35,7 @@ export class BucketResultStore implements ResultStore {
         metadata: {
           contentType: meta.contentType,
           contentDisposition: attachment(meta.fileName),
-          metadata: { fileName: meta.fileName, owner: meta.owner, expiresAt: meta.expiresAt },
+          metadata: { fileName: meta.fileName, owner: meta.owner, expiresAt: meta.expiresAt, ...(meta.piece ? pieceMetadata(meta.piece) : {}) },
         },
       });
   }
@@ -55,9 +55,19 @@ export class BucketResultStore implements ResultStore {
       contentType: object.contentType ?? 'application/octet-stream',
       owner: custom.owner ?? '',
       expiresAt: custom.expiresAt ?? new Date(0).toISOString(),
+      ...(custom.batch ? { piece: pieceOf(custom) } : {}),
     };
     // The generation read is the one downloaded, even if the object were replaced in between.
     const body: Readable = this.storage.bucket(this.bucketName).file(jobId, { generation: object.generation }).createReadStream({ validation: 'md5' });
     return { meta, size: Number(object.size), body };
   }
+}
+
+/** Custom metadata values are strings. */
+function pieceMetadata(piece: KeptPiece): Record<string, string> {
+  return { batch: piece.batch, rowOffset: String(piece.rowOffset), delimiter: String(piece.delimiter), ...(piece.pieces === undefined ? {} : { pieces: String(piece.pieces) }) };
+}
+
+function pieceOf(custom: Record<string, string | undefined>): KeptPiece {
+  return { batch: custom.batch!, rowOffset: Number(custom.rowOffset ?? 0), delimiter: Number(custom.delimiter ?? 0x2c), ...(custom.pieces === undefined ? {} : { pieces: Number(custom.pieces) }) };
 }

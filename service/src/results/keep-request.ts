@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { HttpProblem } from '../http/problem';
 import type { Caller } from '../identity/caller';
 import { AnswerKeeper, KeepLimits, Keeper, KeepOutcome, notKeeping } from './answer-keeper';
-import type { ResultStore } from './result-store';
+import type { KeptPiece, ResultStore } from './result-store';
 
 export interface KeepSettings {
   store: ResultStore;
@@ -34,9 +34,18 @@ export function startKeeping(res: Response, settings: KeepSettings | undefined):
     // The caller's id (identity/caller.ts), as the job log records it; empty: nobody's.
     owner: (res.locals.caller as Caller | undefined)?.id ?? '',
     expiresAt,
+    ...(res.locals.batch ? { piece: pieceOf(res) } : {}),
   };
   return new AnswerKeeper(settings.store, res.locals.jobId as string, meta, settings.limits);
 }
+
+/** A batch's piece, from the request's ?batch=, ?row_offset= and ?pieces= and the answer's delimiter (predict.ts sets them in res.locals). */
+function pieceOf(res: Response): KeptPiece {
+  const { batch, rowOffset, pieces, answerDelimiter } = res.locals as { batch: string; rowOffset?: number; pieces?: number; answerDelimiter?: number };
+  return { batch, rowOffset: rowOffset ?? 0, delimiter: answerDelimiter ?? COMMA, ...(pieces === undefined ? {} : { pieces }) };
+}
+
+const COMMA = 0x2c;
 
 /** `yes; until=<time>` or `no; reason="…"`, in the characters a header may hold. */
 export function keptHeader(outcome: KeepOutcome): string {

@@ -13,6 +13,18 @@ export interface KeptMeta {
   /** Who kept it: the caller's id (identity/caller.ts); it and admins may download it. */
   owner: string;
   expiresAt: string;
+  /** A piece of a larger file (?batch=): what joining the batch's pieces into one file needs. */
+  piece?: KeptPiece;
+}
+
+export interface KeptPiece {
+  batch: string;
+  /** ?row_offset=: the whole file's data rows before this piece; the pieces are joined in its order. */
+  rowOffset: number;
+  /** ?pieces=: how many pieces the whole file was sent in, when this piece said (the last one does). */
+  pieces?: number;
+  /** The answer's field delimiter (a character code), for finding the end of its header row. */
+  delimiter: number;
 }
 
 export interface KeptAnswer {

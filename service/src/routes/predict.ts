@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
 import { parseDelimiter, parseEncodingName } from '../csv/decode';
-import { parseBatchId, parseRowOffset } from '../http/piece-params';
+import { parseBatchId, parsePieceCount, parseRowOffset } from '../http/piece-params';
 import { HttpProblem, ProblemBody, ProblemType } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
 import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
@@ -147,6 +147,7 @@ export function predictRouter(deps: PredictDeps): Router {
       }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
+      res.locals.answerDelimiter = outcome.delimiter;
       const headers: Record<string, string | undefined> = {
         'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
         'Content-Disposition': contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
@@ -245,6 +246,8 @@ export function predictRouter(deps: PredictDeps): Router {
     let batch: string | undefined;
     try {
       batch = parseBatchId(req.query.batch);
+      res.locals.batch = batch;
+      res.locals.pieces = parsePieceCount(req.query.pieces, batch);
     } catch (error) {
       res.locals.job = { modelName: (req.params as { name?: string }).name ?? deps.registry.defaultName, modelVersion: null };
       res.locals.started = Date.now();
