@@ -25,6 +25,12 @@ export interface ScoreOptions {
   /** The largest request the API takes (Cloud Run's and API Gateway's 32 MiB). */
   maxRequestBytes: number;
   retries?: RetryPolicy;
+  /**
+   * Keep the answer on the service (keep=true on every piece); the last piece says how many were
+   * sent, so the batch's kept answer (GET /v1/batches/{batch}/result) is known complete.
+   * @default false
+   */
+  keep?: boolean;
   progress?: (totalBytes: number) => Progress;
 }
 
@@ -58,6 +64,7 @@ export async function scoreFile(opts: ScoreOptions): Promise<ScoreResult> {
       query = `encoding=${kind.encoding}`;
       pieces = splitFile(file, opts.pieceBytes);
     }
+    if (opts.keep) query = query ? `${query}&keep=true` : 'keep=true';
     const endpoint = { ...opts.endpoint, url: query ? `${opts.endpoint.url}${opts.endpoint.url.includes('?') ? '&' : '?'}${query}` : opts.endpoint.url };
     const progress = opts.progress?.(size) ?? silent;
     const answer = await AnswerFile.create(opts.output);
@@ -106,6 +113,18 @@ async function sendAll(pieces: AsyncIterable<FilePiece>, endpoint: Endpoint, opt
     }
   };
 
+  const send = async (piece: FilePiece, pieceCount?: number) => {
+    const events = { retrying: (why: string, ms: number) => progress.note(`piece ${piece.index + 1}: ${why}; trying again in ${(ms / 1000).toFixed(1)} s`) };
+    const sent = sendPiece(endpoint, piece.body, { rowOffset: piece.rowOffset, pieces: pieceCount }, opts.retries ?? DEFAULT_RETRIES, events);
+    // Settled in order below; a rejection is not unhandled meanwhile.
+    sent.catch(() => undefined);
+    inFlight.push({ piece, answer: sent });
+    while (inFlight.length >= opts.concurrency) await settleFirst();
+  };
+
+  // Each piece is sent once the next is read, so the last one is known: with keep, it says how many were sent.
+  let held: FilePiece | undefined;
+  let sent = 0;
   for await (const piece of pieces) {
     count++;
     bytes += piece.fileBytes;
@@ -114,14 +133,14 @@ async function sendAll(pieces: AsyncIterable<FilePiece>, endpoint: Endpoint, opt
       progress.advance(piece.fileBytes, 0);
       continue;
     }
-    const events = { retrying: (why: string, ms: number) => progress.note(`piece ${piece.index + 1}: ${why}; trying again in ${(ms / 1000).toFixed(1)} s`) };
-    const sent = sendPiece(endpoint, piece.body, piece.rowOffset, opts.retries ?? DEFAULT_RETRIES, events);
-    // Settled in order below; a rejection is not unhandled meanwhile.
-    sent.catch(() => undefined);
-    inFlight.push({ piece, answer: sent });
-    while (inFlight.length >= opts.concurrency) await settleFirst();
+    if (held) {
+      await send(held);
+      sent++;
+    }
+    held = piece;
     if (refused) break;
   }
+  if (held && !refused) await send(held, opts.keep ? sent + 1 : undefined);
   while (inFlight.length > 0 && !refused) await settleFirst();
   // Pieces still in flight after a refusal are left to finish; their answers are not wanted.
   if (refused) return refused;
