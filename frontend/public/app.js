@@ -1,6 +1,7 @@
 // The upload page: picks a model, uploads a CSV through /api (the Pages Function adds the
 // credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
 import { initialLanguage, MESSAGES } from './i18n.js';
+import { downloadAgainButton, keptNow, keptPredictUrl } from './kept-results.js';
 
 const $ = (id) => document.getElementById(id);
 const PREVIEW_ROWS = 10;
@@ -19,6 +20,9 @@ const t = (key, ...args) => {
   const m = MESSAGES[state.lang][key];
   return typeof m === 'function' ? m(...args) : m;
 };
+
+/** What the history's "download again" (kept-results.js) needs of the page. */
+const keptUi = { t, lang: () => state.lang, showProblem, problemOf, save: saveBlob };
 
 // ---- language ----------------------------------------------------------------------------
 
@@ -104,11 +108,10 @@ zone.addEventListener('drop', (e) => {
 // ---- upload ------------------------------------------------------------------------------
 
 /** XMLHttpRequest, not fetch: it reports upload progress. */
-function upload(model, file, onProgress, query = '?keep=true') {
+function upload(model, file, onProgress, query = '') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    // The page's answers are kept unless asked otherwise, so the history can offer them again (GET /v1/jobs/{id}/result).
-    xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict${query}`);
+    xhr.open('POST', keptPredictUrl(`/api/models/${encodeURIComponent(model)}/predict${query}`));
     xhr.responseType = 'blob';
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.upload.onload = () => onProgress(1);
@@ -347,27 +350,9 @@ function renderHistory() {
     j.rows === null ? '—' : j.rows.toLocaleString(state.lang),
     t('statusNames')[j.status] ?? j.status,
     `${(j.durationMs / 1000).toFixed(2)} s`,
-    j.result && Date.parse(j.result.expiresAt) > Date.now() ? downloadAgainButton(j) : '',
+    keptNow(j) ? downloadAgainButton(j, keptUi) : '',
   ]);
   renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '', '']]);
-}
-
-/** A kept answer, fetched again with the name and type it was sent with. */
-function downloadAgainButton(job) {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'secondary';
-  button.textContent = t('downloadAgain');
-  button.title = t('keptUntil', new Date(job.result.expiresAt).toLocaleString(state.lang));
-  button.addEventListener('click', async () => {
-    const res = await fetch(`/api/jobs/${encodeURIComponent(job.id)}/result`).catch(() => null);
-    if (!res) return showProblem(-1, {});
-    if (!res.ok) return showProblem(0, { detail: (await problemOf(res)).detail ?? t('statusOther', res.status) });
-    const disposition = res.headers.get('content-disposition') ?? '';
-    const name = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
-    saveBlob(await res.blob(), name ? decodeURIComponent(name) : `${job.id}.csv`);
-  });
-  return button;
 }
 
 $('refresh-history').addEventListener('click', loadHistory);

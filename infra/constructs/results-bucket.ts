@@ -9,6 +9,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Construct } from 'constructs';
 import { EnvironmentConfig, isProduction, labelsFor } from '../config';
 import { resultsBucketName } from '../naming';
+import type { GrantCondition } from './delegated-grants';
 import { Grantee, grantId } from './grantee';
 
 /**
@@ -17,6 +18,26 @@ import { Grantee, grantId } from './grantee';
  * https://cloud.google.com/iam/docs/roles-permissions/storage.
  */
 export const RESULT_OBJECT_ROLES = ['roles/storage.objectCreator', 'roles/storage.objectViewer'] as const;
+
+/** The role the deploy account manages the bucket with (create, lifecycle, its IAM), held only under resultsBucketAdminCondition. */
+export const RESULTS_BUCKET_ADMIN_ROLE = 'roles/storage.admin';
+
+/**
+ * Limits a project-level grant of RESULTS_BUCKET_ADMIN_ROLE to the results bucket and its objects
+ * (Cloud Storage's resource names in IAM conditions: projects/_/buckets/<bucket>[/objects/<name>]),
+ * and to the project itself, which storage.buckets.create and .list are checked on. Without it
+ * Storage Admin would reach every bucket of the project: the Terraform state bucket's IAM policy
+ * and its deletion included. No narrower predefined role both creates a bucket and sets its IAM
+ * policy (https://cloud.google.com/iam/docs/roles-permissions/storage).
+ */
+export function resultsBucketAdminCondition(bucketName: string): GrantCondition {
+  const bucket = `projects/_/buckets/${bucketName}`;
+  return {
+    title: 'Results bucket only',
+    description: `Storage Admin on the kept-results bucket ${bucketName} and its objects, and bucket creation in the project; no other bucket`,
+    expression: `resource.type == "cloudresourcemanager.googleapis.com/Project" || resource.name == "${bucket}" || resource.name.startsWith("${bucket}/")`,
+  };
+}
 
 export interface ResultsBucketProps {
   config: EnvironmentConfig;

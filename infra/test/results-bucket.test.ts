@@ -47,6 +47,49 @@ describe.each(['dev', 'prod'])('results bucket in platform-%s', (env) => {
   });
 });
 
+/** The condition's terms as IAM evaluates them for one resource: only the three shapes resultsBucketAdminCondition writes. */
+function allows(expression: string, resource: { type: string; name: string }): boolean {
+  return expression.split(' || ').some((term) => {
+    const m = /^resource\.(type|name)(?: == "([^"]+)"|\.startsWith\("([^"]+)"\))$/.exec(term);
+    if (!m) throw new Error(`not a term this test reads: ${term}`);
+    const value = resource[m[1] as 'type' | 'name'];
+    return m[2] !== undefined ? value === m[2] : value.startsWith(m[3]);
+  });
+}
+
+describe.each(['dev', 'prod'])('the deploy account and the results bucket (%s)', (env) => {
+  const { json, config } = synthEnvironment(env);
+  const bootstrap = json[`bootstrap-${env}`];
+  const bucket = resources(json[`platform-${env}`], 'google_storage_bucket')[0].name as string;
+  const deployer = resources(bootstrap, 'google_project_iam_member').filter((m) => m.member === 'serviceAccount:${google_service_account.deployer.email}');
+  const storage = deployer.filter((m) => /^roles\/storage\./.test(m.role));
+
+  it('holds Storage Admin only under a condition naming the bucket the platform stack creates', () => {
+    expect(storage.map((m) => m.role)).toEqual(['roles/storage.admin']);
+    expect(storage[0].condition.title).toBe('Results bucket only');
+    expect(storage[0].condition.expression).toContain(`"projects/_/buckets/${bucket}"`);
+    expect(bucket).toBe(`${config.projectId}-${env}-results`);
+  });
+
+  it('reaches the results bucket, its objects and bucket creation, and no other bucket: not the state bucket, not a name that only starts the same', () => {
+    const { expression } = storage[0].condition;
+    const state = resources(bootstrap, 'google_storage_bucket')[0].name as string;
+    const yes = [
+      { type: 'storage.googleapis.com/Bucket', name: `projects/_/buckets/${bucket}` },
+      { type: 'storage.googleapis.com/Object', name: `projects/_/buckets/${bucket}/objects/0b6f2c1e-answer` },
+      { type: 'cloudresourcemanager.googleapis.com/Project', name: `projects/${config.projectId}` },
+    ];
+    const no = [
+      { type: 'storage.googleapis.com/Bucket', name: `projects/_/buckets/${state}` },
+      { type: 'storage.googleapis.com/Object', name: `projects/_/buckets/${state}/objects/platform-${env}.tfstate` },
+      { type: 'storage.googleapis.com/Bucket', name: `projects/_/buckets/${bucket}-copy` },
+      { type: 'storage.googleapis.com/Object', name: `projects/_/buckets/${bucket}2/objects/x` },
+    ];
+    expect(yes.filter((r) => !allows(expression, r))).toEqual([]);
+    expect(no.filter((r) => allows(expression, r))).toEqual([]);
+  });
+});
+
 describe('resultRetentionDays', () => {
   const dev = loadEnvironment('dev');
   it('defaults to 30 days', () => expect(dev.resultRetentionDays).toBe(30));

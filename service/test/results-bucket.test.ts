@@ -16,7 +16,7 @@ interface Answer {
 
 function exchange(url: string, method: string, token: string, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' } }, (res) => {
+    const req = httpRequest(url, { method, headers: { TE: 'trailers', Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));

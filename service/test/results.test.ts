@@ -32,7 +32,7 @@ interface Answer {
 /** A plain HTTP exchange: node's client is the one that reads trailers. */
 function exchange(url: string, method: string, headers: Record<string, string>, body?: Buffer | string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
+    const req = httpRequest(url, { method, headers: { TE: 'trailers', ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));
@@ -89,6 +89,17 @@ describe('kept results through the real server process (folder backend)', () => 
     }
     expect(job.result).toEqual({ location: `file://${join(resultsDir, id)}`, expiresAt: again.headers['x-result-expires'] });
   }, 60_000);
+
+  it('sends the outcome as a trailer only to a client that takes trailers (TE: trailers); to others, the answer with its length, and the job log says', async () => {
+    const answer = await exchange(`${url}/v1/predict?keep=true`, 'POST', { ...auth(), 'Content-Type': 'text/csv', TE: '' }, rowsCsv(50));
+    expect(answer.status).toBe(200);
+    expect([answer.headers['content-length'], answer.headers.trailer, answer.trailers['x-result-kept']]).toEqual([String(answer.body.length), undefined, undefined]);
+    // The same connection serves the next request (workerd's fetch failed it after trailers it had not asked for).
+    const id = String(answer.headers['x-job-id']);
+    let again = await download(url, id);
+    for (let i = 0; i < 100 && again.status !== 200; i++) again = await download(url, id);
+    expect(again.body.equals(answer.body)).toBe(true);
+  });
 
   it('answers 404 with the reason for an answer that was never kept, and for an unknown job', async () => {
     const answer = await predict(url, rowsCsv(5), '');

@@ -20,12 +20,25 @@ export function keepParameter(value: unknown): boolean {
 }
 
 /**
- * Starts keeping the answer whose headers `res` holds. Its outcome is only known at the end, so
- * it is sent as a trailer (X-Result-Kept): the answer goes chunked, without its Content-Length.
+ * Whether the client said it takes trailers (`TE: trailers`, RFC 9110 §10.1.4). Only then is the
+ * keep's outcome sent as one: workerd's fetch (the page's proxy) failed the next request on a
+ * connection whose answer carried trailers it had not asked for.
+ */
+function takesTrailers(res: Response): boolean {
+  return /(^|,)\s*trailers\s*(;|,|$)/i.test(String(res.req.headers.te ?? ''));
+}
+
+/**
+ * Starts keeping the answer whose headers `res` holds. Its outcome is only known at the end: to a
+ * client that takes trailers it is sent as one (X-Result-Kept), the answer going chunked without
+ * its Content-Length; every client finds it in the job log (`result`, or `errorSummary`).
  */
 export function startKeeping(res: Response, settings: KeepSettings | undefined): Keeper {
-  res.removeHeader('Content-Length');
-  res.set('Trailer', 'X-Result-Kept');
+  if (takesTrailers(res)) {
+    res.removeHeader('Content-Length');
+    res.set('Trailer', 'X-Result-Kept');
+    res.locals.keptTrailer = true;
+  }
   if (!settings) return notKeeping('this service has no result storage');
   const expiresAt = new Date(Date.now() + settings.retentionDays * DAY_MS).toISOString();
   const meta = {
@@ -46,6 +59,11 @@ function pieceOf(res: Response): KeptPiece {
 }
 
 const COMMA = 0x2c;
+
+/** The keep's outcome in the trailer startKeeping promised, if it did. */
+export function sendKeptTrailer(res: Response, outcome: KeepOutcome): void {
+  if (res.locals.keptTrailer) res.addTrailers({ 'X-Result-Kept': keptHeader(outcome) });
+}
 
 /** `yes; until=<time>` or `no; reason="…"`, in the characters a header may hold. */
 export function keptHeader(outcome: KeepOutcome): string {

@@ -11,7 +11,7 @@ import type { JobRecord } from '../jobs/job-store';
 import type { Caller } from '../identity/caller';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 import type { Keeper, KeepOutcome } from '../results/answer-keeper';
-import { keepParameter, keptHeader, KeepSettings, startKeeping } from '../results/keep-request';
+import { keepParameter, keptHeader, KeepSettings, sendKeptTrailer, startKeeping } from '../results/keep-request';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
@@ -182,7 +182,7 @@ export function predictRouter(deps: PredictDeps): Router {
       if (keeper) {
         res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
         res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
-        if (!gone(res)) res.addTrailers({ 'X-Result-Kept': res.locals.logFields.kept });
+        if (!gone(res)) sendKeptTrailer(res, res.locals.kept as KeepOutcome);
       }
       if (!gone(res)) endPaced(res, stallMs);
     } catch (error) {
@@ -230,7 +230,7 @@ export function predictRouter(deps: PredictDeps): Router {
       res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
       res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
       if (!gone(res)) {
-        res.addTrailers({ 'X-Result-Kept': res.locals.logFields.kept });
+        sendKeptTrailer(res, res.locals.kept as KeepOutcome);
         endPaced(res, stallMs);
       }
     } catch (error) {
