@@ -28,7 +28,7 @@ function exchange(url: string, method: string, token: string, body?: string): Pr
 
 const rowsCsv = (rows: number) => csv([[...FEATURES, 'note'], ...Array.from({ length: rows }, (_, i) => [39 + (i % 10), 18.7, 181, 3750, `n${i}`])]);
 
-describe('bucket result store against a local server implementing the Cloud Storage JSON and upload endpoints (no emulator offline)', () => {
+describe('bucket result store against a local stand-in for Cloud Storage (a small HTTP server implementing the JSON and upload endpoints it calls; no emulator runs offline)', () => {
   let gcs: FakeGcsJsonApi;
   let t: ServedTestApp;
   let store: BucketResultStore;
@@ -70,6 +70,24 @@ describe('bucket result store against a local server implementing the Cloud Stor
     expect(again.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect((await exchange(`${t.url}/v1/jobs/${id}/result`, 'GET', OTHER_TOKEN)).status).toBe(404);
     expect(gcs.calls).toContain(`GET /storage/v1/b/acme-results/o/${id}?alt=media&generation=${object.resource.generation}`);
+  }, 30_000);
+
+  it("keeps a batch's pieces with their batch, row offset and count in the object's metadata, and serves them as the whole file's answer", async () => {
+    const rows = rowsCsv(3000).split('\r\n');
+    const [header, body] = [rows[0], rows.slice(1, -1)];
+    const piece = (from: number, to: number) => [header, ...body.slice(from, to)].join('\r\n') + '\r\n';
+    const whole = await exchange(`${t.url}/v1/predict`, 'POST', TOKEN, piece(0, 3000));
+    const answers = await Promise.all(
+      [[0, 1000], [1000, 2200], [2200, 3000]].map(([from, to], i) => exchange(`${t.url}/v1/predict?batch=bucket-batch&row_offset=${from}&keep=true${i === 2 ? '&pieces=3' : ''}`, 'POST', TOKEN, piece(from, to))),
+    );
+    expect(answers.map((a) => a.trailers['x-result-kept'])).toEqual([expect.stringMatching(/^yes/), expect.stringMatching(/^yes/), expect.stringMatching(/^yes/)]);
+    const last = gcs.objects.get(`acme-results/${answers[2].headers['x-job-id']}`)!;
+    expect(last.resource.metadata).toMatchObject({ batch: 'bucket-batch', rowOffset: '2200', pieces: '3', delimiter: '44' });
+    await t.jobLog.flush(2000);
+    const joined = await exchange(`${t.url}/v1/batches/bucket-batch/result`, 'GET', TOKEN);
+    expect(joined.status).toBe(200);
+    expect(joined.body.equals(whole.body)).toBe(true);
+    expect((await exchange(`${t.url}/v1/batches/bucket-batch/result`, 'GET', OTHER_TOKEN)).status).toBe(404);
   }, 30_000);
 
   it('delivers the answer and keeps nothing when the bucket refuses the upload', async () => {
