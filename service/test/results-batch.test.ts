@@ -232,3 +232,20 @@ describe('a batch whose pieces expire', () => {
     }
   });
 });
+
+describe('a batch while the job log database is away', () => {
+  it('is 503 job-log-unavailable with Retry-After, not a 5xx of its own or a partial file', async () => {
+    const t = await serveTestApp({ results: { store: new FolderResultStore(tempDir('results-batch-db-'), 30), retentionDays: 30 } });
+    try {
+      const res = await fetch(`${t.url}/v1/predict?batch=db-away&row_offset=0&keep=true&pieces=1`, { method: 'POST', headers: { ...auth, 'Content-Type': 'text/csv' }, body: `${FEATURES.join(',')}\n39.1,18.7,181,3750\n` });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      await t.jobLog.flush(2000);
+      await t.db.close();
+      const away = await call(`${t.url}/v1/batches/db-away/result`, { headers: auth });
+      expect([away.status, problem(away).type, away.headers.get('retry-after')]).toEqual([503, '/problems/job-log-unavailable', '5']);
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  });
+});

@@ -29,13 +29,14 @@ function takesTrailers(res: Response): boolean {
 }
 
 /**
- * Starts keeping the answer whose headers `res` holds. Its outcome is only known at the end: to a
- * client that takes trailers it is sent as one (X-Result-Kept), the answer going chunked without
- * its Content-Length; every client finds it in the job log (`result`, or `errorSummary`).
+ * Starts keeping the answer whose headers `res` holds. The answer goes chunked, without its
+ * Content-Length, so it ends only once the keep is complete (a client may fetch it again at once).
+ * The outcome is only known then: to a client that takes trailers it is sent as one
+ * (X-Result-Kept); every client finds it in the job log (`result`, or `errorSummary`).
  */
 export function startKeeping(res: Response, settings: KeepSettings | undefined): Keeper {
+  res.removeHeader('Content-Length');
   if (takesTrailers(res)) {
-    res.removeHeader('Content-Length');
     res.set('Trailer', 'X-Result-Kept');
     res.locals.keptTrailer = true;
   }

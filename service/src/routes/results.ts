@@ -75,7 +75,7 @@ export function resultsRouter(store: ResultStore, jobStore: JobStore): Router {
     const unavailable = (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       res.locals.logFields = { ...res.locals.logFields, databaseError: message };
-      return Promise.reject(new HttpProblem(503, 'job-log-unavailable', `the job log database is not answering, and it lists batch "${batch}"'s pieces`, {}, { 'Retry-After': '5' }));
+      return Promise.reject(new HttpProblem(503, 'job-log-unavailable', `the job log database, which lists batch "${batch}"'s pieces, is not answering; try again shortly`, {}, { 'Retry-After': '5' }));
     };
     const jobs = await jobStore.keptInBatch(batch, whose, 4 * MAX_PIECES).catch(unavailable);
     if (jobs.length === 0) {
