@@ -1,5 +1,5 @@
 /**
- * npm run predict -- <file> [--model NAME] [--out FILE] [--concurrency N]
+ * npm run predict -- <file> [--model NAME] [--out FILE] [--concurrency N] [--keep]
  *
  * Scores a CSV of any size against the API: locally the service itself, in the cloud the API
  * Gateway (with --api-key). Exit status 0 only when the whole file was scored and written.
@@ -23,6 +23,9 @@ const USAGE = `usage: npm run predict -- <file.csv> [options]
   --token TOKEN       bearer token (or API_TOKEN)
   --api-key KEY       API Gateway key, sent as x-api-key (or API_KEY)
   --batch ID          batch id for the job log (default: a new UUID)
+  --keep              keep the answer on the service: every piece is sent with keep=true, and the
+                      URL that serves the whole answer again (GET /v1/batches/<batch>/result) is
+                      printed at the end; it answers until the service's retention runs out
   --timeout S         seconds a piece may take (default 300)
 
 Exit status: 0 the whole file was scored; 1 rows with errors or a request refused (nothing written); 2 usage.`;
@@ -38,6 +41,12 @@ function predictPath(model: string | undefined): string {
   return route.path.replace('{name}', encodeURIComponent(model ?? ''));
 }
 
+/** The batch's kept answer, from the contract. */
+function batchResultPath(batch: string): string {
+  const route = ROUTES.find((r) => r.operationId === 'getBatchResult')!;
+  return route.path.replace('{batch}', encodeURIComponent(batch));
+}
+
 function positiveInt(value: string | undefined, name: string, fallback: number, max = Infinity): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -50,6 +59,7 @@ class UsageError extends Error {}
 export async function main(argv: string[], io: CliIo = { env: process.env, stderr: process.stderr }): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
   let opts;
+  let keptUrl: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -64,6 +74,7 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
         'api-key': { type: 'string' },
         batch: { type: 'string' },
         timeout: { type: 'string' },
+        keep: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -78,6 +89,7 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
     const batch = values.batch ?? randomUUID();
     const input = positionals[0];
     const query = new URLSearchParams({ batch, filename: basename(input, extname(input)) });
+    const base = url.replace(/\/+$/, '');
     opts = {
       input,
       output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.csv`),
@@ -85,12 +97,14 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
       pieceBytes: positiveInt(values['piece-mib'], 'piece-mib', 16, 31) * MiB,
       maxRequestBytes: 32 * MiB,
       endpoint: {
-        url: `${url.replace(/\/+$/, '')}${predictPath(values.model)}?${query}`,
+        url: `${base}${predictPath(values.model)}?${query}`,
         headers: { Authorization: `Bearer ${token}`, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
         timeoutMs: positiveInt(values.timeout, 'timeout', 300) * 1000,
       },
       progress: (total: number) => progressBar(total, io.stderr),
+      keep: values.keep === true,
     };
+    if (values.keep) keptUrl = `${base}${batchResultPath(batch)}`;
     say(`batch ${batch}: ${input} → ${opts.output}`);
   } catch (error) {
     if (!(error instanceof UsageError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
@@ -105,13 +119,14 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
     say(`failed: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}; nothing was written`);
     return 1;
   }
-  return report(result, opts.output, say);
+  return report(result, opts.output, say, keptUrl);
 }
 
-function report(result: ScoreResult, output: string, say: (line: string) => void): number {
+function report(result: ScoreResult, output: string, say: (line: string) => void, keptUrl?: string): number {
   if (result.ok) {
     const seconds = result.elapsedMs / 1000;
     say(`scored ${result.rows} rows in ${result.pieces} piece(s), ${seconds.toFixed(1)} s (${Math.round(result.rows / seconds)} rows/s; first answer after ${(result.firstAnswerMs / 1000).toFixed(2)} s) → ${output}`);
+    if (keptUrl) say(`kept: the whole answer again (same bearer token) from ${keptUrl}`);
     return 0;
   }
   if (result.kind === 'usage') return say(result.message), 2;

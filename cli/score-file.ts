@@ -23,6 +23,12 @@ export interface ScoreOptions {
   /** The largest request the API takes (Cloud Run's and API Gateway's 32 MiB). */
   maxRequestBytes: number;
   retries?: RetryPolicy;
+  /**
+   * Keep the answer on the service (keep=true on every piece); the last piece says how many were
+   * sent, so the batch's kept answer (GET /v1/batches/{batch}/result) is known complete.
+   * @default false
+   */
+  keep?: boolean;
   progress?: (totalBytes: number) => Progress;
 }
 
@@ -72,12 +78,13 @@ export async function scoreFile(opts: ScoreOptions): Promise<ScoreResult> {
       query = `encoding=${kind.encoding}`;
       pieces = splitFile(source, opts.pieceBytes, Math.min(opts.pieceBytes, FIRST_PIECE_BYTES));
     }
+    if (opts.keep) query = query ? `${query}&keep=true` : 'keep=true';
     const endpoint = { ...opts.endpoint, url: query ? `${opts.endpoint.url}${opts.endpoint.url.includes('?') ? '&' : '?'}${query}` : opts.endpoint.url };
     const progress = opts.progress?.(size) ?? silent;
     const answer = await AnswerFile.create(opts.output);
     let done = false;
     try {
-      const result = await scorePieces(pieces, endpoint, { concurrency: opts.concurrency, retries: opts.retries, started }, {
+      const result = await scorePieces(pieces, endpoint, { concurrency: opts.concurrency, retries: opts.retries, started, countPieces: opts.keep }, {
         answer: (piece, got) => answer.append(piece.index, got.body),
         advance: (piece, rows) => progress.advance(piece.fileBytes, rows),
         retrying: (piece, why, ms) => progress.note(`piece ${piece.index + 1}: ${why}; trying again in ${(ms / 1000).toFixed(1)} s`),

@@ -20,6 +20,12 @@ export interface ScorePiecesOptions {
   signal?: AbortSignal;
   /** When the work began, for `firstAnswerMs`. @default now */
   started?: number;
+  /**
+   * The last piece says how many pieces were sent (`pieces=N`), so the service knows a kept batch
+   * complete (GET /v1/batches/{batch}/result). Needs a batch in the endpoint's URL.
+   * @default false
+   */
+  countPieces?: boolean;
 }
 
 export interface ScoreEvents {
@@ -75,7 +81,18 @@ export async function scorePieces(pieces: AsyncIterable<FilePiece>, endpoint: En
     }
   };
 
+  const send = async (piece: FilePiece, pieceCount?: number) => {
+    const sent = sendPiece(endpoint, piece.body, { rowOffset: piece.rowOffset, pieces: pieceCount }, opts.retries ?? DEFAULT_RETRIES, { signal, retrying: (why, ms) => events.retrying?.(piece, why, ms) });
+    // Settled in order below; a rejection is not unhandled meanwhile.
+    sent.catch(() => undefined);
+    inFlight.push({ piece, answer: sent });
+    while (inFlight.length >= opts.concurrency && !ended) await settleFirst();
+  };
+
   try {
+    // Each piece is sent once the next is read, so the last one is known when it goes.
+    let held: FilePiece | undefined;
+    let sentCount = 0;
     for await (const piece of pieces) {
       opts.signal?.throwIfAborted();
       count++;
@@ -85,13 +102,14 @@ export async function scorePieces(pieces: AsyncIterable<FilePiece>, endpoint: En
         events.advance?.(piece, 0);
         continue;
       }
-      const sent = sendPiece(endpoint, piece.body, piece.rowOffset, opts.retries ?? DEFAULT_RETRIES, { signal, retrying: (why, ms) => events.retrying?.(piece, why, ms) });
-      // Settled in order below; a rejection is not unhandled meanwhile.
-      sent.catch(() => undefined);
-      inFlight.push({ piece, answer: sent });
-      while (inFlight.length >= opts.concurrency && !ended) await settleFirst();
+      if (held) {
+        await send(held);
+        sentCount++;
+      }
+      held = piece;
       if (ended) break;
     }
+    if (held && !ended) await send(held, opts.countPieces ? sentCount + 1 : undefined);
     while (inFlight.length > 0 && !ended) await settleFirst();
   } finally {
     unwanted.abort();

@@ -7,7 +7,7 @@
 import type { ProblemBody } from '../service/src/http/problem';
 
 export interface Endpoint {
-  /** The predict URL, query included but for row_offset. */
+  /** The predict URL, query included but for row_offset and pieces. */
   url: string;
   headers: Record<string, string>;
   timeoutMs: number;
@@ -68,8 +68,14 @@ async function problemOf(res: Response): Promise<ProblemBody> {
   return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 300) || res.statusText };
 }
 
-export async function sendPiece(endpoint: Endpoint, body: Uint8Array, rowOffset: number, policy: RetryPolicy = DEFAULT_RETRIES, events: SendEvents = {}): Promise<PieceAnswer> {
-  const url = `${endpoint.url}${endpoint.url.includes('?') ? '&' : '?'}row_offset=${rowOffset}`;
+/** Where a piece sits: its row offset, and on the last piece how many pieces were sent (so a kept batch is known complete). */
+export interface PiecePlace {
+  rowOffset: number;
+  pieces?: number;
+}
+
+export async function sendPiece(endpoint: Endpoint, body: Uint8Array, place: PiecePlace, policy: RetryPolicy = DEFAULT_RETRIES, events: SendEvents = {}): Promise<PieceAnswer> {
+  const url = `${endpoint.url}${endpoint.url.includes('?') ? '&' : '?'}row_offset=${place.rowOffset}${place.pieces === undefined ? '' : `&pieces=${place.pieces}`}`;
   let network = 0;
   let overload = 0;
   const { signal } = events;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DATABASE_EDITIONS, editionForTier, MACHINE_SERIES, seriesList } from './sql-tiers';
-import { API_KEY_ID, apiKeyName, environmentSubject, MAX_SUBJECT_BYTES, serviceAccountIdProblem, serviceAccountIds } from './naming';
+import { API_KEY_ID, apiKeyName, environmentSubject, MAX_SUBJECT_BYTES, serviceAccountIdProblem, resultsBucketName, serviceAccountIds } from './naming';
 
 export const ENVIRONMENTS_DIR = join(__dirname, 'environments');
 
@@ -47,6 +47,11 @@ export const environmentSchema = z
     region: z.enum(REGIONS),
     /** Bucket for every Terraform state of this project, made by the bootstrap stack. */
     stateBucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3 to 63 lower-case letters, digits, dots, dashes)'),
+    /**
+     * Days a kept answer (predict ?keep=true, the page's jobs) may be downloaded again: the results
+     * bucket's lifecycle deletes objects this old, and the service serves none older.
+     */
+    resultRetentionDays: z.number().int().min(1, 'must be 1 or more (days)').max(3650, 'must be at most 3650 (days)').default(30),
     service: z.strictObject({
       cpu: z.enum(CPUS),
       memory: z.enum(MEMORY),
@@ -167,6 +172,8 @@ export const environmentSchema = z
     if (c.secrets.databasePassword.keepPrevious) {
       ctx.addIssue({ code: 'custom', path: ['secrets', 'databasePassword', 'keepPrevious'], message: 'is not supported: the database user has one password at a time' });
     }
+    const results = resultsBucketName(c);
+    if (results.length > 63) ctx.addIssue({ code: 'custom', path: ['projectId'], message: `with environment "${c.environment}" makes the results bucket name "${results}", longer than Cloud Storage's 63 characters` });
     const key = apiKeyName(c, c.secrets.apiKey.generation);
     if (!API_KEY_ID.test(key)) ctx.addIssue({ code: 'custom', path: ['secrets', 'apiKey', 'generation'], message: `makes the API key name "${key}", longer than API Keys' 63 characters` });
     if (c.edge.zoneId && !c.edge.customDomain) ctx.addIssue({ code: 'custom', path: ['edge', 'zoneId'], message: 'is only used with edge.customDomain: set the domain or remove the zone id' });

@@ -12,6 +12,12 @@ export interface NameParts {
 export const namePrefix = (c: NameParts): string => `${c.app}-${c.environment}`;
 
 /**
+ * The kept-results bucket: bucket names are global, so the project id leads (at most 63 characters,
+ * https://cloud.google.com/storage/docs/buckets#naming; config.ts checks it).
+ */
+export const resultsBucketName = (c: NameParts & { projectId: string }): string => `${c.projectId}-${c.environment}-results`;
+
+/**
  * The service accounts the platform's services run as. The bootstrap stack creates them (so the
  * deploy account needs no right to create or administer service accounts, and may act as these
  * two only); the platform stack looks them up by these ids.

@@ -13,13 +13,14 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { PROJECT_ROOT } from '../../service/src/paths';
 import { FEATURES, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
+import { FolderResultStore } from '../../service/src/results/folder-store';
 import { main } from '../predict';
 import { scoreFile } from '../score-file';
 import { FlakyProxy } from './flaky-proxy';
 
 let service: ServedTestApp;
 beforeAll(async () => {
-  service = await serveTestApp({ threads: 2 });
+  service = await serveTestApp({ threads: 2, results: { store: new FolderResultStore(tempDir('cli-kept-'), 30), retentionDays: 30 } });
 });
 afterAll(() => service.close());
 
@@ -92,6 +93,61 @@ describe('npm run predict', () => {
       { numRuns: 40, seed: Number(process.env.FC_SEED ?? 1818) },
     );
     expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('with keep, the batch it kept serves the same bytes as the file sent whole (generated files, piece sizes)', async () => {
+    const dir = tempDir('cli-keep-');
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(FILE, async (f) => {
+        const bytes = fileBytes(f);
+        const input = join(dir, `in-${run}.csv`);
+        writeFileSync(input, bytes);
+        const whole = await sendWhole(bytes);
+        fc.pre(whole.status === 200);
+        const batch = `cli-keep-${run}`;
+        const result = await scoreFile({ input, output: join(dir, `out-${run++}.csv`), endpoint: endpoint(service.url, `?batch=${batch}`), keep: true, concurrency: f.concurrency, pieceBytes: f.pieceBytes, maxRequestBytes: 32 << 20, retries: fastRetries });
+        expect(result).toMatchObject({ ok: true });
+        expect(await service.jobLog.flush(5000)).toBe(true);
+        const kept = await fetch(`${service.url}/v1/batches/${batch}/result`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+        expect(kept.status).toBe(200);
+        expect(Buffer.from(await kept.arrayBuffer()).equals(whole.body)).toBe(true);
+      }),
+      { numRuns: 25, seed: Number(process.env.FC_SEED ?? 1819) },
+    );
+  });
+
+  it('--keep sends keep=true with every piece, and prints the URL that gives the whole answer again (CSV in pieces; UTF-16 whole)', async () => {
+    const dir = tempDir('cli-keep-main-');
+    const lines = [['id', ...FEATURES, 'note'].join(',')];
+    for (let i = 1; i <= 40_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750, i % 89 ? '観察' : '"two\r\nlines"'].join(','));
+    const csvFile = iconv.encode(lines.join('\r\n') + '\r\n', 'Shift_JIS');
+    // Excel's "Unicode text": not split (one piece), kept all the same.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.slice(0, 50).map((l) => l.replace(/,/g, '\t')).join('\r\n') + '\r\n', 'utf16le')]);
+    for (const [name, bytes] of [['survey.csv', csvFile], ['unicode.txt', utf16]] as const) {
+      const input = join(dir, name);
+      writeFileSync(input, bytes);
+      const err = capture();
+      const code = await main([input, '--piece-mib', '1', '--keep'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream });
+      expect({ code, err: err.text().slice(-300) }).toMatchObject({ code: 0 });
+      const url = /^kept: .* from (http\S+)$/m.exec(err.text())?.[1];
+      expect(url).toMatch(new RegExp(`^${service.url}/v1/batches/[0-9a-f-]{36}/result$`));
+      expect(await service.jobLog.flush(5000)).toBe(true);
+      const batch = url!.split('/').at(-2);
+      const listed = await fetch(`${service.url}/v1/jobs?batch=${batch}`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+      expect(listed.jobs.length).toBe(Math.ceil(bytes.length / (1 << 20)));
+      expect(listed.jobs.every((j: { result?: unknown }) => j.result)).toBe(true);
+      const kept = await fetch(url!, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(kept.status).toBe(200);
+      const keptBytes = Buffer.from(await kept.arrayBuffer());
+      const written = readFileSync(join(dir, name.replace(/\.\w+$/, '-predictions.csv')));
+      expect(keptBytes.equals(written)).toBe(true);
+      expect(keptBytes.equals((await sendWhole(bytes)).body)).toBe(true);
+    }
+    // Without --keep, no URL and nothing kept.
+    const err = capture();
+    expect(await main([join(dir, 'unicode.txt'), '--batch', 'cli-not-kept'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream })).toBe(0);
+    expect(err.text()).not.toMatch(/^kept: /m);
   });
 
   it('lists bad rows of the last piece by the whole file\'s rows, counts them all, and writes no file', async () => {

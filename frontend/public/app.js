@@ -3,6 +3,7 @@
 // A CSV larger than one piece goes in pieces (split-upload.js).
 import { AnswerSummary } from './answer-summary.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
+import { downloadAgainButton, keptNow, keptPredictUrl } from './kept-results.js';
 import { MAX_REQUEST_BYTES, pieceSettings, scoreInPieces } from './split-upload.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +24,9 @@ const t = (key, ...args) => {
   const m = MESSAGES[state.lang][key];
   return typeof m === 'function' ? m(...args) : m;
 };
+
+/** What the history's "download again" (kept-results.js) needs of the page. */
+const keptUi = { t, lang: () => state.lang, showProblem, problemOf, save: saveBlob };
 
 // ---- language ----------------------------------------------------------------------------
 
@@ -111,7 +115,7 @@ zone.addEventListener('drop', (e) => {
 function upload(model, file, onProgress, query = '') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/models/${encodeURIComponent(model)}/predict${query}`);
+    xhr.open('POST', keptPredictUrl(`/api/models/${encodeURIComponent(model)}/predict${query}`));
     xhr.responseType = 'blob';
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.upload.onload = () => onProgress(1);
@@ -397,8 +401,9 @@ function renderHistory() {
     j.rows === null ? '—' : j.rows.toLocaleString(state.lang),
     t('statusNames')[j.status] ?? j.status,
     `${(j.durationMs / 1000).toFixed(2)} s`,
+    keptNow(j) ? downloadAgainButton(j, keptUi) : '',
   ]);
-  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '']]);
+  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '', '']]);
 }
 
 $('refresh-history').addEventListener('click', loadHistory);
@@ -420,7 +425,9 @@ function row(cells, tag) {
   for (const c of cells) {
     const cell = document.createElement(tag);
     if (tag === 'th') cell.scope = 'col';
-    cell.textContent = c ?? '';
+    // A control (the history's download button) goes in as it is; everything else as text only.
+    if (c instanceof Node) cell.append(c);
+    else cell.textContent = c ?? '';
     tr.append(cell);
   }
   return tr;

@@ -66,6 +66,9 @@ export const MESSAGES = {
     status: 'Status',
     duration: 'Time',
     noJobs: 'No jobs yet.',
+    keptAnswer: 'Result',
+    downloadAgain: 'Download again',
+    keptUntil: (when) => `Kept until ${when}`,
     statusNames: { succeeded: 'succeeded', rejected: 'rejected', failed: 'failed' },
   },
   ja: {
@@ -127,6 +130,9 @@ export const MESSAGES = {
     duration: '処理時間',
     noJobs: 'まだジョブはありません。',
     statusNames: { succeeded: '成功', rejected: '却下', failed: '失敗' },
+    keptAnswer: '結果',
+    downloadAgain: 'もう一度ダウンロード',
+    keptUntil: (when) => `${when} まで保管`,
   },
 };
 

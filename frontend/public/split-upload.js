@@ -35,7 +35,8 @@ export async function scoreInPieces({ file, model, settings, signal, onProgress,
   const source = blobSource(file);
   const kind = await fileKind(source, isUtf8);
   if (kind.kind === 'other') return { ok: false, kind: 'not-text', what: kind.what };
-  const query = new URLSearchParams({ encoding: kind.encoding, batch: crypto.randomUUID(), filename: file.name });
+  // keep=true: the page's jobs are always kept; the last piece's count lets the batch be served as one file.
+  const query = new URLSearchParams({ encoding: kind.encoding, batch: crypto.randomUUID(), filename: file.name, keep: 'true' });
   const endpoint = { url: `/api/models/${encodeURIComponent(model)}/predict?${query}`, headers: {}, timeoutMs: 300_000 };
   // Blob parts: the browser keeps them out of the page's heap (on disk when large), and the download is one Blob of them.
   const parts = [];
@@ -44,7 +45,7 @@ export async function scoreInPieces({ file, model, settings, signal, onProgress,
   let done = 0;
   onProgress({ done: 0, total: file.size, secondsLeft: null });
   const pieces = splitFile(source, settings.pieceBytes, Math.min(settings.pieceBytes, FIRST_PIECE_BYTES));
-  const outcome = await scorePieces(pieces, endpoint, { concurrency: settings.concurrency, signal }, {
+  const outcome = await scorePieces(pieces, endpoint, { concurrency: settings.concurrency, signal, countPieces: true }, {
     answer(piece, got) {
       headers ??= got.headers;
       parts.push(new Blob([answerPart(piece.index, got.body)]));

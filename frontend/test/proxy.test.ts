@@ -6,7 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFingerprint } from '../../service/src/http/auth';
-import { AUTH, ServedTestApp, serveTestApp, TcpProxy, TOKEN } from '../../service/test/helpers';
+import { FolderResultStore } from '../../service/src/results/folder-store';
+import { AUTH, ServedTestApp, serveTestApp, TcpProxy, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 
 const SAMPLE = readFileSync(join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv'));
@@ -20,7 +21,7 @@ let seen: { direction: string; at: number; text: string }[] = [];
 let holdResponse: { afterBytes: number; ms: number } | undefined;
 
 beforeAll(async () => {
-  service = await serveTestApp();
+  service = await serveTestApp({ results: { store: new FolderResultStore(tempDir('proxy-kept-'), 30), retentionDays: 30 } });
   tap = new TcpProxy('127.0.0.1', service.port, {
     tap: (direction, chunk) => seen.push({ direction, at: performance.now(), text: chunk.toString('latin1') }),
     get holdResponse() {
@@ -163,6 +164,18 @@ describe('the /api proxy in workerd', () => {
     expect(listing.status).toBe(200);
     expect(upstreamRequests()).toMatch(/row_offset=10&batch=proxy-batch-1/);
     expect(upstreamRequests()).toMatch(/batch=proxy-batch-1&all=false&limit=5/);
+  });
+
+  it("forwards keep and pieces to predict, and a batch's kept answer comes back through it whole", async () => {
+    const piece = await fetch(`${pages.url}/api/predict?batch=proxy-batch-2&row_offset=0&keep=true&pieces=1`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: SAMPLE });
+    expect(piece.status).toBe(200);
+    const answer = Buffer.from(await piece.arrayBuffer());
+    expect(upstreamRequests()).toMatch(/batch=proxy-batch-2&row_offset=0&keep=true&pieces=1/);
+    await service.jobLog.flush(2000);
+    const kept = await fetch(`${pages.url}/api/batches/proxy-batch-2/result`);
+    expect(kept.status).toBe(200);
+    expect(Buffer.from(await kept.arrayBuffer()).equals(answer)).toBe(true);
+    expect(kept.headers.get('content-disposition')).toBe(piece.headers.get('content-disposition'));
   });
 
   it('serves the page with a strict content security policy', async () => {

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessIssuer } from '../../service/test/access-issuer';
+import { FolderResultStore } from '../../service/src/results/folder-store';
 import { AUTH, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 import { launchChromium, SCREENSHOTS } from './browser';
@@ -27,7 +28,7 @@ let page: Page;
 
 beforeAll(async () => {
   issuer = await AccessIssuer.start();
-  service = await serveTestApp({ maxUploadBytes: 32 * 1024 * 1024, access: issuer.settings });
+  service = await serveTestApp({ maxUploadBytes: 32 * 1024 * 1024, access: issuer.settings, results: { store: new FolderResultStore(tempDir('page-results-'), 30), retentionDays: 30 } });
   pages = await startPagesDev({ apiUrl: service.url, apiToken: TOKEN, maxUploadBytes: MAX_UPLOAD, access: issuer.settings });
   browser = await launchChromium();
 }, 120_000);
@@ -125,6 +126,23 @@ describe('the upload page', () => {
     expect(got.name).toBe('field survey-predictions.csv');
     expect(got.bytes.equals(expected)).toBe(true);
     expect(await page.$$eval('#history tbody tr', (r) => r.length)).toBeGreaterThan(0);
+  });
+
+  it('keeps its answers: after a reload the history downloads the same file again', async () => {
+    await openPage();
+    const file = join(tempDir('kept-'), 'kept colony.csv');
+    writeFileSync(file, readFileSync(SAMPLE_PATH));
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#result:not([hidden])');
+    const first = await download();
+    await page.reload();
+    const again = page.locator('#history tbody tr').first().getByRole('button', { name: 'Download again' });
+    await again.waitFor({ timeout: 10_000 });
+    const [file2] = await Promise.all([page.waitForEvent('download'), again.click()]);
+    expect(file2.suggestedFilename()).toBe('kept colony-predictions.csv');
+    expect(readFileSync((await file2.path())!).equals(first.bytes)).toBe(true);
+    await shot('08-download-again');
   });
 
   it('round-trips a Shift_JIS file with Japanese text, in Japanese', async () => {

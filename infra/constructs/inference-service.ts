@@ -16,6 +16,7 @@ import type { Database } from './database';
 import { EphemeralPassword } from './ephemeral-password';
 import { Grantee, grantId } from './grantee';
 import type { Network } from './network';
+import type { ResultsBucket } from './results-bucket';
 import { rotationVersion } from './rotation';
 import { StoredSecret } from './secret';
 
@@ -46,6 +47,8 @@ export interface InferenceServiceProps {
    * without any token being stored in state.
    */
   currentApiTokens: string;
+  /** Kept answers go here (RESULTS_BUCKET, RESULTS_RETENTION_DAYS); the service may create and read objects in it. */
+  results: ResultsBucket;
   /**
    * How long to wait after granting secret access before creating the service, which checks
    * that access at deploy time. Google: access changes usually take effect within 2 minutes,
@@ -90,7 +93,7 @@ export class InferenceService extends Construct {
     });
     const secrets = { API_TOKENS: this.apiTokens, DATABASE_URL: props.database.url };
     // Only its own secrets, and only to read them.
-    const access = Object.values(secrets).map((s) => s.grantSecretAccess(this.serviceAccount));
+    const access = [...Object.values(secrets).map((s) => s.grantSecretAccess(this.serviceAccount)), ...props.results.grantObjectCreateRead(this.serviceAccount)];
     const propagated = new Sleep(this, 'iam-propagation', {
       createDuration: propagation,
       dependsOn: access,
@@ -135,6 +138,8 @@ export class InferenceService extends Construct {
                   ]
                 : []),
               ...(config.edge.adminEmails.length ? [{ name: 'ADMIN_EMAILS', value: config.edge.adminEmails.join(',') }] : []),
+              { name: 'RESULTS_BUCKET', value: props.results.name },
+              { name: 'RESULTS_RETENTION_DAYS', value: String(props.results.retentionDays) },
             ],
             startupProbe: probe(startup),
             livenessProbe: probe(liveness),

@@ -33,7 +33,7 @@ export const GCP_ROLES: readonly CatalogueEntry[] = [
   ...page('servicemanagement', ['admin']),
   ...page('servicenetworking', ['networksAdmin']),
   ...page('serviceusage', ['apiKeysAdmin', 'apiKeysViewer', 'serviceUsageAdmin', 'serviceUsageViewer']),
-  ...page('storage', ['objectAdmin', 'objectViewer']),
+  ...page('storage', ['admin', 'bucketViewer', 'objectAdmin', 'objectCreator', 'objectViewer']),
   ...page('vpcaccess', ['admin', 'viewer']),
 ];
 
@@ -69,12 +69,14 @@ export const ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
   'roles/vpcaccess.viewer': ['vpcaccess.connectors.get', 'resourcemanager.projects.get'],
   'roles/apigateway.viewer': ['apigateway.apis.get', 'apigateway.apiconfigs.get', 'apigateway.gateways.get', 'resourcemanager.projects.get', 'serviceusage.services.list'],
   'roles/monitoring.viewer': ['monitoring.alertPolicies.get', 'monitoring.dashboards.get', 'monitoring.notificationChannels.get', 'monitoring.uptimeCheckConfigs.get', 'resourcemanager.projects.get'],
-  'roles/iam.securityReviewer': ['resourcemanager.projects.getIamPolicy'],
+  'roles/iam.securityReviewer': ['resourcemanager.projects.getIamPolicy', 'storage.buckets.getIamPolicy'],
   'roles/iam.serviceAccountViewer': ['iam.serviceAccounts.get', 'iam.serviceAccounts.getIamPolicy', 'resourcemanager.projects.get'],
   'roles/serviceusage.serviceUsageViewer': ['serviceusage.services.get', 'serviceusage.services.list'],
   // The reference's Service Usage page lists getKeyString in apiKeysViewer (so it reads the key string too).
   'roles/serviceusage.apiKeysViewer': ['apikeys.keys.get', 'apikeys.keys.getKeyString', 'apikeys.keys.list'],
   'roles/storage.objectViewer': ['storage.objects.get', 'storage.objects.list'],
+  // Beta on the reference page; "excluding IAM policies" (those come with iam.securityReviewer).
+  'roles/storage.bucketViewer': ['storage.buckets.get', 'storage.buckets.list'],
 };
 
 /** The permissions the table above gives a set of roles; a role missing from the table gives none. */

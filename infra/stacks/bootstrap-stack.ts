@@ -18,10 +18,11 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Aspects, GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, labelsFor } from '../config';
-import { delegatedGrantCondition } from '../constructs/delegated-grants';
+import { delegatedGrantCondition, type GrantCondition } from '../constructs/delegated-grants';
 import { SERVICE_ROLES } from '../constructs/inference-service';
 import { ProjectApis, WaitForApis } from '../constructs/project-apis';
-import { CI_ACCOUNT_IDS, environmentSubject, namePrefix, pullRequestSubject, RUNTIME_ACCOUNTS, RuntimeAccount, serviceAccountIds } from '../naming';
+import { RESULTS_BUCKET_ADMIN_ROLE, resultsBucketAdminCondition } from '../constructs/results-bucket';
+import { CI_ACCOUNT_IDS, environmentSubject, namePrefix, pullRequestSubject, resultsBucketName, RUNTIME_ACCOUNTS, RuntimeAccount, serviceAccountIds } from '../naming';
 
 /** What `terraform apply` of the platform stack needs, and nothing wider (no owner/editor, no service-account admin). */
 export const DEPLOY_ROLES = [
@@ -45,7 +46,7 @@ export const DELEGATED_PROJECT_ROLES = [...SERVICE_ROLES];
 export const PLAN_ROLES = [
   'roles/run.viewer', 'roles/cloudsql.viewer', 'roles/secretmanager.viewer', 'roles/compute.networkViewer', 'roles/vpcaccess.viewer',
   'roles/apigateway.viewer', 'roles/monitoring.viewer', 'roles/iam.securityReviewer', 'roles/iam.serviceAccountViewer',
-  'roles/serviceusage.serviceUsageViewer', 'roles/serviceusage.apiKeysViewer',
+  'roles/serviceusage.serviceUsageViewer', 'roles/serviceusage.apiKeysViewer', 'roles/storage.bucketViewer',
 ] as const;
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -135,7 +136,7 @@ export class BootstrapStack extends TerraformStack {
 
     const deployer = `serviceAccount:${this.deployer.email}`;
     const planner = `serviceAccount:${this.planner.email}`;
-    const projectRole = (construct: string, role: string, member: string, condition?: ReturnType<typeof delegatedGrantCondition>) =>
+    const projectRole = (construct: string, role: string, member: string, condition?: GrantCondition) =>
       new ProjectIamMember(this, construct, { project: config.projectId, role, member, condition });
     for (const role of DEPLOY_ROLES) projectRole(`deployer-${role.split('/')[1]}`, role, deployer);
     // Project IAM Admin without the condition could grant itself owner.
@@ -144,6 +145,8 @@ export class BootstrapStack extends TerraformStack {
       'Platform stack grants only',
       'Grants and revokes only the project roles the platform stack gives its runtime accounts (DELEGATED_PROJECT_ROLES)',
     ));
+    // The results bucket: Storage Admin on it alone (the condition), not on the state bucket or any other.
+    projectRole('deployer-storage-results', RESULTS_BUCKET_ADMIN_ROLE, deployer, resultsBucketAdminCondition(resultsBucketName(config)));
     for (const role of PLAN_ROLES) projectRole(`planner-${role.split('/')[1]}`, role, planner);
     // Deploying a service or gateway that runs as an account needs actAs on that account, and on no other.
     // The role also carries iam.serviceAccounts.get, which the platform's lookup of the two accounts needs.

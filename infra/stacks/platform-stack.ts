@@ -15,6 +15,7 @@ import { InferenceService } from '../constructs/inference-service';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { ProjectApis, WaitForApis } from '../constructs/project-apis';
+import { ResultsBucket } from '../constructs/results-bucket';
 import { imageRepository } from './bootstrap-stack';
 
 /** Write-only arguments (secret_data_wo, password_wo) need Terraform 1.11; ephemeral blocks and variables 1.10. */
@@ -26,6 +27,7 @@ export const API_TOKENS_NOW = 'api_tokens_now';
 export class PlatformStack extends TerraformStack {
   readonly network: Network;
   readonly database: Database;
+  readonly results: ResultsBucket;
   readonly inference: InferenceService;
   readonly gateway: ApiGateway;
   readonly monitoring: Monitoring;
@@ -57,6 +59,7 @@ export class PlatformStack extends TerraformStack {
     Aspects.of(this).add(new WaitForApis(apis));
     this.network = new Network(this, 'network', { config });
     this.database = new Database(this, 'database', { config, network: this.network });
+    this.results = new ResultsBucket(this, 'results', { config });
     this.inference = new InferenceService(this, 'inference', {
       config,
       network: this.network,
@@ -64,6 +67,7 @@ export class PlatformStack extends TerraformStack {
       imageRepository: imageRepository(config),
       imageTag: imageTag.stringValue,
       currentApiTokens: currentApiTokens.stringValue,
+      results: this.results,
     });
     this.gateway = new ApiGateway(this, 'gateway', { config, backend: this.inference, betaProvider: beta });
     this.monitoring = new Monitoring(this, 'monitoring', {

@@ -65,8 +65,9 @@ describe.each(EACH)('bootstrap-%s', (env) => {
     const deployer = members('deployer');
     expect(deployer.filter((m) => !m.condition).map((m) => m.role).sort()).toEqual([...DEPLOY_ROLES].sort());
     const conditioned = deployer.filter((m) => m.condition);
-    expect(conditioned.map((m) => m.role)).toEqual(['roles/resourcemanager.projectIamAdmin']);
-    expect(rolesOfGrantCondition(conditioned[0].condition.expression).sort()).toEqual([...DELEGATED_PROJECT_ROLES].sort());
+    expect(conditioned.map((m) => m.role).sort()).toEqual(['roles/resourcemanager.projectIamAdmin', 'roles/storage.admin']);
+    const iamAdmin = conditioned.find((m) => m.role === 'roles/resourcemanager.projectIamAdmin')!;
+    expect(rolesOfGrantCondition(iamAdmin.condition.expression).sort()).toEqual([...DELEGATED_PROJECT_ROLES].sort());
     const iamRoles = deployer.map((m) => m.role);
     for (const wide of ['roles/iam.serviceAccountAdmin', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountTokenCreator', 'roles/owner', 'roles/editor']) {
       expect(iamRoles).not.toContain(wide);
@@ -305,7 +306,7 @@ describe('the OpenAPI document', () => {
     expect(parameters[0]).toEqual({ name: 'name', in: 'path', required: true, type: 'string' });
     // The query parameters the service reads (issue 16, and the CLI's pieces), optional, with their allowed values.
     expect(parameters.slice(1).map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual(
-      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename', 'row_offset', 'batch'].map((n) => `query ${n}`),
+      ['encoding', 'output_encoding', 'delimiter', 'sheet', 'header_row', 'format', 'filename', 'row_offset', 'batch', 'keep', 'pieces'].map((n) => `query ${n}`),
     );
     expect(parameters.find((p: { name: string }) => p.name === 'delimiter')).toMatchObject({ required: false, type: 'string', enum: ['auto', 'comma', 'tab', 'semicolon'] });
     expect(parameters.find((p: { name: string }) => p.name === 'row_offset')).toMatchObject({ in: 'query', required: false, type: 'integer', minimum: 0 });

@@ -22,10 +22,11 @@ const SRC = join(ROOT, 'service', 'src');
 
 /**
  * Left as packages: onnxruntime-node and pg's optional binding are native, PGlite reads its wasm
- * from beside itself, piscina starts its own worker file from its own folder, and /docs serves
- * swagger-ui-dist's files from its folder.
+ * from beside itself, piscina starts its own worker file from its own folder, /docs serves
+ * swagger-ui-dist's files from its folder, and the Cloud Storage client (loaded only when
+ * RESULTS_BUCKET is set) reads its package.json from beside itself.
  */
-const EXTERNAL = ['onnxruntime-node', 'pg', '@electric-sql/pglite', 'piscina', 'swagger-ui-dist'];
+const EXTERNAL = ['onnxruntime-node', 'pg', '@electric-sql/pglite', 'piscina', 'swagger-ui-dist', '@google-cloud/storage'];
 
 export async function bundleService(outDir = join(ROOT, 'dist', 'bundle')): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });

@@ -22,6 +22,8 @@ import { jobsRouter } from './routes/jobs';
 import { modelsRouter } from './routes/models';
 import { predictRouter } from './routes/predict';
 import { referenceRouter } from './routes/reference';
+import { resultsRouter } from './routes/results';
+import type { KeepSettings } from './results/keep-request';
 
 export interface AppDeps {
   apiTokens: readonly (string | ApiToken)[];
@@ -39,6 +41,8 @@ export interface AppDeps {
   jobStore: JobStore;
   logger: Logger;
   gcpProject?: string;
+  /** Where kept answers go; without it `?keep=true` answers are sent but not kept, and say so. */
+  results?: KeepSettings;
   /** False until every inference thread has loaded its sessions. */
   modelsReady: () => boolean;
   /** @default routes/write-answer.ts's ANSWER_STALL_MS */
@@ -58,7 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(callerRouter());
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));
-  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs }));
+  if (deps.results) app.use(resultsRouter(deps.results.store, deps.jobStore));
+  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs, results: deps.results }));
 
   for (const path of new Set(ROUTES.map((r) => r.path))) {
     const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());

@@ -38,6 +38,9 @@ const envSchema = z.object({
   ACCESS_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   ADMIN_EMAILS: z.string().optional(),
   ADMIN_GROUP: z.string().optional(),
+  RESULTS_DIR: z.string().default(join(process.cwd(), '.data', 'results')),
+  RESULTS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a Cloud Storage bucket name (lower-case letters, digits, dots, dashes, underscores)').optional(),
+  RESULTS_RETENTION_DAYS: positiveInt(30),
 });
 
 /** name:token, where the name is what the job log shows for the token's calls. */
@@ -76,6 +79,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   gcpProject?: string;
+  /** Kept answers go to this bucket when it is set, else to the folder `resultsDir`. */
+  results: { dir: string; bucket?: string; retentionDays: number };
 }
 
 export class ConfigError extends Error {}
@@ -135,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     gcpProject: e.GOOGLE_CLOUD_PROJECT,
+    results: { dir: e.RESULTS_DIR, bucket: e.RESULTS_BUCKET, retentionDays: e.RESULTS_RETENTION_DAYS },
   };
 }

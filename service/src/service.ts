@@ -36,13 +36,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Awaited below, after the listener is up; until then a failure must not count as unhandled.
   warm.catch(() => undefined);
   // The HTTP and database modules load while the threads start onnxruntime, not before.
-  const [{ createApp }, { JobLog }, { JobStore }, { migrate }, { createPgliteClient, openLazily }] = await Promise.all([
+  const [{ createApp }, { JobLog }, { JobStore }, { migrate }, { createPgliteClient, openLazily }, { openResultStore }] = await Promise.all([
     import('./app'),
     import('./jobs/job-log'),
     import('./jobs/job-store'),
     import('./jobs/migrate'),
     import('./jobs/sql-client'),
+    import('./results/open-result-store'),
   ]);
+  const results = await openResultStore(config.results, logger);
 
   // Either database opens on first use, after the service is ready: pg takes about 70 ms of CPU
   // to load, and PGlite's first start takes seconds of a core (in its own thread, pglite-thread.ts).
@@ -72,6 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     jobStore,
     logger,
     gcpProject: config.gcpProject,
+    results: { store: results, retentionDays: config.results.retentionDays },
     modelsReady: () => modelsReady,
   });
   const http = createHttpServer(app, logger, { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs });
@@ -89,7 +92,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (databaseUrl) void jobLog.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind }, 'service ready');
+  logger.info({ port, models: registry.list().map((m) => m.manifest.name), default: registry.defaultName, database: db.kind, results: results.kind }, 'service ready');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -103,6 +106,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await pool.close();
       // Connections that stopped answering are given up by their timeouts; the exit does not wait for them.
       await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, flushDeadline + 500 - Date.now())).unref())]);
+      results.close?.();
       dataDirLock?.release();
     })());
   return { server, port, jobLog, stop };

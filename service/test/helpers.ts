@@ -15,6 +15,7 @@ import { createPgliteClient, SqlClient } from '../src/jobs/sql-client';
 import { createLogger } from '../src/logging';
 import { ModelRegistry } from '../src/models/registry';
 import { MODELS_DIR } from '../src/paths';
+import type { KeepSettings } from '../src/results/keep-request';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const OTHER_TOKEN = 'rotated-token-fedcba9876543210';
@@ -80,6 +81,7 @@ export interface TestAppOptions {
   apiTokens?: AppDeps['apiTokens'];
   access?: AppDeps['access'];
   admins?: AppDeps['admins'];
+  results?: KeepSettings;
   answerStallMs?: number;
 }
 
@@ -109,6 +111,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     jobStore,
     logger,
     modelsReady: opts.modelsReady ?? (() => true),
+    results: opts.results,
     answerStallMs: opts.answerStallMs,
   });
   return {

@@ -39,7 +39,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
   afterAll(() => db.close());
 
   it('migrates once, idempotently', async () => {
-    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql', '003_job_batches.sql']);
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql', '003_job_batches.sql', '004_kept_results.sql']);
     expect(await migrate(db)).toEqual([]);
   });
 
@@ -87,6 +87,29 @@ describe.each(DATABASES)('job store on %s', (kind) => {
         },
       ),
       { numRuns: 25 },
+    );
+  });
+
+  it("lists a batch's kept jobs, oldest first, a caller's own or everyone's, exactly as filtering all jobs would", async () => {
+    const callers = ['yamada@example.co.jp', 'token:cli'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ caller: fc.constantFrom(...callers), batch: fc.constantFrom('b1', 'b2', null), kept: fc.boolean(), second: fc.integer({ min: 0, max: 20 }) }), { maxLength: 20 }),
+        async (specs) => {
+          await db.query('DELETE FROM jobs');
+          const jobs = specs.map((sp) =>
+            job(0, { caller: sp.caller, batch: sp.batch, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, sp.second)).toISOString(), ...(sp.kept ? { result: { location: 'file:///x', expiresAt: '2026-02-01T00:00:00.000Z' } } : {}) }),
+          );
+          await store.insertMany(jobs);
+          const oldestFirst = (a: JobRecord, b: JobRecord) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1);
+          for (const caller of [...callers, undefined]) {
+            const got = await store.keptInBatch('b1', caller, 100);
+            const expected = jobs.filter((j) => j.batch === 'b1' && j.result && (caller === undefined || j.caller === caller)).sort(oldestFirst);
+            expect(got).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 });

@@ -55,12 +55,16 @@ function record(r: Rng, maxChars = 2000): JobRecord {
     createdAt: new Date(r.int(4102444800000)).toISOString(),
     batch: nullable(r, () => text(r, 64)),
     errorCount: nullable(r, () => num(r)),
+    ...(r.next() < 0.5 ? {} : { result: { location: text(r, maxChars), expiresAt: new Date(r.int(4102444800000)).toISOString() } }),
   };
 }
 
 /** What the record is once through UTF-8 (a lone surrogate becomes U+FFFD, as it does on its way to PostgreSQL). */
-const throughUtf8 = (j: JobRecord): JobRecord =>
-  Object.fromEntries(Object.entries(j).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v).toString() : v])) as unknown as JobRecord;
+const throughUtf8 = (j: JobRecord): JobRecord => {
+  const out = Object.fromEntries(Object.entries(j).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v).toString() : v])) as unknown as JobRecord;
+  if (j.result) out.result = { ...j.result, location: Buffer.from(j.result.location).toString() };
+  return out;
+};
 
 describe('record codec', () => {
   it('gives back every generated record as it went in, in the bytes it said it would take', () => {

@@ -47,7 +47,14 @@ describe('GET /openapi.json', () => {
       expect(Object.keys(op.responses).sort()).toEqual(Object.keys(r.responses).sort());
     }
     const predict = doc.paths['/v1/predict'].post;
-    expect(predict.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['row_offset', 'batch']));
+    expect(predict.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['row_offset', 'batch', 'keep']));
+    expect(predict.parameters.find((p) => p.name === 'keep')).toMatchObject({ in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } });
+    expect(predict.parameters.find((p) => p.name === 'pieces')).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
+    // The kept answers again: a job's, and a batch's as one file.
+    const batch = doc.paths['/v1/batches/{batch}/result'].get;
+    expect(batch.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:batch']);
+    expect(Object.keys(batch.responses).sort()).toEqual(['200', '400', '401', '404', '409', '503']);
+    expect(doc.paths['/v1/jobs/{id}/result'].get.responses['404']).toBeDefined();
     expect(predict.responses['422'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(predict.responses['503'].headers['Retry-After']).toBeDefined();
     const types = (doc as any).components.schemas.Problem.properties.type.oneOf.map((t: { const: string }) => t.const);

@@ -70,6 +70,8 @@ export const UPLOAD_FORMATS = [
 /** What piece-params.ts accepts: a batch id; the largest row offset (far past any spreadsheet, so a larger one is a mistake). */
 export const BATCH_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const MAX_ROW_OFFSET = 2 ** 31 - 1;
+/** The most pieces a batch may declare (?pieces=): 16 MiB pieces of a 160 GB file. */
+export const MAX_PIECES = 10_000;
 const BATCH_PARAM: QueryParameter = { name: 'batch', type: 'string', pattern: BATCH_ID_PATTERN, description: 'ties the pieces of one large file together in the job log (any id the client chooses, e.g. a UUID)' };
 
 /** The predict routes' query parameters. */
@@ -89,6 +91,14 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
     description: "for a piece of a larger file: the data rows before it in the whole file (blank lines included), so errors name the whole file's rows",
   },
   BATCH_PARAM,
+  { name: 'keep', type: 'string', description: 'true keeps the answer for GET /v1/jobs/{id}/result (its outcome in the job log, and to a client sending TE: trailers in the X-Result-Kept trailer); with batch, also for GET /v1/batches/{batch}/result', enum: ['true', 'false'] },
+  {
+    name: 'pieces',
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PIECES,
+    description: 'with batch, on the last piece at least: how many pieces the whole file was sent in, so GET /v1/batches/{batch}/result can tell a complete batch',
+  },
 ];
 
 const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
@@ -207,6 +217,36 @@ export const ROUTES: readonly RouteSpec[] = [
     produces: ['text/css', 'text/javascript', 'image/png'],
     responses: { 200: 'the file', 404: 'no such file' },
     reference: true,
+  },
+  {
+    operationId: 'getJobResult',
+    method: 'get',
+    path: '/v1/jobs/{id}/result',
+    auth: true,
+    summary: 'A kept answer again (predict with ?keep=true), with its original name and type',
+    produces: ['text/csv', 'application/octet-stream', 'application/problem+json'],
+    responses: {
+      200: 'the kept answer',
+      401: 'unauthorized',
+      404: 'unknown job (or another caller\'s), answer not kept, or expired (the detail says which)',
+      503: 'job log unavailable',
+    },
+  },
+  {
+    operationId: 'getBatchResult',
+    method: 'get',
+    path: '/v1/batches/{batch}/result',
+    auth: true,
+    summary: "A batch's kept pieces (predict with ?batch=, ?row_offset=, ?keep=true and, on the last, ?pieces=) as one file: in row order, the header once, with the first piece's name and type",
+    produces: ['text/csv', 'text/tab-separated-values', 'application/problem+json'],
+    responses: {
+      200: 'the whole answer',
+      400: 'a batch id that is not one',
+      401: 'unauthorized',
+      404: "unknown batch (or another caller's), pieces not kept, expired, or the batch incomplete (the detail says which)",
+      409: 'the kept pieces cannot be joined into one file (the detail says why)',
+      503: 'job log unavailable',
+    },
   },
 ];
 

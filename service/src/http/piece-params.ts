@@ -3,7 +3,7 @@
  * CLI split a file over the request cap into many): where its rows sit in the whole file, and the
  * batch that ties the pieces together in the job log.
  */
-import { BATCH_ID_PATTERN, MAX_ROW_OFFSET } from './contract';
+import { BATCH_ID_PATTERN, MAX_PIECES, MAX_ROW_OFFSET } from './contract';
 import { HttpProblem } from './problem';
 
 /** A batch id: what a client may choose (a UUID fits), safe in a URL, a log line and a file name. */
@@ -28,4 +28,15 @@ export function parseBatchId(value: unknown): string | undefined {
     throw new HttpProblem(400, 'bad-parameter', `batch must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit, e.g. a UUID (got ${JSON.stringify(value)})`);
   }
   return value;
+}
+
+/** `pieces`: how many pieces the whole file was sent in (the client says so on its last piece, at least); only with a batch. */
+export function parsePieceCount(value: unknown, batch: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_PIECES)) {
+    throw new HttpProblem(400, 'bad-parameter', `pieces must be a whole number from 1 to ${MAX_PIECES}: how many pieces the whole file was sent in (got ${JSON.stringify(value)})`);
+  }
+  if (batch === undefined) throw new HttpProblem(400, 'bad-parameter', 'pieces is the number of pieces of a batch: send it with batch=<id>');
+  return n;
 }

@@ -20,6 +20,14 @@ export interface JobRecord {
   batch: string | null;
   /** A 422's totalErrors (the rows and columns at fault, all of them, not only those listed). */
   errorCount: number | null;
+  /** Where the answer was kept and until when it may be downloaded again; absent when it was not kept. */
+  result?: KeptResult;
+}
+
+export interface KeptResult {
+  /** file:///… for the folder, gs://bucket/name for the bucket. */
+  location: string;
+  expiresAt: string;
 }
 
 const COLUMNS = [
@@ -38,6 +46,8 @@ const COLUMNS = [
   'created_at',
   'batch_id',
   'error_count',
+  'result_location',
+  'result_expires_at',
 ] as const;
 
 type JobRow = Record<(typeof COLUMNS)[number], unknown>;
@@ -59,11 +69,14 @@ function toRecord(r: JobRow): JobRecord {
     createdAt: new Date(r.created_at as string | Date).toISOString(),
     batch: (r.batch_id as string | null) ?? null,
     errorCount: r.error_count === null ? null : Number(r.error_count),
+    ...(r.result_location === null || r.result_location === undefined
+      ? {}
+      : { result: { location: String(r.result_location), expiresAt: new Date(r.result_expires_at as string | Date).toISOString() } }),
   };
 }
 
 function values(j: JobRecord): unknown[] {
-  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt, j.batch, j.errorCount];
+  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt, j.batch, j.errorCount, j.result?.location ?? null, j.result?.expiresAt ?? null];
 }
 
 export interface JobPage {
@@ -151,6 +164,17 @@ export class JobStore {
       firstAt: at(r.first_at),
       lastAt: at(r.last_at),
     };
+  }
+
+  /** A batch's jobs whose answers were kept, oldest first: `caller`'s own, or everyone's; at most `limit`. */
+  async keptInBatch(batch: string, caller: string | undefined, limit: number): Promise<JobRecord[]> {
+    const params: unknown[] = [batch, limit];
+    const whose = caller !== undefined ? ` AND caller = $${params.push(caller)}` : '';
+    const rows = await this.db.query<JobRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM jobs WHERE batch_id = $1 AND result_location IS NOT NULL${whose} ORDER BY created_at, id LIMIT $2`,
+      params,
+    );
+    return rows.map(toRecord);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

@@ -1,9 +1,11 @@
 /**
  * A job record in about 100 bytes, for the queue that holds records while the database is away.
  * As JavaScript objects, 345k typical records (5 minutes at 1,150 a second) took 224 MB of heap
- * and as many objects for the collector to trace; encoded, 32 MB (94 bytes each) of buffers it
- * never walks (41 MB, 120 bytes each, with a caller's email such as yamada.taro@example.co.jp). Numbers are float64 (any JavaScript number comes back as it went in), the id its
- * 16 bytes, the time its milliseconds, each string its UTF-8 after a length.
+ * and as many objects for the collector to trace; encoded, 32 MB (94 bytes each, 95 since the
+ * flags took a second byte) of buffers it never walks (41 MB, 120 bytes each, with a caller's
+ * email such as yamada.taro@example.co.jp). Numbers are float64 (any JavaScript number comes back
+ * as it went in), the id its 16 bytes, the time its milliseconds, each string its UTF-8 after a
+ * length. A kept result adds its expiry and location (about 60 bytes).
  */
 import type { JobRecord } from './job-store';
 
@@ -18,6 +20,7 @@ const HAS_FINGERPRINT = 1 << 6;
 const HAS_CALLER = 1 << 7;
 const HAS_BATCH = 1 << 8;
 const HAS_ERROR_COUNT = 1 << 9;
+const HAS_RESULT = 1 << 10;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Lengths below this take one byte; longer ones a marker byte and four.
@@ -43,13 +46,21 @@ export function encodedSize(job: JobRecord): number {
     (job.tokenFingerprint !== null ? stringSize(job.tokenFingerprint) : 0) +
     (job.caller !== null ? stringSize(job.caller) : 0) +
     (job.batch !== null ? stringSize(job.batch) : 0) +
-    (job.errorCount !== null ? 8 : 0)
+    (job.errorCount !== null ? 8 : 0) +
+    (job.result ? stringSize(job.result.location) + 8 : 0)
   );
 }
 
 /** Whether a record can be encoded: the id column is a uuid, and the time a date. */
 export function encodable(job: JobRecord): boolean {
-  return UUID.test(job.id) && STATUSES.includes(job.status) && Number.isFinite(Date.parse(job.createdAt)) && job.httpStatus >= 0 && job.httpStatus <= 0xffff;
+  return (
+    UUID.test(job.id) &&
+    STATUSES.includes(job.status) &&
+    Number.isFinite(Date.parse(job.createdAt)) &&
+    job.httpStatus >= 0 &&
+    job.httpStatus <= 0xffff &&
+    (!job.result || Number.isFinite(Date.parse(job.result.expiresAt)))
+  );
 }
 
 /** Writes the record at `offset` (with `encodedSize` bytes free there); returns the offset after it. */
@@ -63,6 +74,7 @@ export function encode(job: JobRecord, buf: Buffer, offset: number): number {
   if (job.caller !== null) flags |= HAS_CALLER;
   if (job.batch !== null) flags |= HAS_BATCH;
   if (job.errorCount !== null) flags |= HAS_ERROR_COUNT;
+  if (job.result) flags |= HAS_RESULT;
   let at = buf.writeUInt16LE(flags, offset);
   at = buf.writeUInt16LE(job.httpStatus, at);
   at += buf.write(job.id.replace(/-/g, ''), at, 16, 'hex');
@@ -78,6 +90,10 @@ export function encode(job: JobRecord, buf: Buffer, offset: number): number {
   if (job.tokenFingerprint !== null) at = writeString(job.tokenFingerprint, buf, at);
   if (job.caller !== null) at = writeString(job.caller, buf, at);
   if (job.batch !== null) at = writeString(job.batch, buf, at);
+  if (job.result) {
+    at = buf.writeDoubleLE(Date.parse(job.result.expiresAt), at);
+    at = writeString(job.result.location, buf, at);
+  }
   return at;
 }
 
@@ -110,6 +126,12 @@ export function decode(buf: Buffer, offset: number): { job: JobRecord; next: num
   const tokenFingerprint = flags & HAS_FINGERPRINT ? read() : null;
   const caller = flags & HAS_CALLER ? read() : null;
   const batch = flags & HAS_BATCH ? read() : null;
+  let result: JobRecord['result'];
+  if (flags & HAS_RESULT) {
+    const expiresAt = new Date(buf.readDoubleLE(at)).toISOString();
+    at += 8;
+    result = { location: read(), expiresAt };
+  }
   const job: JobRecord = {
     id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
     modelName,
@@ -126,6 +148,7 @@ export function decode(buf: Buffer, offset: number): { job: JobRecord; next: num
     createdAt,
     batch,
     errorCount,
+    ...(result ? { result } : {}),
   };
   return { job, next: at };
 }

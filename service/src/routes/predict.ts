@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, Request, Response, NextFunction } from 'express';
 import { parseDelimiter, parseEncodingName } from '../csv/decode';
-import { parseBatchId, parseRowOffset } from '../http/piece-params';
+import { parseBatchId, parsePieceCount, parseRowOffset } from '../http/piece-params';
 import { HttpProblem, ProblemBody, ProblemType } from '../http/problem';
 import { readUpload, Upload } from '../http/upload';
 import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
@@ -10,6 +10,8 @@ import type { JobLog } from '../jobs/job-log';
 import type { JobRecord } from '../jobs/job-store';
 import type { Caller } from '../identity/caller';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
+import type { Keeper, KeepOutcome } from '../results/answer-keeper';
+import { keepParameter, keptHeader, KeepSettings, sendKeptTrailer, startKeeping } from '../results/keep-request';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
@@ -29,6 +31,8 @@ export interface PredictDeps {
   pool: InferencePool;
   jobLog: JobLog;
   maxUploadBytes: number;
+  /** Where answers asked to be kept go; without it `?keep=true` answers say they were not kept. */
+  results?: KeepSettings;
   /**
    * How long a client may take no part of its answer before it is cut off (it holds its upload's memory).
    * @default ANSWER_STALL_MS (30 s)
@@ -79,6 +83,7 @@ export function predictRouter(deps: PredictDeps): Router {
     try {
       res.locals.encoding = parseEncodingName(req.query.encoding, 'encoding');
       res.locals.outputEncoding = parseEncodingName(req.query.output_encoding, 'output_encoding');
+      res.locals.keep = keepParameter(req.query.keep);
       res.locals.delimiter = parseDelimiter(req.query.delimiter);
       res.locals.sheet = parseSheetName(req.query.sheet);
       res.locals.headerRow = parseHeaderRow(req.query.header_row);
@@ -130,6 +135,7 @@ export function predictRouter(deps: PredictDeps): Router {
 
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
+    let keeper: Keeper | undefined;
     if (uploadKind((res.locals.upload as Upload).bytes) === 'workbook') return runWorkbook(res, next);
     try {
       const outcome = await startJob(req, res);
@@ -141,6 +147,7 @@ export function predictRouter(deps: PredictDeps): Router {
       }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
+      res.locals.answerDelimiter = outcome.delimiter;
       const headers: Record<string, string | undefined> = {
         'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
         'Content-Disposition': contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
@@ -151,22 +158,37 @@ export function predictRouter(deps: PredictDeps): Router {
         'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+      // Kept from the headers as sent, whatever the answer's format: its name and type come back with it.
+      keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
       const { body } = outcome;
       if ('bytes' in body) {
         // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
         res.locals.bytesOut = body.bytes.byteLength;
-        res.end(body.bytes);
-        return;
+        await keeper?.write(body.bytes);
+        if (!keeper) {
+          res.end(body.bytes);
+          return;
+        }
+        res.write(body.bytes);
+      } else {
+        res.locals.bytesOut = 0;
+        // Written as it comes, at the pace the client reads: the answer is never held whole.
+        for await (const piece of body.stream) {
+          res.locals.bytesOut += piece.byteLength;
+          await keeper?.write(piece);
+          if (!(await writePaced(res, piece, stallMs))) break;
+        }
       }
-      res.locals.bytesOut = 0;
-      // Written as it comes, at the pace the client reads: the answer is never held whole.
-      for await (const piece of body.stream) {
-        res.locals.bytesOut += piece.byteLength;
-        if (!(await writePaced(res, piece, stallMs))) break;
+      if (keeper) {
+        res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
+        res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
+        if (!gone(res)) sendKeptTrailer(res, res.locals.kept as KeepOutcome);
       }
       if (!gone(res)) endPaced(res, stallMs);
     } catch (error) {
       next(error);
+    } finally {
+      if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
     }
   };
 
@@ -175,6 +197,7 @@ export function predictRouter(deps: PredictDeps): Router {
     const model = res.locals.model as LoadedModel;
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
+    let keeper: Keeper | undefined;
     try {
       const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
       const outcome = await predictWorkbook(job, deps.pool, res.locals.admission as Admission | undefined);
@@ -196,9 +219,24 @@ export function predictRouter(deps: PredictDeps): Router {
         'Content-Length': String(outcome.body.byteLength),
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      res.end(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+      const answer = Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength);
+      keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
+      if (!keeper) {
+        res.end(answer);
+        return;
+      }
+      await keeper.write(answer);
+      res.write(answer);
+      res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
+      res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
+      if (!gone(res)) {
+        sendKeptTrailer(res, res.locals.kept as KeepOutcome);
+        endPaced(res, stallMs);
+      }
     } catch (error) {
       next(error);
+    } finally {
+      if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
     }
   };
 
@@ -208,6 +246,8 @@ export function predictRouter(deps: PredictDeps): Router {
     let batch: string | undefined;
     try {
       batch = parseBatchId(req.query.batch);
+      res.locals.batch = batch;
+      res.locals.pieces = parsePieceCount(req.query.pieces, batch);
     } catch (error) {
       res.locals.job = { modelName: (req.params as { name?: string }).name ?? deps.registry.defaultName, modelVersion: null };
       res.locals.started = Date.now();
@@ -215,6 +255,7 @@ export function predictRouter(deps: PredictDeps): Router {
     }
     res.on('finish', () => {
       const status = res.statusCode;
+      const kept = res.locals.kept as KeepOutcome | undefined;
       const job: JobRecord = {
         id: res.locals.jobId,
         ...(res.locals.job as Pick<JobRecord, 'modelName' | 'modelVersion'>),
@@ -224,12 +265,13 @@ export function predictRouter(deps: PredictDeps): Router {
         bytesIn: res.locals.bytesIn ?? Number(req.headers['content-length'] ?? 0),
         bytesOut: res.locals.bytesOut ?? null,
         durationMs: Date.now() - (res.locals.started ?? Date.now()),
-        errorSummary: (res.locals.problemDetail as string | undefined)?.slice(0, 500) ?? null,
+        errorSummary: ((res.locals.problemDetail as string | undefined) ?? (kept && !kept.kept ? `answer not kept: ${kept.reason}` : undefined))?.slice(0, 500) ?? null,
         tokenFingerprint: res.locals.tokenFingerprint ?? null,
         caller: (res.locals.caller as Caller | undefined)?.id ?? null,
         createdAt: new Date().toISOString(),
         batch: batch ?? null,
         errorCount: res.locals.errorCount ?? null,
+        ...(kept?.kept ? { result: { location: kept.location, expiresAt: kept.expiresAt } } : {}),
       };
       deps.jobLog.record(job);
     });
