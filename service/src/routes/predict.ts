@@ -128,6 +128,22 @@ export function predictRouter(deps: PredictDeps): Router {
     return deps.pool.predict(job, res.locals.admission as Admission);
   };
 
+  /** An answer written at once, or as it comes, at the pace the client reads (never held whole). */
+  const sendBody = async (res: Response, body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> }) => {
+    if ('bytes' in body) {
+      // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
+      res.locals.bytesOut = body.bytes.byteLength;
+      res.end(body.bytes);
+      return;
+    }
+    res.locals.bytesOut = 0;
+    for await (const piece of body.stream) {
+      res.locals.bytesOut += piece.byteLength;
+      if (!(await writePaced(res, piece, stallMs))) break;
+    }
+    if (!gone(res)) endPaced(res, stallMs);
+  };
+
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
     if (uploadKind((res.locals.upload as Upload).bytes) === 'workbook') return runWorkbook(res, next);
@@ -151,20 +167,7 @@ export function predictRouter(deps: PredictDeps): Router {
         'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      const { body } = outcome;
-      if ('bytes' in body) {
-        // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
-        res.locals.bytesOut = body.bytes.byteLength;
-        res.end(body.bytes);
-        return;
-      }
-      res.locals.bytesOut = 0;
-      // Written as it comes, at the pace the client reads: the answer is never held whole.
-      for await (const piece of body.stream) {
-        res.locals.bytesOut += piece.byteLength;
-        if (!(await writePaced(res, piece, stallMs))) break;
-      }
-      if (!gone(res)) endPaced(res, stallMs);
+      await sendBody(res, outcome.body);
     } catch (error) {
       next(error);
     }
@@ -185,7 +188,6 @@ export function predictRouter(deps: PredictDeps): Router {
       }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
-      res.locals.bytesOut = outcome.body.byteLength;
       const headers: Record<string, string | undefined> = {
         'Content-Type': outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
         'Content-Disposition': contentDisposition(upload.baseName, outcome.format),
@@ -193,10 +195,10 @@ export function predictRouter(deps: PredictDeps): Router {
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
         'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': String(outcome.body.byteLength),
+        'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      res.end(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+      await sendBody(res, outcome.body);
     } catch (error) {
       next(error);
     }

@@ -9,13 +9,12 @@ import { createInflateRaw } from 'node:zlib';
 import { HttpProblem } from '../http/problem';
 
 /**
- * Most bytes a workbook's parts may hold uncompressed, all together. exceljs holds a whole
- * workbook as objects: measured on the built service (bench/workbook.ts), 2.6 MiB of parts
- * (3,000 rows × 31 columns) peaked at 388 MB to 1.27 GB RSS, and 8.7 MiB (10,000 rows) at 1.46 GB.
- * A streaming reader and writer would lift this; until then a larger workbook is refused with a
- * 413 that says to save it as CSV.
+ * Most bytes a workbook's parts may hold uncompressed, all together. The sheet is read and
+ * written as it streams, so this bounds time, not memory: a 32 MiB workbook of numbers (about
+ * 215,000 rows × 31 columns, bench/workbook.ts) is about 190 MiB of parts, and sheets of
+ * repetitive values compress further. Past this a zip bomb is stopped while it is counted.
  */
-export const MAX_WORKBOOK_PART_BYTES = 1024 * 1024;
+export const MAX_WORKBOOK_PART_BYTES = 512 * 1024 * 1024;
 
 export type UploadKind = 'workbook' | 'text';
 
@@ -24,9 +23,10 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-interface ZipEntry {
+export interface ZipEntry {
   name: string;
   method: number;
+  crc: number;
   compressedSize: number;
   size: number;
   dataStart: number;
@@ -41,8 +41,8 @@ export function uploadKind(bytes: Uint8Array): UploadKind {
   return 'text';
 }
 
-/** The zip's entries, from its central directory. */
-function zipEntries(bytes: Uint8Array): ZipEntry[] {
+/** The zip's entries, from its central directory, in the order they are stored. */
+export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const unreadable = () => refuse('the file starts like a zip (an .xlsx workbook) but cannot be read as one: is it complete? Save it again as Excel Workbook (.xlsx)');
   let eocd = -1;
@@ -60,6 +60,7 @@ function zipEntries(bytes: Uint8Array): ZipEntry[] {
   for (let k = 0; k < count; k++) {
     if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw unreadable();
     const method = buf.readUInt16LE(at + 10);
+    const crc = buf.readUInt32LE(at + 16);
     const compressedSize = buf.readUInt32LE(at + 20);
     const size = buf.readUInt32LE(at + 24);
     const nameLength = buf.readUInt16LE(at + 28);
@@ -70,17 +71,48 @@ function zipEntries(bytes: Uint8Array): ZipEntry[] {
     if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable();
     const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     if (dataStart + compressedSize > buf.length) throw unreadable();
-    entries.push({ name, method, compressedSize, size, dataStart });
+    entries.push({ name, method, crc, compressedSize, size, dataStart });
     at += 46 + nameLength + extraLength + commentLength;
   }
-  return entries;
+  return entries.sort((a, b) => a.dataStart - b.dataStart);
+}
+
+/** A part's stored bytes (deflated or stored, as `entry.method` says). */
+export function storedBytes(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+  return bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
+}
+
+/** A part's text as it inflates, piece by piece (checkWorkbook has counted its size already). */
+export async function* partPieces(bytes: Uint8Array, entry: ZipEntry): AsyncGenerator<Buffer> {
+  const stored = storedBytes(bytes, entry);
+  if (entry.method === 0) {
+    yield Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+    return;
+  }
+  const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
+  inflate.on('error', () => undefined);
+  inflate.end(stored);
+  try {
+    for await (const piece of inflate) yield piece as Buffer;
+  } catch {
+    throw refuse(`the workbook's part ${entry.name} is damaged; open the file in Excel and save it again`);
+  } finally {
+    inflate.destroy();
+  }
+}
+
+/** A small part's whole text. */
+export async function partText(bytes: Uint8Array, entry: ZipEntry): Promise<string> {
+  const pieces: Buffer[] = [];
+  for await (const piece of partPieces(bytes, entry)) pieces.push(piece);
+  return Buffer.concat(pieces).toString('utf8');
 }
 
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(
     413,
     'too-large',
-    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook is read in memory (about 1,000 rows of 30 columns); save the sheet as "CSV UTF-8" (read up to the upload limit) or split the workbook`,
+    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook of the upload limit holds (a zip bomb?); save the sheet as "CSV UTF-8" or split the workbook`,
   );
 }
 
