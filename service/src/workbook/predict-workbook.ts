@@ -52,8 +52,12 @@ class WorkbookThread {
   private waiting: ((message: unknown) => void) | undefined;
 
   constructor(start: WorkbookStart) {
+    const { buffer, byteOffset, byteLength } = start.bytes;
+    // The upload moves to the thread when it is a buffer of its own (not a slice of Node's pool): the thread then holds its only copy.
+    const own = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
     this.worker = new Worker(threadFile(__dirname, 'workbook-thread'), {
       workerData: start,
+      transferList: own ? [buffer] : [],
       resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB, maxYoungGenerationSizeMb: 16 },
     });
     this.worker.on('message', (message: unknown) => {
@@ -113,7 +117,10 @@ async function feedAnswer(thread: WorkbookThread, body: Extract<PoolOutcome, { o
   }
 }
 
-/** `admission` is the request's hold on the pool's budget (taken before the upload was read), if any. */
+/**
+ * `admission` is the request's hold on the pool's budget (taken before the upload was read), if
+ * any. The upload's bytes may move to the workbook's thread: the caller must not read them after.
+ */
 export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, admission?: Admission): Promise<WorkbookOutcome> {
   let thread: WorkbookThread | undefined;
   let handedOver = false;
