@@ -7,7 +7,7 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { StringDecoder } from 'node:string_decoder';
 import { HttpProblem } from '../http/problem';
-import { partPieces, zipEntries, type ZipEntry } from './container';
+import { InflateBudget, partPieces, zipEntries, type ZipEntry } from './container';
 
 export interface SheetPart {
   name: string;
@@ -17,6 +17,8 @@ export interface SheetPart {
 
 export interface Book {
   bytes: Uint8Array;
+  /** What the job's parts may inflate to (a zip bomb is stopped there). */
+  budget: InflateBudget;
   /** Every entry of the zip, in the order stored. */
   entries: ZipEntry[];
   /** Worksheets, in the workbook's order (chart sheets left out). */
@@ -43,10 +45,10 @@ const damaged = (name: string) => new HttpProblem(415, 'unsupported-workbook', `
 export const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 
 /** Feeds a part's text to `parser` as it inflates, pausing after each inflated piece. */
-export async function* feedPart(bytes: Uint8Array, entry: ZipEntry, parser: SaxesParser): AsyncGenerator<void> {
+export async function* feedPart(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget, parser: SaxesParser): AsyncGenerator<void> {
   const decoder = new StringDecoder('utf8');
   try {
-    for await (const piece of partPieces(bytes, entry)) {
+    for await (const piece of partPieces(bytes, entry, budget)) {
       parser.write(decoder.write(piece));
       yield;
     }
@@ -59,18 +61,18 @@ export async function* feedPart(bytes: Uint8Array, entry: ZipEntry, parser: Saxe
 }
 
 /** Parses a whole part; `stop()` from a handler ends reading early. */
-export async function parsePart(bytes: Uint8Array, entry: ZipEntry, on: (parser: SaxesParser, stop: () => void) => void): Promise<void> {
+export async function parsePart(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget, on: (parser: SaxesParser, stop: () => void) => void): Promise<void> {
   const parser = new SaxesParser();
   let stopped = false;
   on(parser, () => (stopped = true));
-  for await (const _ of feedPart(bytes, entry, parser)) if (stopped) return;
+  for await (const _ of feedPart(bytes, entry, budget, parser)) if (stopped) return;
 }
 
 /** Where relationships point, by id, resolved against the part's folder. */
-async function relationships(bytes: Uint8Array, entry: ZipEntry | undefined, folder: string): Promise<Map<string, { target: string; type: string }>> {
+async function relationships(bytes: Uint8Array, budget: InflateBudget, entry: ZipEntry | undefined, folder: string): Promise<Map<string, { target: string; type: string }>> {
   const out = new Map<string, { target: string; type: string }>();
   if (!entry) return out;
-  await parsePart(bytes, entry, (p) =>
+  await parsePart(bytes, entry, budget, (p) =>
     p.on('opentag', (tag) => {
       if (localName(tag.name) !== 'Relationship') return;
       const a = (tag as SaxesTagPlain).attributes;
@@ -111,11 +113,11 @@ export class RichText {
   }
 }
 
-async function sharedStrings(bytes: Uint8Array, entry: ZipEntry | undefined): Promise<string[]> {
+async function sharedStrings(bytes: Uint8Array, budget: InflateBudget, entry: ZipEntry | undefined): Promise<string[]> {
   const strings: string[] = [];
   if (!entry) return strings;
   let rich: RichText | undefined;
-  await parsePart(bytes, entry, (p) => {
+  await parsePart(bytes, entry, budget, (p) => {
     p.on('opentag', (tag) => {
       const name = localName(tag.name);
       if (name === 'si') rich = new RichText();
@@ -134,12 +136,12 @@ async function sharedStrings(bytes: Uint8Array, entry: ZipEntry | undefined): Pr
   return strings;
 }
 
-async function dateStyles(bytes: Uint8Array, entry: ZipEntry | undefined): Promise<boolean[]> {
+async function dateStyles(bytes: Uint8Array, budget: InflateBudget, entry: ZipEntry | undefined): Promise<boolean[]> {
   if (!entry) return [];
   const custom = new Map<number, string>();
   const formats: number[] = [];
   let inCellXfs = false;
-  await parsePart(bytes, entry, (p) => {
+  await parsePart(bytes, entry, budget, (p) => {
     p.on('opentag', (tag) => {
       const name = localName(tag.name);
       const a = (tag as SaxesTagPlain).attributes;
@@ -155,14 +157,14 @@ async function dateStyles(bytes: Uint8Array, entry: ZipEntry | undefined): Promi
 }
 
 /** Reads a workbook's structure and shared parts (its sheets are read later, as they stream). */
-export async function openBook(bytes: Uint8Array): Promise<Book> {
+export async function openBook(bytes: Uint8Array, budget = new InflateBudget()): Promise<Book> {
   const entries = zipEntries(bytes);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const workbook = byName.get('xl/workbook.xml')!;
-  const rels = await relationships(bytes, byName.get('xl/_rels/workbook.xml.rels'), 'xl/');
+  const rels = await relationships(bytes, budget, byName.get('xl/_rels/workbook.xml.rels'), 'xl/');
   const declared: { name: string; id: string }[] = [];
   let date1904 = false;
-  await parsePart(bytes, workbook, (p) =>
+  await parsePart(bytes, workbook, budget, (p) =>
     p.on('opentag', (tag) => {
       const name = localName(tag.name);
       const a = (tag as SaxesTagPlain).attributes;
@@ -179,5 +181,5 @@ export async function openBook(bytes: Uint8Array): Promise<Book> {
   const target = (type: string) => [...rels.values()].find((r) => r.type.endsWith(`/${type}`))?.target;
   const stringsEntry = byName.get(target('sharedStrings') ?? 'xl/sharedStrings.xml');
   const styles = byName.get(target('styles') ?? 'xl/styles.xml');
-  return { bytes, entries, sheets, strings: await sharedStrings(bytes, stringsEntry), dateStyles: await dateStyles(bytes, styles), date1904, styles };
+  return { bytes, budget, entries, sheets, strings: await sharedStrings(bytes, budget, stringsEntry), dateStyles: await dateStyles(bytes, budget, styles), date1904, styles };
 }

@@ -1,9 +1,10 @@
 /**
  * What kind of file an upload is, by its content: an Excel workbook (a zip holding a workbook
- * part), an old-format or password-protected one (an OLE compound file), or text. A workbook's
- * parts are inflated here once, counted and thrown away, before any library holds them: a zip's
- * sizes are declared by its writer and may lie, so only inflating tells how much text a part
- * really is (a zip bomb of a few kB can declare a small size and inflate to gigabytes).
+ * part), an old-format or password-protected one (an OLE compound file), or text; and a
+ * workbook's parts as they inflate, counted against a budget as they go: a zip's sizes are
+ * declared by its writer and may lie, so only inflating tells how much text a part really is (a
+ * zip bomb of a few kB can declare a small size and inflate to gigabytes). Parts that are only
+ * copied into the answer are never inflated.
  */
 import { createInflateRaw } from 'node:zlib';
 import { HttpProblem } from '../http/problem';
@@ -82,19 +83,46 @@ export function storedBytes(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   return bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
 }
 
-/** A part's text as it inflates, piece by piece (checkWorkbook has counted its size already). */
-export async function* partPieces(bytes: Uint8Array, entry: ZipEntry): AsyncGenerator<Buffer> {
+/**
+ * Uncompressed bytes a job's parts may inflate to, all together. A part read twice (the sheet:
+ * once to read, once to write back) counts once, at the most read of it.
+ */
+export class InflateBudget {
+  private readonly seen = new Map<string, number>();
+  private total = 0;
+
+  constructor(readonly limit = MAX_WORKBOOK_PART_BYTES) {}
+
+  /** Notes that `size` bytes of the part have inflated so far; 413 past the limit. */
+  count(entry: ZipEntry, size: number): void {
+    const before = this.seen.get(entry.name) ?? 0;
+    if (size <= before) return;
+    this.total += size - before;
+    this.seen.set(entry.name, size);
+    if (this.total > this.limit) throw tooLarge(this.limit);
+  }
+}
+
+/** A part's text as it inflates, piece by piece, counted against `budget`; the inflater stops where the reader does. */
+export async function* partPieces(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget): AsyncGenerator<Buffer> {
   const stored = storedBytes(bytes, entry);
   if (entry.method === 0) {
+    budget.count(entry, stored.byteLength);
     yield Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
     return;
   }
   const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
   inflate.on('error', () => undefined);
   inflate.end(stored);
+  let size = 0;
   try {
-    for await (const piece of inflate) yield piece as Buffer;
-  } catch {
+    for await (const piece of inflate) {
+      size += (piece as Buffer).length;
+      budget.count(entry, size);
+      yield piece as Buffer;
+    }
+  } catch (error) {
+    if (error instanceof HttpProblem) throw error;
     throw refuse(`the workbook's part ${entry.name} is damaged; open the file in Excel and save it again`);
   } finally {
     inflate.destroy();
@@ -102,9 +130,9 @@ export async function* partPieces(bytes: Uint8Array, entry: ZipEntry): AsyncGene
 }
 
 /** A small part's whole text. */
-export async function partText(bytes: Uint8Array, entry: ZipEntry): Promise<string> {
+export async function partText(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget): Promise<string> {
   const pieces: Buffer[] = [];
-  for await (const piece of partPieces(bytes, entry)) pieces.push(piece);
+  for await (const piece of partPieces(bytes, entry, budget)) pieces.push(piece);
   return Buffer.concat(pieces).toString('utf8');
 }
 
@@ -116,30 +144,11 @@ function tooLarge(limit: number): HttpProblem {
   );
 }
 
-/** Inflates one deflated part and counts its bytes; rejects once `budget` is passed (the inflater stops there). */
-function inflatedSize(bytes: Uint8Array, entry: ZipEntry, budget: number, limit: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const inflate = createInflateRaw();
-    let size = 0;
-    inflate.on('data', (piece: Buffer) => {
-      size += piece.length;
-      if (size > budget) {
-        inflate.destroy();
-        reject(tooLarge(limit));
-      }
-    });
-    inflate.on('error', () => reject(refuse(`the workbook's part ${entry.name} is damaged; open the file in Excel and save it again`)));
-    inflate.on('end', () => resolve(size));
-    inflate.end(bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize));
-  });
-}
-
 /**
- * Checks that the upload is an .xlsx workbook this service reads, and that its parts stay within
- * `limit` bytes when inflated. Refuses .xls, password-protected workbooks and macro workbooks
- * with a sentence saying what to save instead.
+ * Checks that the upload is an .xlsx workbook this service reads. Refuses .xls,
+ * password-protected workbooks and macro workbooks with a sentence saying what to save instead.
  */
-export async function checkWorkbook(bytes: Uint8Array, limit = MAX_WORKBOOK_PART_BYTES): Promise<void> {
+export function checkWorkbook(bytes: Uint8Array): void {
   if (OLE.every((b, i) => bytes[i] === b)) {
     // An encrypted .xlsx is an OLE file with an EncryptionInfo stream (MS-OFFCRYPTO 2.3.4); any other OLE file here is an old .xls.
     const encrypted = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(Buffer.from('EncryptionInfo', 'utf16le'));
@@ -157,11 +166,7 @@ export async function checkWorkbook(bytes: Uint8Array, limit = MAX_WORKBOOK_PART
   if (!names.has('xl/workbook.xml')) {
     throw refuse('the file is a zip but not an Excel workbook (it has no xl/workbook.xml): upload an .xlsx workbook or a CSV');
   }
-  let total = 0;
   for (const entry of entries) {
-    if (entry.method === 0) total += entry.compressedSize;
-    else if (entry.method === 8) total += await inflatedSize(bytes, entry, limit - total, limit);
-    else throw refuse(`the workbook's part ${entry.name} is compressed in a way Excel does not write (method ${entry.method}); save it again in Excel`);
-    if (total > limit) throw tooLarge(limit);
+    if (entry.method !== 0 && entry.method !== 8) throw refuse(`the workbook's part ${entry.name} is compressed in a way Excel does not write (method ${entry.method}); save it again in Excel`);
   }
 }

@@ -125,7 +125,7 @@ export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, adm
   let thread: WorkbookThread | undefined;
   let handedOver = false;
   try {
-    await checkWorkbook(job.bytes);
+    checkWorkbook(job.bytes);
     const added = outputColumns(job.manifest);
     const regression = job.manifest.task === 'regression';
     thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow, added, regression });

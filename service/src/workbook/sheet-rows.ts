@@ -12,6 +12,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { StringDecoder } from 'node:string_decoder';
 import { localName, RichText, type Book, type SheetPart } from './book';
 import { partPieces } from './container';
+import { HttpProblem } from '../http/problem';
 
 export interface SheetRow {
   /** The spreadsheet row number (1-based). */
@@ -235,6 +236,9 @@ export function fastRow(m: RegExpExecArray, rowNumber: number, book: Book, exten
   return row;
 }
 
+/** Most XML a row may take (a row of 16,384 long cells is far less): past it, 413 rather than holding it. */
+const MAX_ROW_CHARS = 16 * 1024 * 1024;
+
 /** Whether a row's XML holds what the fast reader does not read: comments, CDATA, processing instructions. */
 const needsParser = (xml: string) => xml.includes('<!') || xml.includes('<?');
 
@@ -247,7 +251,7 @@ export async function* sheetRows(book: Book, sheet: SheetPart, extent: SheetExte
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let inRows = false;
-  for await (const piece of partPieces(book.bytes, sheet.entry)) {
+  for await (const piece of partPieces(book.bytes, sheet.entry, book.budget)) {
     carry += decoder.write(piece);
     if (!inRows) {
       const start = /<(?:\w+:)?sheetData\b[^>]*?(\/?)>/.exec(carry);
@@ -271,6 +275,7 @@ export async function* sheetRows(book: Book, sheet: SheetPart, extent: SheetExte
       end = ROW_ELEMENT.lastIndex;
     }
     carry = carry.slice(end);
+    if (carry.length > MAX_ROW_CHARS) throw new HttpProblem(413, 'too-large', `sheet "${sheet.name}" has a row (or what comes before its rows) of more than ${MAX_ROW_CHARS >> 20} MiB of XML, more than a sheet is read in; save the sheet as "CSV UTF-8" and upload that`);
     yield* rows;
     // The rows end here; what follows (merged cells, filters, page set-up) is not read.
     if (/<\/(?:\w+:)?sheetData>/.test(carry) && !/<(?:\w+:)?row\b/.test(carry)) return;

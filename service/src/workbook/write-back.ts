@@ -88,7 +88,7 @@ export async function writeBack(w: WriteBack, send: (bytes: Uint8Array) => Promi
   const { book, answer } = w;
   const first = Math.max(w.extent.lastColumn, w.width) + 1;
   const letters = w.added.map((_, k) => columnLetters(first + k));
-  const stylesPart = w.book.styles ? addProbabilityStyle(await partText(book.bytes, w.book.styles)) : undefined;
+  const stylesPart = w.book.styles ? addProbabilityStyle(await partText(book.bytes, w.book.styles, book.budget)) : undefined;
   const probabilityStyle = stylesPart?.index ?? 0;
   let next = 0;
   const numeric = w.regression ? w.added.length : w.added.length - 1;
@@ -131,7 +131,7 @@ export async function writeBack(w: WriteBack, send: (bytes: Uint8Array) => Promi
       zip.add(file);
       const rewriter = new SheetRewriter({ first, count: w.added.length, widths: w.added.map((n) => Math.max(n.length + 2, 10)), overlapping: w.extent.lastCellColumn >= first, cellsOf });
       const decoder = new StringDecoder('utf8');
-      for await (const piece of partPieces(book.bytes, entry)) {
+      for await (const piece of partPieces(book.bytes, entry, book.budget)) {
         const text = rewriter.push(decoder.write(piece));
         if (text !== '') file.push(Buffer.from(text));
         if (file.deflate.writableNeedDrain) await once(file.deflate, 'drain');
