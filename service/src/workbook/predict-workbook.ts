@@ -58,7 +58,8 @@ class WorkbookThread {
     this.worker = new Worker(threadFile(__dirname, 'workbook-thread'), {
       workerData: start,
       transferList: own ? [buffer] : [],
-      resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+      // A small young generation: the parser's garbage is short-lived (16 MB peaked 27 MB higher, no faster, on the 100k-row sheet).
+      resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB, maxYoungGenerationSizeMb: 4 },
     });
     this.worker.on('message', (message: unknown) => {
       const w = this.waiting;
