@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpProblem } from '../http/problem';
+import { freeFinishedJob } from '../memory';
 import { AnswerCells } from './answer-cells';
 import { openBook } from './book';
 import { readSheet } from './sheet-table';
@@ -42,7 +43,12 @@ async function main(job: WorkbookStart): Promise<void> {
     return;
   }
   const { headerRow, header } = reading;
+  const { rows } = table;
   port.postMessage({ kind: 'table', csv: table.csv, headerRow, header } satisfies WorkbookTable);
+  // The table's text is the pool's now: nothing here may keep it alive, and the reading's garbage
+  // is collected before the thread waits out the prediction.
+  table = undefined as unknown as typeof table;
+  freeFinishedJob();
   const answer = new AnswerCells(job.added.length, job.regression);
   for (;;) {
     const message = await receive<WorkbookAnswer>();
@@ -52,9 +58,9 @@ async function main(job: WorkbookStart): Promise<void> {
     port.postMessage({ kind: 'ack' } satisfies WorkbookOut);
   }
   answer.end();
-  if (answer.rows !== table.rows.length) throw new Error(`the answer has ${answer.rows} rows for the sheet's ${table.rows.length}`);
+  if (answer.rows !== rows.length) throw new Error(`the answer has ${answer.rows} rows for the sheet's ${rows.length}`);
   const { sheet, width, headerStyle, extent } = reading;
-  await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: job.added, regression: job.regression, rows: table.rows, answer }, async (bytes) => {
+  await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: job.added, regression: job.regression, rows, answer }, async (bytes) => {
     // Moved, not copied; a small piece may be a slice of Node's shared pool, so it is copied out first.
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
     port.postMessage({ kind: 'piece', bytes: own } satisfies WorkbookOut, [own.buffer as ArrayBuffer]);
