@@ -4,7 +4,7 @@
  * the cells it is given, everything after the rows as it was. Only a row at a time is held.
  * Rows are found by their tags (a `<` in text is always escaped, so a tag never hides in text).
  */
-import { columnLetters, columnOf } from './sheet-rows';
+import { attributeOf as attribute, columnLetters, columnOf, ROW_ELEMENT } from './sheet-rows';
 
 export interface Appended {
   /** The first new column (1-based); the new columns run from it, one per header name. */
@@ -19,12 +19,12 @@ export interface Appended {
   cellsOf(row: number, prefix: string): string;
 }
 
-const ROW = /<(\w+:)?row\b([^>]*?)(\/>|>([\s\S]*?)<\/(?:\w+:)?row>)/g;
+/** Rows as the reader finds them (a regular expression of its own: its matching state is not shared). */
+const ROW = new RegExp(ROW_ELEMENT.source, 'g');
 const CELL = /<(?:\w+:)?c\b([^>]*?)(?:\/>|>[\s\S]*?<\/(?:\w+:)?c>)/g;
 const SHEET_DATA = /<(\w+:)?sheetData\b[^>]*?(\/?)>/;
 const SHEET_DATA_END = /<\/(?:\w+:)?sheetData>/;
 
-const attribute = (attrs: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(attrs)?.[1];
 
 export class SheetRewriter {
   private carry = '';

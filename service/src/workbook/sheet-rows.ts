@@ -239,6 +239,9 @@ export function fastRow(m: RegExpExecArray, rowNumber: number, book: Book, exten
 /** Most XML a row may take (a row of 16,384 long cells is far less): past it, 413 rather than holding it. */
 const MAX_ROW_CHARS = 16 * 1024 * 1024;
 
+const rowTooLarge = (sheet: SheetPart) =>
+  new HttpProblem(413, 'too-large', `sheet "${sheet.name}" has a row (or what comes before its rows) of more than ${MAX_ROW_CHARS >> 20} MiB of XML, more than a sheet is read in; save the sheet as "CSV UTF-8" and upload that`);
+
 /** Whether a row's XML holds what the fast reader does not read: comments, CDATA, processing instructions. */
 const needsParser = (xml: string) => xml.includes('<!') || xml.includes('<?');
 
@@ -255,7 +258,10 @@ export async function* sheetRows(book: Book, sheet: SheetPart, extent: SheetExte
     carry += decoder.write(piece);
     if (!inRows) {
       const start = /<(?:\w+:)?sheetData\b[^>]*?(\/?)>/.exec(carry);
-      if (!start) continue;
+      if (!start) {
+        if (carry.length > MAX_ROW_CHARS) throw rowTooLarge(sheet);
+        continue;
+      }
       if (start[1] === '/') return;
       inRows = true;
       carry = carry.slice(start.index + start[0].length);
@@ -275,7 +281,7 @@ export async function* sheetRows(book: Book, sheet: SheetPart, extent: SheetExte
       end = ROW_ELEMENT.lastIndex;
     }
     carry = carry.slice(end);
-    if (carry.length > MAX_ROW_CHARS) throw new HttpProblem(413, 'too-large', `sheet "${sheet.name}" has a row (or what comes before its rows) of more than ${MAX_ROW_CHARS >> 20} MiB of XML, more than a sheet is read in; save the sheet as "CSV UTF-8" and upload that`);
+    if (carry.length > MAX_ROW_CHARS) throw rowTooLarge(sheet);
     yield* rows;
     // The rows end here; what follows (merged cells, filters, page set-up) is not read.
     if (/<\/(?:\w+:)?sheetData>/.test(carry) && !/<(?:\w+:)?row\b/.test(carry)) return;
