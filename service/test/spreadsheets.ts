@@ -34,3 +34,25 @@ export function libreOfficeFiles(csvs: Record<string, string>, format: 'xlsx' | 
   }
   return Object.fromEntries(Object.keys(csvs).map((stem, k) => [stem, readFileSync(outputs[k])]));
 }
+
+/** LibreOffice's CSV export: comma, double quote, UTF-8 (76), cells as shown (so with their number formats). */
+const CSV_EXPORT = 'csv:Text - txt - csv (StarCalc):44,34,76,1';
+
+/**
+ * Each workbook (by file stem) opened by LibreOffice Calc and saved as CSV (its first sheet): what
+ * a real spreadsheet program makes of a workbook we wrote. One soffice run for all of them.
+ */
+export function libreOfficeCsv(workbooks: Record<string, Uint8Array>): Record<string, string> {
+  const key = createHash('sha256');
+  for (const [stem, bytes] of Object.entries(workbooks)) key.update(stem).update(bytes);
+  const dir = join(tmpdir(), `libreoffice-csv-${key.digest('hex').slice(0, 16)}`);
+  mkdirSync(dir, { recursive: true });
+  const inputs = Object.entries(workbooks).map(([stem, bytes]) => {
+    const file = join(dir, `${stem}.xlsx`);
+    writeFileSync(file, bytes);
+    return file;
+  });
+  const profile = `file://${join(dir, 'profile')}`;
+  execFileSync('soffice', [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', CSV_EXPORT, '--outdir', dir, ...inputs], { stdio: 'pipe', timeout: 300_000 });
+  return Object.fromEntries(Object.keys(workbooks).map((stem) => [stem, readFileSync(join(dir, `${stem}.csv`), 'utf8')]));
+}

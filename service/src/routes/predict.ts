@@ -133,6 +133,33 @@ export function predictRouter(deps: PredictDeps): Router {
     return deps.pool.predict(job, res.locals.admission as Admission);
   };
 
+  /** An answer written at once, or as it comes at the pace the client reads (never held whole); with a keeper, kept as it goes. */
+  const sendBody = async (res: Response, body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> }, keeper?: Keeper) => {
+    if ('bytes' in body) {
+      // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
+      res.locals.bytesOut = body.bytes.byteLength;
+      if (!keeper) {
+        res.end(body.bytes);
+        return;
+      }
+      await keeper.write(body.bytes);
+      res.write(body.bytes);
+    } else {
+      res.locals.bytesOut = 0;
+      for await (const piece of body.stream) {
+        res.locals.bytesOut += piece.byteLength;
+        await keeper?.write(piece);
+        if (!(await writePaced(res, piece, stallMs))) break;
+      }
+    }
+    if (keeper) {
+      res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
+      res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
+      if (!gone(res)) sendKeptTrailer(res, res.locals.kept as KeepOutcome);
+    }
+    if (!gone(res)) endPaced(res, stallMs);
+  };
+
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
     let keeper: Keeper | undefined;
@@ -160,31 +187,7 @@ export function predictRouter(deps: PredictDeps): Router {
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
       // Kept from the headers as sent, whatever the answer's format: its name and type come back with it.
       keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
-      const { body } = outcome;
-      if ('bytes' in body) {
-        // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
-        res.locals.bytesOut = body.bytes.byteLength;
-        await keeper?.write(body.bytes);
-        if (!keeper) {
-          res.end(body.bytes);
-          return;
-        }
-        res.write(body.bytes);
-      } else {
-        res.locals.bytesOut = 0;
-        // Written as it comes, at the pace the client reads: the answer is never held whole.
-        for await (const piece of body.stream) {
-          res.locals.bytesOut += piece.byteLength;
-          await keeper?.write(piece);
-          if (!(await writePaced(res, piece, stallMs))) break;
-        }
-      }
-      if (keeper) {
-        res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
-        res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
-        if (!gone(res)) sendKeptTrailer(res, res.locals.kept as KeepOutcome);
-      }
-      if (!gone(res)) endPaced(res, stallMs);
+      await sendBody(res, outcome.body, keeper);
     } catch (error) {
       next(error);
     } finally {
@@ -208,7 +211,6 @@ export function predictRouter(deps: PredictDeps): Router {
       }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
-      res.locals.bytesOut = outcome.body.byteLength;
       const headers: Record<string, string | undefined> = {
         'Content-Type': outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
         'Content-Disposition': contentDisposition(upload.baseName, outcome.format),
@@ -216,23 +218,11 @@ export function predictRouter(deps: PredictDeps): Router {
         'X-Model-Version': model.manifest.version,
         'X-Row-Count': String(outcome.rows),
         'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': String(outcome.body.byteLength),
+        'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      const answer = Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength);
       keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
-      if (!keeper) {
-        res.end(answer);
-        return;
-      }
-      await keeper.write(answer);
-      res.write(answer);
-      res.locals.kept = gone(res) ? keeper.abandon('the client left before the whole answer was sent') : await keeper.finish();
-      res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
-      if (!gone(res)) {
-        sendKeptTrailer(res, res.locals.kept as KeepOutcome);
-        endPaced(res, stallMs);
-      }
+      await sendBody(res, outcome.body, keeper);
     } catch (error) {
       next(error);
     } finally {

@@ -1,21 +1,21 @@
 /**
  * What kind of file an upload is, by its content: an Excel workbook (a zip holding a workbook
- * part), an old-format or password-protected one (an OLE compound file), or text. A workbook's
- * parts are inflated here once, counted and thrown away, before any library holds them: a zip's
- * sizes are declared by its writer and may lie, so only inflating tells how much text a part
- * really is (a zip bomb of a few kB can declare a small size and inflate to gigabytes).
+ * part), an old-format or password-protected one (an OLE compound file), or text; and a
+ * workbook's parts as they inflate, counted against a budget as they go: a zip's sizes are
+ * declared by its writer and may lie, so only inflating tells how much text a part really is (a
+ * zip bomb of a few kB can declare a small size and inflate to gigabytes). Parts that are only
+ * copied into the answer are never inflated.
  */
 import { createInflateRaw } from 'node:zlib';
 import { HttpProblem } from '../http/problem';
 
 /**
- * Most bytes a workbook's parts may hold uncompressed, all together. exceljs holds a whole
- * workbook as objects: measured on the built service (bench/workbook.ts), 2.6 MiB of parts
- * (3,000 rows × 31 columns) peaked at 388 MB to 1.27 GB RSS, and 8.7 MiB (10,000 rows) at 1.46 GB.
- * A streaming reader and writer would lift this; until then a larger workbook is refused with a
- * 413 that says to save it as CSV.
+ * Most bytes a workbook's parts may hold uncompressed, all together. The sheet is read and
+ * written as it streams, so this bounds time, not memory: a 32 MiB workbook of numbers (about
+ * 215,000 rows × 31 columns, bench/workbook.ts) is about 190 MiB of parts, and sheets of
+ * repetitive values compress further. Past this a zip bomb is stopped while it is counted.
  */
-export const MAX_WORKBOOK_PART_BYTES = 1024 * 1024;
+export const MAX_WORKBOOK_PART_BYTES = 512 * 1024 * 1024;
 
 export type UploadKind = 'workbook' | 'text';
 
@@ -24,9 +24,10 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-interface ZipEntry {
+export interface ZipEntry {
   name: string;
   method: number;
+  crc: number;
   compressedSize: number;
   size: number;
   dataStart: number;
@@ -41,8 +42,8 @@ export function uploadKind(bytes: Uint8Array): UploadKind {
   return 'text';
 }
 
-/** The zip's entries, from its central directory. */
-function zipEntries(bytes: Uint8Array): ZipEntry[] {
+/** The zip's entries, from its central directory, in the order they are stored. */
+export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const unreadable = () => refuse('the file starts like a zip (an .xlsx workbook) but cannot be read as one: is it complete? Save it again as Excel Workbook (.xlsx)');
   let eocd = -1;
@@ -60,6 +61,7 @@ function zipEntries(bytes: Uint8Array): ZipEntry[] {
   for (let k = 0; k < count; k++) {
     if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw unreadable();
     const method = buf.readUInt16LE(at + 10);
+    const crc = buf.readUInt32LE(at + 16);
     const compressedSize = buf.readUInt32LE(at + 20);
     const size = buf.readUInt32LE(at + 24);
     const nameLength = buf.readUInt16LE(at + 28);
@@ -70,44 +72,83 @@ function zipEntries(bytes: Uint8Array): ZipEntry[] {
     if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable();
     const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     if (dataStart + compressedSize > buf.length) throw unreadable();
-    entries.push({ name, method, compressedSize, size, dataStart });
+    entries.push({ name, method, crc, compressedSize, size, dataStart });
     at += 46 + nameLength + extraLength + commentLength;
   }
-  return entries;
+  return entries.sort((a, b) => a.dataStart - b.dataStart);
+}
+
+/** A part's stored bytes (deflated or stored, as `entry.method` says). */
+export function storedBytes(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+  return bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
+}
+
+/**
+ * Uncompressed bytes a job's parts may inflate to, all together. A part read twice (the sheet:
+ * once to read, once to write back) counts once, at the most read of it.
+ */
+export class InflateBudget {
+  private readonly seen = new Map<string, number>();
+  private total = 0;
+
+  constructor(readonly limit = MAX_WORKBOOK_PART_BYTES) {}
+
+  /** Notes that `size` bytes of the part have inflated so far; 413 past the limit. */
+  count(entry: ZipEntry, size: number): void {
+    const before = this.seen.get(entry.name) ?? 0;
+    if (size <= before) return;
+    this.total += size - before;
+    this.seen.set(entry.name, size);
+    if (this.total > this.limit) throw tooLarge(this.limit);
+  }
+}
+
+/** A part's text as it inflates, piece by piece, counted against `budget`; the inflater stops where the reader does. */
+export async function* partPieces(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget): AsyncGenerator<Buffer> {
+  const stored = storedBytes(bytes, entry);
+  if (entry.method === 0) {
+    budget.count(entry, stored.byteLength);
+    yield Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+    return;
+  }
+  const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
+  inflate.on('error', () => undefined);
+  inflate.end(stored);
+  let size = 0;
+  try {
+    for await (const piece of inflate) {
+      size += (piece as Buffer).length;
+      budget.count(entry, size);
+      yield piece as Buffer;
+    }
+  } catch (error) {
+    if (error instanceof HttpProblem) throw error;
+    throw refuse(`the workbook's part ${entry.name} is damaged; open the file in Excel and save it again`);
+  } finally {
+    inflate.destroy();
+  }
+}
+
+/** A small part's whole text. */
+export async function partText(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget): Promise<string> {
+  const pieces: Buffer[] = [];
+  for await (const piece of partPieces(bytes, entry, budget)) pieces.push(piece);
+  return Buffer.concat(pieces).toString('utf8');
 }
 
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(
     413,
     'too-large',
-    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook is read in memory (about 1,000 rows of 30 columns); save the sheet as "CSV UTF-8" (read up to the upload limit) or split the workbook`,
+    `the workbook's contents are larger than ${limit >> 20} MiB uncompressed, more than a workbook of the upload limit holds (a zip bomb?); save the sheet as "CSV UTF-8" or split the workbook`,
   );
 }
 
-/** Inflates one deflated part and counts its bytes; rejects once `budget` is passed (the inflater stops there). */
-function inflatedSize(bytes: Uint8Array, entry: ZipEntry, budget: number, limit: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const inflate = createInflateRaw();
-    let size = 0;
-    inflate.on('data', (piece: Buffer) => {
-      size += piece.length;
-      if (size > budget) {
-        inflate.destroy();
-        reject(tooLarge(limit));
-      }
-    });
-    inflate.on('error', () => reject(refuse(`the workbook's part ${entry.name} is damaged; open the file in Excel and save it again`)));
-    inflate.on('end', () => resolve(size));
-    inflate.end(bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize));
-  });
-}
-
 /**
- * Checks that the upload is an .xlsx workbook this service reads, and that its parts stay within
- * `limit` bytes when inflated. Refuses .xls, password-protected workbooks and macro workbooks
- * with a sentence saying what to save instead.
+ * Checks that the upload is an .xlsx workbook this service reads. Refuses .xls,
+ * password-protected workbooks and macro workbooks with a sentence saying what to save instead.
  */
-export async function checkWorkbook(bytes: Uint8Array, limit = MAX_WORKBOOK_PART_BYTES): Promise<void> {
+export function checkWorkbook(bytes: Uint8Array): void {
   if (OLE.every((b, i) => bytes[i] === b)) {
     // An encrypted .xlsx is an OLE file with an EncryptionInfo stream (MS-OFFCRYPTO 2.3.4); any other OLE file here is an old .xls.
     const encrypted = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(Buffer.from('EncryptionInfo', 'utf16le'));
@@ -125,11 +166,7 @@ export async function checkWorkbook(bytes: Uint8Array, limit = MAX_WORKBOOK_PART
   if (!names.has('xl/workbook.xml')) {
     throw refuse('the file is a zip but not an Excel workbook (it has no xl/workbook.xml): upload an .xlsx workbook or a CSV');
   }
-  let total = 0;
   for (const entry of entries) {
-    if (entry.method === 0) total += entry.compressedSize;
-    else if (entry.method === 8) total += await inflatedSize(bytes, entry, limit - total, limit);
-    else throw refuse(`the workbook's part ${entry.name} is compressed in a way Excel does not write (method ${entry.method}); save it again in Excel`);
-    if (total > limit) throw tooLarge(limit);
+    if (entry.method !== 0 && entry.method !== 8) throw refuse(`the workbook's part ${entry.name} is compressed in a way Excel does not write (method ${entry.method}); save it again in Excel`);
   }
 }

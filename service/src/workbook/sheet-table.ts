@@ -1,43 +1,52 @@
 /**
- * One sheet of a workbook as the table the CSV readers take: the header row (the first, or the
- * first of the top 20 that names the model's features, or `?header_row=`), then each row below it
- * as a CSV record, so that a workbook is checked and predicted by the same rules as a CSV. Cells
- * become the text a CSV export would hold: numbers as numbers, numbers stored as text as they are,
- * formulas as their saved values. Empty rows and columns after the table are left out; an empty
- * row inside it is a blank line (skipped, but counted, so data row numbers stay sheet rows).
+ * One sheet of a workbook as a table, read as it streams: the header row (the first, or the
+ * first of the top 20 that names the model's features, or `?header_row=`), then each non-empty
+ * row below it as a record of cells with its spreadsheet row number (the data row number is the
+ * sheet row less the header row; a cell's reference is its column letters and that row). Empty
+ * rows and columns after the table are left out.
  */
-import type { CellValue, Workbook, Worksheet } from 'exceljs';
-import { quote } from '../csv/cells';
 import { HttpProblem, RowError } from '../http/problem';
+import type { Book, SheetPart } from './book';
+import { columnLetters, sheetRows, type SheetExtent, type SheetRow } from './sheet-rows';
+
+export { columnLetters } from './sheet-rows';
 
 /** Rows looked at for a header below title rows. */
 const HEADER_SEARCH_ROWS = 20;
-
-export interface SheetTable {
-  sheet: Worksheet;
-  /** The header's sheet row (1-based). */
-  headerRow: number;
-  /** Columns of the table: 1 to width. */
-  width: number;
-  /** The header's cells, as read. */
-  header: string[];
-  /** Sheet rows of the data rows, in order, empty rows included (their CSV line is blank). */
-  lastRow: number;
-  /** The table as CSV (UTF-8, comma): header, then one line per sheet row below it. */
-  csv: Buffer;
-}
 
 export interface SheetChoice {
   sheet?: string;
   headerRow?: number;
 }
 
-/** Column letters of a 1-based column number: 1 → A, 27 → AA. */
-export function columnLetters(column: number): string {
-  let out = '';
-  for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) out = String.fromCharCode(65 + ((n - 1) % 26)) + out;
-  return out;
+/** A row of the table below the header. */
+export interface SheetRecord {
+  /** Its spreadsheet row number. */
+  row: number;
+  /** Its cells' texts, columns 1 to the table's width. */
+  cells: string[];
+  /** Columns (1-based, within the table) holding a formula with no saved value. */
+  missing: number[];
 }
+
+export interface SheetReading {
+  sheet: SheetPart;
+  /** The header's sheet row (1-based). */
+  headerRow: number;
+  /** Columns of the table: 1 to width. */
+  width: number;
+  /** The header's cells, as read. */
+  header: string[];
+  /** The style of the header's last cell (0: none), for the columns added after it. */
+  headerStyle: number;
+  /** The table's non-empty rows below the header, in order, as the sheet streams. */
+  records: AsyncGenerator<SheetRecord>;
+  /** The whole sheet's extent: complete once `records` has ended. */
+  extent: SheetExtent;
+}
+
+/** A cell's reference: D6. */
+export const cellRef = (column: number, row: number) => `${columnLetters(column)}${row}`;
 
 /** Reads `?header_row=`: a sheet row from 1. */
 export function parseHeaderRow(value: unknown): number | undefined {
@@ -54,144 +63,124 @@ export function parseSheetName(value: unknown): string | undefined {
   return value;
 }
 
-type Plain = string | number | boolean | Date | null | undefined | { error: string };
-
-/** A cell's value with formulas replaced by their saved results; `missing` when a formula has none. */
-function plainValue(value: CellValue): Plain | 'missing' {
-  if (value === null || value === undefined) return value;
-  if (typeof value !== 'object' || value instanceof Date) return value;
-  if ('formula' in value || 'sharedFormula' in value) {
-    const result = (value as { result?: unknown }).result;
-    return result === undefined ? 'missing' : plainValue(result as CellValue);
-  }
-  if ('richText' in value) return value.richText.map((r) => r.text).join('');
-  if ('hyperlink' in value) return String((value as { text?: unknown }).text ?? '');
-  if ('error' in value) return { error: String(value.error) };
-  return String(value);
-}
-
-/** A date as the ISO text a CSV export would hold: the day alone when it has no time of day. */
-function dateText(date: Date): string {
-  const iso = date.toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
-}
-
-/** A cell's text as read by the CSV rules. */
-export function cellText(value: Plain): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (value instanceof Date) return dateText(value);
-  if (typeof value === 'object') return value.error;
-  return value;
-}
-
-function rowTexts(sheet: Worksheet, row: number, width: number): string[] {
-  const r = sheet.getRow(row);
-  return Array.from({ length: width }, (_, c) => {
-    const plain = plainValue(r.getCell(c + 1).value);
-    return plain === 'missing' ? '' : cellText(plain);
-  });
-}
-
 /** How many of `features` a row's cells name. */
-function named(sheet: Worksheet, row: number, features: ReadonlySet<string>): number {
-  const cells = new Set(rowTexts(sheet, row, sheet.columnCount).map((c) => c.trim()));
+function named(texts: readonly string[] | undefined, features: ReadonlySet<string>): number {
+  if (!texts) return 0;
+  const cells = new Set(texts.map((c) => c.trim()));
   let n = 0;
   for (const f of features) if (cells.has(f)) n++;
   return n;
 }
 
 /** The header: the first of the top rows that names every feature, else the one naming the most (the first row when none names any). */
-function findHeader(sheet: Worksheet, features: ReadonlySet<string>): number {
+function findHeader(top: readonly SheetRow[], features: ReadonlySet<string>): number {
   let best = 1;
   let most = 0;
-  for (let row = 1; row <= Math.min(HEADER_SEARCH_ROWS, sheet.rowCount); row++) {
-    const n = named(sheet, row, features);
+  for (const { row, texts } of top) {
+    if (row > HEADER_SEARCH_ROWS) break;
+    const n = named(texts, features);
     if (n === features.size) return row;
     if (n > most) [best, most] = [row, n];
   }
   return best;
 }
 
-function listSheets(workbook: Workbook, features: ReadonlySet<string>): string {
-  return workbook.worksheets
-    .map((s) => {
-      const has = Array.from({ length: Math.min(HEADER_SEARCH_ROWS, s.rowCount) }, (_, k) => named(s, k + 1, features)).some((n) => n > 0);
-      return `"${s.name}"${has ? ' (has the model\'s columns)' : ''}`;
-    })
-    .join(', ');
+/** The sheets, each said whether its top rows name any of the model's columns. */
+async function listSheets(book: Book, features: ReadonlySet<string>): Promise<string> {
+  const said: string[] = [];
+  for (const sheet of book.sheets) {
+    let has = false;
+    for await (const { row, texts } of sheetRows(book, sheet)) {
+      if (row > HEADER_SEARCH_ROWS) break;
+      if (named(texts, features) > 0) {
+        has = true;
+        break;
+      }
+    }
+    said.push(`"${sheet.name}"${has ? " (has the model's columns)" : ''}`);
+  }
+  return said.join(', ');
 }
 
-/** The last column of `row` with a value. */
-function lastFilled(sheet: Worksheet, row: number): number {
-  const texts = rowTexts(sheet, row, sheet.columnCount);
+/** The last column of `texts` with a value. */
+function lastFilled(texts: readonly string[]): number {
   let last = texts.length;
   while (last > 0 && texts[last - 1].trim() === '') last--;
   return last;
 }
 
-/** Whether the sheet row has no value in the table's columns. */
-export function isEmptyRow(sheet: Worksheet, row: number, width: number): boolean {
-  const r = sheet.getRow(row);
-  if (!r.hasValues) return true;
-  for (let c = 1; c <= width; c++) {
-    const v = r.getCell(c).value;
-    if (v !== null && v !== undefined && v !== '') return false;
-  }
-  return true;
+const padded = (texts: readonly string[], width: number) => Array.from({ length: width }, (_, c) => texts[c] ?? '');
+
+/** The table's record of a sheet row, or undefined when the row is empty in the table's columns. */
+function recordOf(r: SheetRow, width: number): SheetRecord | undefined {
+  const missing = r.missing.filter((c) => c <= width);
+  let empty = missing.length === 0;
+  for (let c = 0; c < width && empty; c++) if (r.texts[c] !== undefined && r.texts[c] !== '') empty = false;
+  return empty ? undefined : { row: r.row, cells: padded(r.texts, width), missing };
 }
 
 /**
- * The chosen sheet's table as CSV. Formula cells of feature columns without a saved value are
- * refused here (422, naming each cell), as a CSV reader cannot see them.
+ * Opens the chosen sheet and finds its header; its records are read as the caller takes them.
+ * An unknown sheet is 400, a sheet whose header names none of the model's columns 422, each
+ * naming the workbook's sheets and which of them have the model's columns.
  */
-export function sheetTable(workbook: Workbook, features: readonly string[], choice: SheetChoice): SheetTable {
+export async function readSheet(book: Book, features: readonly string[], choice: SheetChoice): Promise<SheetReading> {
   const wanted = new Set(features);
-  const sheet = choice.sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(choice.sheet);
+  const sheet = choice.sheet === undefined ? book.sheets[0] : book.sheets.find((s) => s.name === choice.sheet);
   if (!sheet) {
-    const detail = choice.sheet === undefined ? 'the workbook has no sheets' : `the workbook has no sheet named "${choice.sheet}"; its sheets: ${listSheets(workbook, wanted)}`;
-    throw new HttpProblem(choice.sheet === undefined ? 422 : 400, 'unknown-sheet', detail);
+    if (choice.sheet === undefined) throw new HttpProblem(422, 'unknown-sheet', 'the workbook has no sheets');
+    throw new HttpProblem(400, 'unknown-sheet', `the workbook has no sheet named "${choice.sheet}"; its sheets: ${await listSheets(book, wanted)}`);
   }
-  const headerRow = choice.headerRow ?? findHeader(sheet, wanted);
-  if (named(sheet, headerRow, wanted) === 0 && features.length > 0) {
+  const extent: SheetExtent = { lastColumn: 0, lastCellColumn: 0 };
+  const rows = sheetRows(book, sheet, extent);
+  // The top rows, held to find the header in; the rest stream.
+  const top: SheetRow[] = [];
+  const lookAt = Math.max(HEADER_SEARCH_ROWS, choice.headerRow ?? 0);
+  let next: IteratorResult<SheetRow> | undefined;
+  for (;;) {
+    next = await rows.next();
+    if (next.done || next.value.row > lookAt) break;
+    top.push(next.value);
+  }
+  const headerRow = choice.headerRow ?? findHeader(top, wanted);
+  const headerTexts = top.find((r) => r.row === headerRow);
+  if (named(headerTexts?.texts, wanted) === 0 && features.length > 0) {
+    await rows.return(undefined);
     const where = choice.headerRow ? `row ${headerRow} of sheet "${sheet.name}"` : `sheet "${sheet.name}" (its first ${HEADER_SEARCH_ROWS} rows)`;
-    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${listSheets(workbook, wanted)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`);
+    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${await listSheets(book, wanted)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`);
   }
-  const width = Math.max(1, lastFilled(sheet, headerRow));
-  let lastRow = sheet.rowCount;
-  while (lastRow > headerRow && isEmptyRow(sheet, lastRow, width)) lastRow--;
-  const header = rowTexts(sheet, headerRow, width);
-  const featureColumns = header.map((h, c) => (wanted.has(h.trim()) ? c + 1 : 0)).filter((c) => c > 0);
-  const errors: RowError[] = [];
-  const lines: string[] = [header.map((c) => quote(c)).join(',')];
-  for (let row = headerRow + 1; row <= lastRow; row++) {
-    if (isEmptyRow(sheet, row, width)) {
-      lines.push('');
-      continue;
+  const width = Math.max(1, lastFilled(headerTexts?.texts ?? []));
+  const header = padded(headerTexts?.texts ?? [], width);
+  const headerStyle = headerTexts?.styles[width - 1] ?? 0;
+  const held = top.filter((r) => r.row > headerRow);
+  const first = next;
+  async function* records(): AsyncGenerator<SheetRecord> {
+    try {
+      for (const r of held.splice(0)) {
+        const record = recordOf(r, width);
+        if (record) yield record;
+      }
+      if (first.done) return;
+      for (let r: IteratorResult<SheetRow> = first; !r.done; r = await rows.next()) {
+        if (r.value.row <= headerRow) continue;
+        const record = recordOf(r.value, width);
+        if (record) yield record;
+      }
+    } finally {
+      await rows.return(undefined);
     }
-    const r = sheet.getRow(row);
-    for (const c of featureColumns) {
-      if (plainValue(r.getCell(c).value) !== 'missing') continue;
-      const cell = `${columnLetters(c)}${row}`;
-      errors.push({ row: row - headerRow, column: header[c - 1].trim(), cell, message: `${cell}: the formula has no saved value; open the file in Excel (or LibreOffice) and save it, so its values are stored, then upload it again` });
-    }
-    lines.push(rowTexts(sheet, row, width).map((c) => quote(c)).join(','));
   }
-  if (errors.length > 0) {
-    throw new HttpProblem(422, 'invalid-rows', `the upload has invalid rows: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`, { errors: errors.slice(0, 100), totalErrors: errors.length });
-  }
-  return { sheet, headerRow, width, header, lastRow, csv: Buffer.from(lines.join('\r\n') + '\r\n', 'utf8') };
+  return { sheet, headerRow, width, header, headerStyle, records: records(), extent };
 }
 
 /** Names each row error's cell (e.g. D6): the data row is counted from the header row, the column is the header's. */
-export function withCells(errors: RowError[] | undefined, table: Pick<SheetTable, 'headerRow' | 'header'>): RowError[] | undefined {
+export function withCells(errors: RowError[] | undefined, table: Pick<SheetReading, 'headerRow' | 'header'>): RowError[] | undefined {
   if (!errors) return errors;
   const header = table.header.map((h) => h.trim());
   return errors.map((e) => {
     const column = e.column === null ? -1 : header.indexOf(e.column);
     const row = e.row === null ? table.headerRow : table.headerRow + e.row;
-    const cell = column === -1 ? `row ${row}` : `${columnLetters(column + 1)}${row}`;
+    const cell = column === -1 ? `row ${row}` : cellRef(column + 1, row);
     return { ...e, cell, message: e.message.startsWith(`${cell}:`) ? e.message : `${cell}: ${e.message}` };
   });
 }

@@ -1,49 +1,74 @@
 /**
- * A workbook job's thread: exceljs holds a whole workbook as objects, a few hundred bytes a cell,
- * and makes much short-lived garbage. Here it runs beside the service, not in it: the main
- * thread's event loop goes on, its small young generation (process-settings.ts) does not slow
- * exceljs down, and the thread's heap limit (predict-workbook.ts) bounds the memory a workbook
- * may take: past it the thread alone ends, and the job gets a 413.
+ * A workbook job's thread: reads the chosen sheet as it inflates into the table the CSV rules
+ * take, keeps the answer's prediction columns as they stream past, then writes the workbook back
+ * as it streams out. XML parsing makes much short-lived garbage; here it runs beside the service,
+ * so the main thread's event loop goes on and its small young generation (process-settings.ts)
+ * does not slow the parser down, and the thread's heap limit (predict-workbook.ts) bounds it.
  */
-import ExcelJS from 'exceljs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { HttpProblem, type ProblemBody } from '../http/problem';
-import { sheetTable, type SheetTable } from './sheet-table';
-import { appendPredictions } from './write-back';
-import type { WorkbookAnswer, WorkbookDone, WorkbookStart, WorkbookTable } from './workbook-protocol';
+import { HttpProblem } from '../http/problem';
+import { freeFinishedJob } from '../memory';
+import { AnswerCells } from './answer-cells';
+import { openBook } from './book';
+import { readSheet } from './sheet-table';
+import { tableCsv } from './table-csv';
+import { writeBack } from './write-back';
+import type { WorkbookAnswer, WorkbookMore, WorkbookOut, WorkbookStart, WorkbookTable } from './workbook-protocol';
 
 const port = parentPort!;
 
-function problemOf(error: unknown): { kind: 'problem'; problem: ProblemBody } {
-  if (error instanceof HttpProblem) return { kind: 'problem', problem: error.toBody() };
-  throw error;
-}
+/** Messages from the main thread, in order, however fast they come. */
+const inbox: unknown[] = [];
+let waiting: ((message: unknown) => void) | undefined;
+port.on('message', (message: unknown) => {
+  if (waiting) {
+    const w = waiting;
+    waiting = undefined;
+    w(message);
+  } else inbox.push(message);
+});
+const receive = <T>(): Promise<T> => (inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => (waiting = resolve as (m: unknown) => void)));
 
 async function main(job: WorkbookStart): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
-  let table: SheetTable;
+  let table: Awaited<ReturnType<typeof tableCsv>>;
+  let reading: Awaited<ReturnType<typeof readSheet>>;
+  let book: Awaited<ReturnType<typeof openBook>>;
   try {
-    try {
-      await workbook.xlsx.load(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength) as unknown as ArrayBuffer);
-    } catch (error) {
-      throw new HttpProblem(415, 'unsupported-workbook', `the workbook cannot be read (${(error as Error).message.slice(0, 200)}); open it in Excel and save it again as Excel Workbook (.xlsx)`);
-    }
-    table = sheetTable(workbook, job.features, job);
+    book = await openBook(job.bytes);
+    reading = await readSheet(book, job.features, job);
+    table = await tableCsv(reading, job.features);
   } catch (error) {
-    port.postMessage(problemOf(error) satisfies WorkbookTable);
+    if (!(error instanceof HttpProblem)) throw error;
+    port.postMessage({ kind: 'problem', problem: error.toBody() } satisfies WorkbookTable);
     return;
   }
-  const { headerRow, header } = table;
-  // A copy in a buffer of its own, to move (a small Buffer is a slice of Node's shared pool).
-  const csv = new Uint8Array(table.csv);
-  port.postMessage({ kind: 'table', csv, headerRow, header } satisfies WorkbookTable, [csv.buffer as ArrayBuffer]);
-  const { answer, added } = await new Promise<WorkbookAnswer>((resolve) => port.once('message', resolve));
-  if (answer === null) return;
-  appendPredictions(table, answer, added);
-  const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
-  port.postMessage({ kind: 'workbook', bytes } satisfies WorkbookDone, [bytes.buffer as ArrayBuffer]);
+  const { headerRow, header } = reading;
+  const { rows } = table;
+  port.postMessage({ kind: 'table', csv: table.csv, headerRow, header } satisfies WorkbookTable);
+  // The table's text is the pool's now: nothing here may keep it alive, and the reading's garbage
+  // is collected before the thread waits out the prediction.
+  table = undefined as unknown as typeof table;
+  freeFinishedJob();
+  const answer = new AnswerCells(job.added.length, job.regression);
+  for (;;) {
+    const message = await receive<WorkbookAnswer>();
+    if (message.kind === 'stop') return;
+    if (message.kind === 'end') break;
+    answer.push(message.bytes);
+    port.postMessage({ kind: 'ack' } satisfies WorkbookOut);
+  }
+  answer.end();
+  if (answer.rows !== rows.length) throw new Error(`the answer has ${answer.rows} rows for the sheet's ${rows.length}`);
+  const { sheet, width, headerStyle, extent } = reading;
+  await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: job.added, regression: job.regression, rows, answer }, async (bytes) => {
+    // Moved, not copied; a small piece may be a slice of Node's shared pool, so it is copied out first.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    port.postMessage({ kind: 'piece', bytes: own } satisfies WorkbookOut, [own.buffer as ArrayBuffer]);
+    await receive<WorkbookMore>();
+  });
+  port.postMessage({ kind: 'done' } satisfies WorkbookOut);
 }
 
 main(workerData as WorkbookStart).catch((error: unknown) => {
-  port.postMessage({ kind: 'problem', problem: { type: '/problems/internal', title: 'Internal server error', status: 500, detail: String((error as Error)?.message ?? error) } } satisfies WorkbookDone);
+  port.postMessage({ kind: 'problem', problem: { type: '/problems/internal', title: 'Internal server error', status: 500, detail: String((error as Error)?.message ?? error) } } satisfies WorkbookOut);
 });
