@@ -35,6 +35,41 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       sha256: { type: 'string' },
     },
   },
+  ModelDetail: {
+    allOf: [
+      { $ref: '#/components/schemas/Model' },
+      {
+        type: 'object',
+        required: ['formats', 'predictParameters'],
+        properties: {
+          formats: {
+            type: 'array',
+            description: 'what a predict upload may be, and the query parameters that apply to each',
+            items: {
+              type: 'object',
+              required: ['format', 'extensions', 'mediaTypes', 'about', 'parameters'],
+              properties: {
+                format: { enum: ['csv', 'tsv', 'xlsx'] },
+                extensions: { type: 'array', items: { type: 'string' } },
+                mediaTypes: { type: 'array', items: { type: 'string' } },
+                about: { type: 'string' },
+                parameters: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+          predictParameters: {
+            type: 'array',
+            description: "predict's query parameters, as the contract declares them",
+            items: {
+              type: 'object',
+              required: ['name', 'type', 'description'],
+              properties: { name: { type: 'string' }, type: { enum: ['string', 'integer', 'boolean'] }, description: { type: 'string' }, enum: { type: 'array', items: { type: 'string' } }, minimum: { type: 'number' }, maximum: { type: 'number' }, pattern: { type: 'string' } },
+            },
+          },
+        },
+      },
+    ],
+  },
   ModelList: {
     type: 'object',
     required: ['models', 'default'],
@@ -92,6 +127,7 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       row: { type: ['integer', 'null'], description: "1-based data row (spreadsheet row − 1; with row_offset, the whole file's); null for the header" },
       column: nullable('string'),
       message: { type: 'string' },
+      cell: { type: 'string', description: 'in a workbook, the cell at fault (e.g. D6)' },
     },
   },
   Problem: {
