@@ -1,6 +1,8 @@
 // The upload page: picks a model, uploads a CSV through /api (the Pages Function adds the
 // credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
+import { readAnswerWorkbook } from './answer-workbook.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
+import { fetchTemplate } from './template.js';
 
 const $ = (id) => document.getElementById(id);
 const PREVIEW_ROWS = 10;
@@ -54,7 +56,7 @@ async function loadModels() {
   const select = $('model');
   select.replaceChildren(...state.models.map((m) => new Option(`${m.name} (v${m.version})`, m.name, m.default, m.default)));
   select.disabled = false;
-  $('template').disabled = false;
+  $('template').disabled = $('template-csv').disabled = false;
   renderModel();
 }
 
@@ -75,11 +77,14 @@ function renderModel() {
 }
 
 $('model').addEventListener('change', renderModel);
-$('template').addEventListener('click', () => {
-  const model = selectedModel();
-  const header = Papa.unparse([model.features.map((f) => f.name)], { newline: '\r\n' }) + '\r\n';
-  saveBlob(new Blob(['\ufeff', header], { type: 'text/csv' }), `${model.name}-template.csv`);
-});
+for (const [id, format] of [['template', 'xlsx'], ['template-csv', 'csv']]) {
+  $(id).addEventListener('click', async () => {
+    const model = selectedModel();
+    const res = await fetchTemplate(model, format, state.lang).catch(() => null);
+    if (!res?.ok) return res ? showProblem(res.status, await problemOf(res), res.headers.get('retry-after')) : showProblem(-1, {});
+    saveBlob(await res.blob(), `${model.name}-template.${format}`);
+  });
+}
 
 // ---- file choice -------------------------------------------------------------------------
 
@@ -173,10 +178,8 @@ function answerExtension(xhr) {
 async function showResult(xhr, model) {
   const blob = xhr.response;
   const extension = answerExtension(xhr);
-  // A workbook answer is downloaded as it is; its rows are shown from the same job's CSV form.
-  const text = extension === 'xlsx' ? await textOf((await upload(model.name, state.file, () => {}, '?format=csv')).response) : await textOf(blob);
   // Papa guesses the delimiter: a semicolon or tab file comes back with its own.
-  const parsed = Papa.parse(text, { header: true, skipEmptyLines: true });
+  const parsed = extension === 'xlsx' ? await readAnswerWorkbook(blob, model.outputColumns) : Papa.parse(await textOf(blob), { header: true, skipEmptyLines: true });
   const base = state.file.name.replace(/\.[^.]*$/, '');
   state.result = {
     blob,
@@ -293,6 +296,8 @@ function problemText({ status, body, retryAfter }) {
   if (status === 401) return t('status401');
   if (status === 404) return t('status404');
   if (status === 411) return t('status411');
+  // A workbook refused for what it is (.xls, macros, a password) or for its contents' size: the service's sentence says what to save instead.
+  if (body?.type === '/problems/unsupported-workbook' || (status === 413 && /workbook/.test(body?.detail ?? ''))) return body.detail;
   if (status === 413) return t('status413');
   if (status === 415) return t('status415');
   if (status === 502) return t('status502');
@@ -309,8 +314,9 @@ function renderProblem() {
   const errors = p.body.errors ?? [];
   $('error-table').hidden = errors.length === 0;
   $('error-count').textContent = errors.length ? t('errorsTable', errors.length, p.body.totalErrors ?? errors.length) : '';
-  // Data rows are 1-based under the header, so the spreadsheet shows them one lower.
-  renderTable($('error-table'), null, errors.map((e) => [e.row === null ? t('headerRow') : String(e.row + 1), e.column ?? '', e.message]));
+  // Data rows are 1-based under the header, so the spreadsheet shows them one lower; a workbook's errors name their cell (its header may be lower).
+  const sheetRow = (e) => /^[A-Z]*\s*(\d+)$/.exec(e.cell?.replace(/^row /, '') ?? '')?.[1] ?? String(e.row + 1);
+  renderTable($('error-table'), null, errors.map((e) => [e.row === null && !e.cell ? t('headerRow') : sheetRow(e), e.column ?? '', e.message]));
 }
 
 // ---- who is signed in ----------------------------------------------------------------------
