@@ -18,8 +18,13 @@ const CSV_IMPORT = 'CSV:44,34,76,1,,0,false,true,false,false,false,-1';
  * Each CSV (by file stem, which becomes the sheet's name) converted to `format` by LibreOffice.
  * Fails when soffice is missing: the CI script installs it (libreoffice-calc-nogui).
  */
-export function libreOfficeFiles(csvs: Record<string, string>, format: 'xlsx' | 'xls' = 'xlsx'): Record<string, Buffer> {
-  return convert(Object.fromEntries(Object.entries(csvs).map(([stem, text]) => [`${stem}.csv`, Buffer.from(text)])), format, CSV_IMPORT);
+export function libreOfficeFiles(csvs: Record<string, string>, format: 'xlsx' | 'xls' = 'xlsx', csvImport = CSV_IMPORT): Record<string, Buffer> {
+  return convert(Object.fromEntries(Object.entries(csvs).map(([stem, text]) => [`${stem}.csv`, Buffer.from(text)])), format, csvImport);
+}
+
+/** The CSV import with the given columns (1-based) read as text: numbers stored as text, formulas kept as text. */
+export function csvImportWithTextColumns(columns: number[]): string {
+  return CSV_IMPORT.replace('44,34,76,1,,', `44,34,76,1,${columns.map((c) => `${c}/2`).join('/')},`);
 }
 
 /**
