@@ -2,6 +2,7 @@
 // credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
 import { readAnswerWorkbook } from './answer-workbook.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
+import { renderSheetChoice } from './sheet-choice.js';
 import { fetchTemplate } from './template.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +13,7 @@ const state = {
   lang: initialLanguage(localStorage.getItem('lang'), navigator.languages ?? [navigator.language]),
   models: [],
   file: null,
+  sheet: null, // a workbook's sheet, chosen after the service said the first one lacks the columns
   result: null, // { blob, name, rows, model, version, parsed }
   problem: null, // { status, body, retryAfter }
   jobs: [],
@@ -90,6 +92,7 @@ for (const [id, format] of [['template', 'xlsx'], ['template-csv', 'csv']]) {
 
 function chooseFile(file) {
   state.file = file ?? null;
+  state.sheet = null;
   $('file-name').textContent = file ? `${file.name} (${formatBytes(file.size)})` : '';
 }
 
@@ -143,7 +146,7 @@ $('predict').addEventListener('click', async () => {
   renderProblem();
   setBusy('uploading', 0);
   try {
-    const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f));
+    const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f), state.sheet === null ? '' : `?sheet=${encodeURIComponent(state.sheet)}`);
     if (xhr.status === 200) await showResult(xhr, model);
     else showProblem(xhr.status, await problemOf(xhr.response), xhr.getResponseHeader('retry-after'));
   } catch {
@@ -296,6 +299,7 @@ function problemText({ status, body, retryAfter }) {
   if (status === 401) return t('status401');
   if (status === 404) return t('status404');
   if (status === 411) return t('status411');
+  if (body?.sheets?.length) return t('pickSheet');
   // A workbook refused for what it is (.xls, macros, a password) or for its contents' size: the service's sentence says what to save instead.
   if (body?.type === '/problems/unsupported-workbook' || (status === 413 && /workbook/.test(body?.detail ?? ''))) return body.detail;
   if (status === 413) return t('status413');
@@ -311,6 +315,10 @@ function renderProblem() {
   $('errors').hidden = !p;
   if (!p) return;
   $('error-text').textContent = problemText(p);
+  renderSheetChoice(p, (sheet) => {
+    state.sheet = sheet;
+    $('predict').click();
+  });
   const errors = p.body.errors ?? [];
   $('error-table').hidden = errors.length === 0;
   $('error-count').textContent = errors.length ? t('errorsTable', errors.length, p.body.totalErrors ?? errors.length) : '';

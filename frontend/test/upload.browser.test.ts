@@ -14,7 +14,7 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessIssuer } from '../../service/test/access-issuer';
 import { AUTH, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
-import { libreOfficeFiles } from '../../service/test/spreadsheets';
+import { libreOfficeFiles, libreOfficeSaved } from '../../service/test/spreadsheets';
 import { launchChromium, SCREENSHOTS } from './browser';
 
 const SAMPLE_PATH = join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv');
@@ -232,6 +232,35 @@ describe('the upload page', () => {
     await page.waitForFunction(() => /Excel 97–2003 workbook \(\.xls\)/.test(document.getElementById('error-text')!.textContent!));
     expect(await page.textContent('#error-text')).toMatch(/save it as Excel Workbook \(\.xlsx\) or CSV UTF-8/);
     await shot('11-workbook-errors');
+  });
+
+  it('offers the sheets of a workbook whose first sheet lacks the columns, and predicts from the one chosen (?sheet=)', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('表紙').getCell('A1').value = '四半期の報告';
+    const data = wb.addWorksheet('データ');
+    data.addRow(['番号', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
+    data.addRow([1, 39.1, 18.7, 181, 3750]);
+    data.addRow([2, 46.5, 17.9, 192, 3500]);
+    // Saved by Calc, as a person's spreadsheet program would.
+    const book = libreOfficeSaved({ 'report.xlsx': Buffer.from(await wb.xlsx.writeBuffer()) }, 'xlsx').report;
+    const file = join(tempDir('sheets-'), '四半期.xlsx');
+    writeFileSync(file, book);
+    await openPage('ja-JP');
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#sheet-choice:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe('読み込んだシートにはモデルの列がありません。列のあるシートを選んでください:');
+    // The sheet with the model's columns first.
+    expect(await page.$$eval('#sheet option', (o) => o.map((x) => x.textContent))).toEqual(['データ', '表紙']);
+    await shot('12-sheet-choice');
+    await page.click('#use-sheet');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.isHidden('#errors')).toBe(true);
+    expect(await page.textContent('#result-rows')).toBe('2');
+    const got = await download();
+    expect(got.name).toBe('四半期-predictions.xlsx');
+    const sheet = (await readBook(got.bytes)).getWorksheet('データ')!;
+    expect(sheet.getCell('F1').value).toBe('prediction');
   });
 
   it('shows a bad file’s problems as a table of spreadsheet row, column and message', async () => {

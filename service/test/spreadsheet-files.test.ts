@@ -144,6 +144,12 @@ describe('Excel workbooks written by LibreOffice Calc', () => {
     const first = await post('/v1/predict', sheets, 'report.xlsx');
     expect(first.status).toBe(422);
     expect(problem(first).detail).toMatch(/the workbook's sheets: "表紙", "データ" \(has the model's columns\), "集計"\. Pick one with \?sheet=/);
+    // Listed for a client to offer (the page does).
+    expect(problem(first).sheets).toEqual([
+      { name: '表紙', hasModelColumns: false },
+      { name: 'データ', hasModelColumns: true },
+      { name: '集計', hasModelColumns: false },
+    ]);
     const none = await post(`/v1/predict?sheet=${encodeURIComponent('集計')}`, sheets, 'report.xlsx');
     expect(problem(none).detail).toMatch(/^sheet "集計" \(its first 20 rows\) names none of the model's columns/);
     const res = await post(`/v1/predict?sheet=${encodeURIComponent('データ')}&format=csv`, sheets, 'report.xlsx');

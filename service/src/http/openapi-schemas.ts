@@ -141,6 +141,11 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       detail: { type: 'string', description: 'what went wrong and what to do next' },
       errors: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/RowError' } },
       totalErrors: { type: 'integer', description: 'all the errors found, listed or not' },
+      sheets: {
+        type: 'array',
+        description: "a workbook's sheets, with an unknown ?sheet= or a sheet without the model's columns: pick one with ?sheet=",
+        items: { type: 'object', required: ['name', 'hasModelColumns'], properties: { name: { type: 'string' }, hasModelColumns: { type: 'boolean' } } },
+      },
     },
   },
 };

@@ -114,13 +114,16 @@ function findHeader(sheet: Worksheet, features: ReadonlySet<string>): number {
   return best;
 }
 
-function listSheets(workbook: Workbook, features: ReadonlySet<string>): string {
-  return workbook.worksheets
-    .map((s) => {
-      const has = Array.from({ length: Math.min(HEADER_SEARCH_ROWS, s.rowCount) }, (_, k) => named(s, k + 1, features)).some((n) => n > 0);
-      return `"${s.name}"${has ? ' (has the model\'s columns)' : ''}`;
-    })
-    .join(', ');
+/** The workbook's sheets and whether each names any of the model's columns in its top rows. */
+function sheetList(workbook: Workbook, features: ReadonlySet<string>): { name: string; hasModelColumns: boolean }[] {
+  return workbook.worksheets.map((s) => ({
+    name: s.name,
+    hasModelColumns: Array.from({ length: Math.min(HEADER_SEARCH_ROWS, s.rowCount) }, (_, k) => named(s, k + 1, features)).some((n) => n > 0),
+  }));
+}
+
+function listSheets(sheets: ReturnType<typeof sheetList>): string {
+  return sheets.map((s) => `"${s.name}"${s.hasModelColumns ? ' (has the model\'s columns)' : ''}`).join(', ');
 }
 
 /** The last column of `row` with a value. */
@@ -149,14 +152,17 @@ export function isEmptyRow(sheet: Worksheet, row: number, width: number): boolea
 export function sheetTable(workbook: Workbook, features: readonly string[], choice: SheetChoice): SheetTable {
   const wanted = new Set(features);
   const sheet = choice.sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(choice.sheet);
+  // The sheets are listed in the problem too, so a client (the page) can offer them to choose from.
   if (!sheet) {
-    const detail = choice.sheet === undefined ? 'the workbook has no sheets' : `the workbook has no sheet named "${choice.sheet}"; its sheets: ${listSheets(workbook, wanted)}`;
-    throw new HttpProblem(choice.sheet === undefined ? 422 : 400, 'unknown-sheet', detail);
+    const sheets = sheetList(workbook, wanted);
+    const detail = choice.sheet === undefined ? 'the workbook has no sheets' : `the workbook has no sheet named "${choice.sheet}"; its sheets: ${listSheets(sheets)}`;
+    throw new HttpProblem(choice.sheet === undefined ? 422 : 400, 'unknown-sheet', detail, { sheets });
   }
   const headerRow = choice.headerRow ?? findHeader(sheet, wanted);
   if (named(sheet, headerRow, wanted) === 0 && features.length > 0) {
     const where = choice.headerRow ? `row ${headerRow} of sheet "${sheet.name}"` : `sheet "${sheet.name}" (its first ${HEADER_SEARCH_ROWS} rows)`;
-    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${listSheets(workbook, wanted)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`);
+    const sheets = sheetList(workbook, wanted);
+    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${listSheets(sheets)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`, { sheets });
   }
   const width = Math.max(1, lastFilled(sheet, headerRow));
   let lastRow = sheet.rowCount;
