@@ -263,6 +263,28 @@ describe('the upload page', () => {
     expect(sheet.getCell('F1').value).toBe('prediction');
   });
 
+  it('takes Calc’s UTF-16 “Unicode text” and a semicolon CSV: preview as for any CSV, each downloaded in its own encoding and delimiter', async () => {
+    const table = libreOfficeFiles({ 集計: ['名前,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g', 'ペンギン1,39.1,18.7,181,3750', 'ペンギン2,46.5,17.9,192,3500'].join('\n') + '\n' })['集計'];
+    const exports = {
+      '集計.txt': libreOfficeSaved({ '集計.xlsx': table }, 'txt:Text - txt - csv (StarCalc):9,34,65535,1')['集計'],
+      '集計.csv': libreOfficeSaved({ '集計.xlsx': table }, 'csv:Text - txt - csv (StarCalc):59,34,76,1')['集計'],
+    };
+    await openPage();
+    for (const [name, bytes] of Object.entries(exports)) {
+      const file = join(tempDir('export-'), name);
+      writeFileSync(file, bytes);
+      await page.setInputFiles('#file', file);
+      await page.click('#predict');
+      await page.waitForFunction((n) => document.getElementById('status')!.textContent === n, '2 rows predicted.');
+      expect(await page.$$eval('#preview thead th', (th) => th.map((x) => x.textContent))).toEqual(['名前', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'prediction', 'probability']);
+      expect(await page.textContent('#preview tbody tr:first-child td:first-child')).toBe('ペンギン1');
+      const got = await download();
+      expect(got.name).toBe(name.replace('.', '-predictions.'));
+      expect(got.bytes.equals(await apiAnswer(bytes))).toBe(true);
+    }
+    await shot('13-unicode-text');
+  });
+
   it('shows a bad file’s problems as a table of spreadsheet row, column and message', async () => {
     await openPage();
     const file = join(tempDir('bad-'), 'bad.csv');

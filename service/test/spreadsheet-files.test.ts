@@ -170,6 +170,22 @@ describe('Excel workbooks written by LibreOffice Calc', () => {
   });
 });
 
+describe('macro workbooks (.xlsm) written by LibreOffice Calc', () => {
+  it('one without macros is read (there is nothing to run) and answered as .xlsx; one with a macro part is refused with what to save instead', async () => {
+    const table = libreOfficeFiles({ 表: `${FEATURES.join(',')}\n39.1,18.7,181,3750\n` })['表'];
+    const xlsm = libreOfficeSaved({ '表.xlsx': table }, 'xlsm:Calc MS Excel 2007 VBA XML')['表'];
+    const plain = await post('/v1/predict', xlsm, '表.xlsm');
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-disposition']).toContain(encodeURIComponent('表-predictions.xlsx'));
+    // Calc writes VBA only when the document came with some: the macro part is added as Excel has it.
+    const zip = await JSZip.loadAsync(xlsm);
+    zip.file('xl/vbaProject.bin', Buffer.from('Attribute VB_Name = "Module1"'));
+    const withMacros = await post('/v1/predict', await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }), '表.xlsm');
+    expect(withMacros.status).toBe(415);
+    expect(problem(withMacros).detail).toBe('the workbook has macros (.xlsm), which are never run or kept: save it as Excel Workbook (.xlsx) and upload that');
+  });
+});
+
 describe("Calc's text exports", () => {
   let unicodeText: Buffer;
   let semicolons: Record<string, Buffer>;
