@@ -9,6 +9,7 @@ import JSZip from 'jszip';
 import request from 'supertest';
 import { XLSX_MEDIA_TYPE } from '../src/http/contract';
 import { AUTH, binaryParser, buildTestApp, FEATURES, TestApp } from './helpers';
+import { startServerProcess } from './server-process';
 import { csvImportWithTextColumns, libreOfficeFiles, libreOfficeSaved } from './spreadsheets';
 
 let t: TestApp;
@@ -162,12 +163,53 @@ describe('Excel workbooks written by LibreOffice Calc', () => {
     expect(data.getCell('F1').font).toMatchObject({ bold: true, color: { argb: 'FFC00000' } });
   });
 
+  it('leave out formatted but empty rows and columns after the table', async () => {
+    const wb = new ExcelJS.Workbook();
+    const s = wb.addWorksheet('表');
+    s.addRow([...FEATURES, 'メモ']);
+    ROWS.slice(0, 2).forEach((r) => s.addRow([...r, 'a']));
+    // Borders and a fill down to row 12 and across to column H, as a formatted blank form has.
+    for (let row = 1; row <= 12; row++) for (let col = 1; col <= 8; col++) if (row > 3 || col > 5) s.getRow(row).getCell(col).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFF2CC' } };
+    const saved = libreOfficeSaved({ 'form.xlsx': Buffer.from(await wb.xlsx.writeBuffer()) }, 'xlsx').form;
+    const res = await post('/v1/predict', saved, 'form.xlsx');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-row-count']).toBe('2');
+    const out = (await readBook(res.body as Buffer)).getWorksheet('表')!;
+    expect([out.getCell('F1').value, out.getCell('G1').value]).toEqual(['prediction', 'probability']);
+    expect(out.getCell('F4').value).toBeNull();
+  });
+
   it('refuse an Excel 97–2003 .xls written by Calc, saying what to save instead', async () => {
     const xls = libreOfficeFiles({ old: `${FEATURES.join(',')}\n39.1,18.7,181,3750\n` }, 'xls').old;
     const res = await post('/v1/predict', xls, 'old.xls');
     expect(res.status).toBe(415);
     expect(problem(res).detail).toMatch(/Excel 97–2003 workbook \(\.xls\).*save it as Excel Workbook \(\.xlsx\) or CSV UTF-8/);
   });
+});
+
+describe('data validation over whole columns, as Excel writes it', () => {
+  it('is read (its checks left out of the answer) instead of ending the service: the real process answers and stays up', async () => {
+    const wb = new ExcelJS.Workbook();
+    const s = wb.addWorksheet('S') as ExcelJS.Worksheet & { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } };
+    s.addRow(FEATURES);
+    ROWS.forEach((r) => s.addRow(r));
+    // Four checks of a few bytes each, over every row Excel has.
+    for (const c of 'ABCD') s.dataValidations.add(`${c}2:${c}1048576`, { type: 'decimal', operator: 'between', allowBlank: true, formulae: [0, 10000] });
+    const book = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(book.length).toBeLessThan(10_000);
+    const server = await startServerProcess();
+    try {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(book)]), 'checks.xlsx');
+      const res = await fetch(`${server.url}/v1/predict?format=csv`, { method: 'POST', headers: AUTH, body: form });
+      expect(res.status).toBe(200);
+      expect(predictions((await res.text()).split('\r\n').filter(Boolean))).toEqual(await csvPredictions(ROWS));
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });
 
 describe('macro workbooks (.xlsm) written by LibreOffice Calc', () => {
