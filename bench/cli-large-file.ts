@@ -13,10 +13,11 @@ import { NODE_FLAGS, PROCESS_ENV } from '../service/src/process-settings';
 
 const MB = Number(process.argv[2] ?? 1024);
 const CONCURRENCY = process.argv[3] ?? '4';
-const TOKEN = 'bench-token-0123456789abcdef';
+export const TOKEN = 'bench-token-0123456789abcdef';
 const FEATURES = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
 
-async function writeFile(path: string, bytes: number): Promise<number> {
+/** The bench's file: about `bytes` of 30-column rows (also bench/page-large-file.ts's). Resolves with its rows. */
+export async function writeFile(path: string, bytes: number): Promise<number> {
   const out = createWriteStream(path);
   const extra = Array.from({ length: 26 }, (_, i) => `col_${i + 1}`);
   out.write([...FEATURES, ...extra].join(',') + '\n');
@@ -35,7 +36,7 @@ async function writeFile(path: string, bytes: number): Promise<number> {
   return rows;
 }
 
-async function startService(): Promise<{ child: ChildProcess; url: string }> {
+export async function startService(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(PROJECT_ROOT, 'service/src/server.ts')], {
     env: { ...process.env, ...PROCESS_ENV, PORT: '0', API_TOKEN: TOKEN, LOG_LEVEL: 'info', NODE_OPTIONS: '', PGLITE_DIR: join(tmpdir(), `bench-cli-${process.pid}`) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +53,7 @@ async function startService(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url };
 }
 
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+export const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function main() {
   const file = join(tmpdir(), `bench-cli-${MB}mb.csv`);
@@ -92,7 +93,9 @@ async function main() {
   rmSync(`${file}.out`, { force: true });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * npm run bench:preview: what the upload page pays to read a workbook answer for its summary and
- * preview (frontend/public/answer-workbook.js, exceljs's browser build) in real Chromium, by the
+ * preview (frontend/public/answer-workbook.js into answer-summary.js, exceljs's browser build) in real Chromium, by the
  * answer's size: rows of 30 numeric columns, a Japanese name, and the prediction columns as the
  * service writes them. Prints the read's time (median of 3) and Chromium's JS heap after it.
  * Usage: tsx bench/workbook-preview.ts [rows…]   (default: 1000 10000 50000)
@@ -66,11 +66,13 @@ async function main(): Promise<void> {
       for (let k = 0; k < 3; k++) {
         const out = await page.evaluate(
           async ([path, added]) => {
-            const { readAnswerWorkbook } = await import('/answer-workbook.js' as string);
+            const { addAnswerWorkbook } = await import('/answer-workbook.js' as string);
+            const { AnswerSummary } = await import('/answer-summary.js' as string);
             const blob = await (await fetch(path as string)).blob();
+            const summary = new AnswerSummary({ task: 'classification', classes: ['female', 'male'] });
             const t0 = performance.now();
-            const table = await readAnswerWorkbook(blob, added);
-            return { ms: performance.now() - t0, rows: table.data.length };
+            await addAnswerWorkbook(summary, blob, added);
+            return { ms: performance.now() - t0, rows: summary.rows as number };
           },
           [`/answer-${rows}.xlsx`, ADDED] as const,
         );

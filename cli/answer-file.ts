@@ -4,16 +4,7 @@
  * file is scored, removed otherwise: there is never a partial answer under the output's name.
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { nextRecordStart } from '../service/src/csv/record-bounds';
-
-const BOM = [0xef, 0xbb, 0xbf];
-
-/** A later piece's answer without its header: past any BOM, from the second record on. */
-export function withoutHeader(answer: Buffer): Buffer {
-  const start = answer[0] === BOM[0] && answer[1] === BOM[1] && answer[2] === BOM[2] ? 3 : 0;
-  const rows = nextRecordStart(answer, start, start);
-  return rows === -1 ? Buffer.alloc(0) : answer.subarray(rows);
-}
+import { answerPart } from './answer-header';
 
 export class AnswerFile {
   private constructor(
@@ -27,9 +18,8 @@ export class AnswerFile {
     return new AnswerFile(await open(temp, 'w'), temp, path);
   }
 
-  async append(index: number, answer: Buffer): Promise<void> {
-    const bytes = index === 0 ? answer : withoutHeader(answer);
-    await this.file.write(bytes);
+  async append(index: number, answer: Uint8Array): Promise<void> {
+    await this.file.write(answerPart(index, answer));
   }
 
   async finish(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * One piece as one predict request, tried again where trying again can help: a 503 after its
  * Retry-After, a gateway's 502/504 and a connection that failed or was cut (the answer is read
- * whole before it counts, so a cut answer is never taken for a short one).
+ * whole before it counts, so a cut answer is never taken for a short one). Shared by the CLI and
+ * the page (which passes a signal: its cancel button), so it uses fetch and Uint8Arrays only.
  */
 import type { ProblemBody } from '../service/src/http/problem';
 
@@ -25,14 +26,29 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRIES: RetryPolicy = { networkRetries: 5, overloadRetries: 30, backoffMs: 500, maxRetryAfterMs: 60_000 };
 
-export type PieceAnswer = { ok: true; body: Buffer; rows: number } | { ok: false; status: number; problem: ProblemBody };
+export type PieceAnswer = { ok: true; body: Uint8Array; rows: number; headers: Headers } | { ok: false; status: number; problem: ProblemBody };
 
 export interface SendEvents {
   /** A try failed and another follows after `waitMs`. */
   retrying?: (why: string, waitMs: number) => void;
+  /** Ends the tries at once (the request in flight and any wait), rejecting with the signal's reason. */
+  signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 function retryAfterMs(value: string | null, policy: RetryPolicy): number {
   const seconds = Number(value);
@@ -52,24 +68,26 @@ async function problemOf(res: Response): Promise<ProblemBody> {
   return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 300) || res.statusText };
 }
 
-export async function sendPiece(endpoint: Endpoint, body: Buffer, rowOffset: number, policy: RetryPolicy = DEFAULT_RETRIES, events: SendEvents = {}): Promise<PieceAnswer> {
+export async function sendPiece(endpoint: Endpoint, body: Uint8Array, rowOffset: number, policy: RetryPolicy = DEFAULT_RETRIES, events: SendEvents = {}): Promise<PieceAnswer> {
   const url = `${endpoint.url}${endpoint.url.includes('?') ? '&' : '?'}row_offset=${rowOffset}`;
   let network = 0;
   let overload = 0;
+  const { signal } = events;
   for (;;) {
+    signal?.throwIfAborted();
     let wait: number;
     let why: string;
     try {
       const res = await fetch(url, {
         method: 'POST',
         headers: { ...endpoint.headers, 'Content-Type': 'text/csv' },
-        // A Buffer is a Uint8Array; the DOM typings want its buffer to be a plain ArrayBuffer.
+        // The DOM typings want the bytes' buffer to be a plain ArrayBuffer.
         body: body as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.timeout(endpoint.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(endpoint.timeoutMs)]) : AbortSignal.timeout(endpoint.timeoutMs),
       });
       if (res.status === 200) {
-        const answer = Buffer.from(await res.arrayBuffer());
-        return { ok: true, body: answer, rows: Number(res.headers.get('x-row-count') ?? NaN) };
+        const answer = new Uint8Array(await res.arrayBuffer());
+        return { ok: true, body: answer, rows: Number(res.headers.get('x-row-count') ?? NaN), headers: res.headers };
       }
       if (res.status === 503 && overload < policy.overloadRetries) {
         overload++;
@@ -83,11 +101,12 @@ export async function sendPiece(endpoint: Endpoint, body: Buffer, rowOffset: num
         return { ok: false, status: res.status, problem: await problemOf(res) };
       }
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       if (network >= policy.networkRetries) throw error;
       wait = policy.backoffMs * 2 ** network++;
       why = (error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message;
     }
     events.retrying?.(why, wait);
-    await sleep(wait);
+    await sleep(wait, signal);
   }
 }

@@ -3,15 +3,24 @@
  * service's own boundary code (service/src/csv/record-bounds.ts, the README's CSV rules), the
  * header repeated on every piece, each under the request cap. Read as it is sent: only the piece
  * being cut and a record's worth past it are in memory, never the file.
+ *
+ * Shared by the CLI (a file on disk) and the page (a File in the browser, bundled by
+ * frontend/dev/vendor.ts), so it knows bytes only as Uint8Arrays read from a ByteSource.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { nextRecordStart, recordRanges } from '../service/src/csv/record-bounds';
 import { MAX_RECORD_BYTES } from '../service/src/inference/chunk-plan';
+
+/** Where the file's bytes come from: a file handle (the CLI) or a File (the page). */
+export interface ByteSource {
+  readonly size: number;
+  /** Up to `length` bytes from `position`; fewer only at the end of the file. */
+  read(position: number, length: number): Promise<Uint8Array>;
+}
 
 export interface FilePiece {
   index: number;
   /** The request body: the header (the file's own bytes, BOM included, for the first piece) and whole records. */
-  body: Buffer;
+  body: Uint8Array;
   /** Records of the file before this piece's first (blank lines included, as the service counts rows). */
   rowOffset: number;
   /** Records in this piece, after its header. */
@@ -23,26 +32,38 @@ export interface FilePiece {
 }
 
 const READ_BYTES = 4 * 1024 * 1024;
+/** The first piece's usual size: answered in a second or two beside the full-size pieces, so progress shows early. */
+export const FIRST_PIECE_BYTES = 1024 * 1024;
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
 
 /** Records that start in bytes[from, to), where `from` is a record's start: one boundary search each. */
-export function countRecords(bytes: Buffer, from: number, to: number): number {
+export function countRecords(bytes: Uint8Array, from: number, to: number): number {
   let n = 0;
   for (let at = from; at < to && at !== -1; at = nextRecordStart(bytes, at, at)) n++;
   return n;
 }
 
-/** Pieces of about `pieceBytes` each (a piece runs on only to finish its last record). */
-export async function* splitFile(file: FileHandle, pieceBytes: number): AsyncGenerator<FilePiece> {
-  let pending = Buffer.alloc(0);
+/**
+ * Pieces of about `pieceBytes` each (a piece runs on only to finish its last record); the first of
+ * about `firstPieceBytes`, which a caller makes small so that its answer (the first progress, the
+ * preview, or the header's problems) comes back before the full-size pieces sent beside it.
+ */
+export async function* splitFile(file: ByteSource, pieceBytes: number, firstPieceBytes = pieceBytes): AsyncGenerator<FilePiece> {
+  let pending: Uint8Array = new Uint8Array(0);
   let position = 0;
   let eof = false;
   const readMore = async (atLeast: number) => {
     while (!eof && pending.length < atLeast) {
-      const chunk = Buffer.allocUnsafe(Math.max(READ_BYTES, atLeast - pending.length));
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, position);
-      position += bytesRead;
-      if (bytesRead === 0) eof = true;
-      else pending = Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
+      const chunk = await file.read(position, Math.max(READ_BYTES, atLeast - pending.length));
+      position += chunk.length;
+      if (chunk.length === 0) eof = true;
+      else pending = concatBytes(pending, chunk);
     }
   };
 
@@ -59,13 +80,13 @@ export async function* splitFile(file: FileHandle, pieceBytes: number): AsyncGen
     yield { index: 0, body: pending, rowOffset: 0, records: 0, fileBytes: pending.length, runaway: false };
     return;
   }
-  const header = Buffer.from(pending.subarray(bom, headerEnd));
+  const header = pending.slice(bom, headerEnd);
 
   let index = 0;
   let rowOffset = 0;
   let start = headerEnd; // in `pending`: where this piece's records start
   for (;;) {
-    const budget = Math.max(1, pieceBytes - header.length);
+    const budget = Math.max(1, (index === 0 ? firstPieceBytes : pieceBytes) - header.length);
     // Enough past the budget that a record not ended within the service's limit is known to be one.
     await readMore(start + budget + MAX_RECORD_BYTES + 1);
     // The first piece goes even with no records: the service answers a header alone as it does for the whole file.
@@ -74,7 +95,7 @@ export async function* splitFile(file: FileHandle, pieceBytes: number): AsyncGen
     const last = eof && next === undefined;
     const end = range.end;
     const records = countRecords(pending, start, end);
-    const body = index === 0 ? Buffer.from(pending.subarray(0, end)) : Buffer.concat([header, pending.subarray(start, end)]);
+    const body = index === 0 ? pending.slice(0, end) : concatBytes(header, pending.subarray(start, end));
     yield { index, body, rowOffset, records, fileBytes: index === 0 ? end : end - start, runaway: range.runaway === true };
     if (range.runaway || last) return;
     index++;

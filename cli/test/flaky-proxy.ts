@@ -7,6 +7,9 @@ import { createServer, request, Server, IncomingMessage, ServerResponse } from '
 
 export type Fault = 'pass' | { status503: number } | 'drop' | 'cut';
 
+/** The fault for the n-th request (from 0), by its place or by a rule that reads the request. */
+export type Faults = Fault[] | ((req: IncomingMessage, n: number) => Fault);
+
 export interface SeenRequest {
   at: number;
   fault: Fault;
@@ -21,7 +24,7 @@ export class FlakyProxy {
   /** `faults[i]` is done to the i-th request; requests after the list pass. */
   constructor(
     private readonly target: URL,
-    private readonly faults: Fault[],
+    private readonly faults: Faults,
   ) {}
 
   get url(): string {
@@ -40,7 +43,7 @@ export class FlakyProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const fault = this.faults[this.seen.length] ?? 'pass';
+    const fault = (typeof this.faults === 'function' ? this.faults(req, this.seen.length) : this.faults[this.seen.length]) ?? 'pass';
     this.seen.push({ at: performance.now(), fault, url: req.url ?? '' });
     if (fault === 'drop') return void req.socket.destroy();
     if (typeof fault === 'object') {

@@ -45,29 +45,21 @@ function findTable(workbook, added) {
 }
 
 /**
- * The answer as Papa.parse's `header: true` result ({ data, meta: { fields } }): the header's
- * cells (a repeated or empty name made unique, as Papa does), then each predicted row.
+ * Adds a workbook answer's rows to the page's AnswerSummary (answer-summary.js), as a CSV
+ * answer's are: the header's cells, then each predicted row's.
  */
-export async function readAnswerWorkbook(blob, added) {
+export async function addAnswerWorkbook(summary, blob, added) {
   const ExcelJS = await loadExcelJs();
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await blob.arrayBuffer());
   const table = findTable(workbook, added);
-  if (!table) return { data: [], meta: { fields: [] } };
-  const seen = new Map();
-  const fields = table.header.map((name) => {
-    const n = seen.get(name) ?? 0;
-    seen.set(name, n + 1);
-    return n === 0 ? name : `${name}_${n}`;
-  });
-  const data = [];
-  const prediction = fields.length - added.length;
+  if (!table) return;
+  const columns = summary.columnsOf(table.header);
+  const prediction = table.header.length - added.length;
   for (let r = table.headerRow + 1; r <= table.sheet.rowCount; r++) {
     const row = table.sheet.getRow(r);
-    const cells = Array.from({ length: fields.length }, (_, k) => cellText(row.getCell(k + 1).value));
+    const cells = Array.from({ length: table.header.length }, (_, k) => cellText(row.getCell(k + 1).value));
     // Rows left empty in the sheet get no prediction.
-    if (cells[prediction] === '') continue;
-    data.push(Object.fromEntries(fields.map((f, k) => [f, cells[k]])));
+    if (cells[prediction] !== '') summary.addRow(cells, columns);
   }
-  return { data, meta: { fields } };
 }

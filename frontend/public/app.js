@@ -1,12 +1,14 @@
 // The upload page: picks a model, uploads a CSV through /api (the Pages Function adds the
 // credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
-import { readAnswerWorkbook } from './answer-workbook.js';
+// A CSV larger than one piece goes in pieces (split-upload.js).
+import { AnswerSummary } from './answer-summary.js';
+import { addAnswerWorkbook } from './answer-workbook.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
 import { renderSheetChoice } from './sheet-choice.js';
+import { MAX_REQUEST_BYTES, pieceSettings, scoreInPieces } from './split-upload.js';
 import { fetchTemplate } from './template.js';
 
 const $ = (id) => document.getElementById(id);
-const PREVIEW_ROWS = 10;
 const BINS = 10;
 
 const state = {
@@ -14,10 +16,12 @@ const state = {
   models: [],
   file: null,
   sheet: null, // a workbook's sheet, chosen after the service said the first one lacks the columns
-  result: null, // { blob, name, rows, model, version, parsed }
+  result: null, // { blob, name, rows, model, version, task, classes, summary }
   problem: null, // { status, body, retryAfter }
   jobs: [],
   caller: null, // { caller, admin } from /api/me
+  cancel: null, // aborts a file being sent in pieces
+  cancelled: false,
 };
 const t = (key, ...args) => {
   const m = MESSAGES[state.lang][key];
@@ -127,25 +131,80 @@ function upload(model, file, onProgress, query = '') {
   });
 }
 
-function setBusy(phase, fraction = 0) {
+function setBusy(phase, fraction = 0, secondsLeft = null) {
   const busy = phase !== null;
   $('predict').disabled = busy;
   $('progress-area').hidden = !busy;
+  $('cancel').hidden = phase !== 'pieces';
   $('progress').value = Math.round(fraction * 100);
-  $('progress-label').textContent = phase === 'uploading' ? `${t('uploading')} ${Math.round(fraction * 100)}%` : phase === 'working' ? t('working') : '';
+  $('progress-label').textContent =
+    phase === 'uploading' ? `${t('uploading')} ${Math.round(fraction * 100)}%` : phase === 'working' ? t('working') : phase === 'pieces' ? t('piecesProgress', Math.floor(fraction * 100), secondsLeft) : '';
   if (phase === 'working') $('progress').removeAttribute('value'); // indeterminate while the model runs
   $('status').textContent = $('progress-label').textContent;
 }
+
+/** A CSV over one piece: sent in pieces, answered as one file. False when it cannot be cut (a workbook, UTF-16 text) and fits one request. */
+async function predictInPieces(model, settings) {
+  const summary = new AnswerSummary(model);
+  const controller = new AbortController();
+  state.cancel = () => controller.abort();
+  setBusy('pieces', 0);
+  try {
+    const outcome = await scoreInPieces({
+      file: state.file,
+      model: model.name,
+      settings,
+      signal: controller.signal,
+      onProgress: ({ done, total, secondsLeft }) => setBusy('pieces', done / total, secondsLeft),
+      onRetry: ({ waitMs }) => ($('status').textContent = t('pieceRetry', Math.ceil(waitMs / 1000))),
+      onAnswer: (text) => summary.add(text),
+    });
+    if (outcome.ok) {
+      const own = /\.(tsv|txt)$/i.exec(state.file.name);
+      state.result = {
+        blob: outcome.blob,
+        name: `${state.file.name.replace(/\.[^.]*$/, '')}-predictions.${own ? own[1].toLowerCase() : 'csv'}`,
+        rows: summary.rows,
+        model: outcome.headers.get('x-model-name') ?? model.name,
+        version: outcome.headers.get('x-model-version') ?? model.version,
+        task: model.task,
+        classes: model.classes ?? [],
+        summary,
+      };
+      renderResult();
+    } else if (outcome.kind === 'rows') {
+      showProblem(422, { detail: t('fileErrors', outcome.totalErrors), errors: outcome.errors, totalErrors: outcome.totalErrors });
+    } else if (outcome.kind === 'refused') {
+      showProblem(outcome.status, outcome.problem);
+    } else if (state.file.size > MAX_REQUEST_BYTES) {
+      showProblem(0, { detail: t('notSplittable', outcome.what) });
+    } else {
+      return false;
+    }
+    return true;
+  } catch (error) {
+    if (error?.name !== 'AbortError') throw error;
+    state.cancelled = true;
+    return true;
+  } finally {
+    state.cancel = null;
+  }
+}
+
+$('cancel').addEventListener('click', () => state.cancel?.());
 
 $('predict').addEventListener('click', async () => {
   const model = selectedModel();
   if (!state.file) return showProblem(0, { detail: t('noFile') });
   state.result = null;
   state.problem = null;
+  state.cancelled = false;
   renderResult();
   renderProblem();
-  setBusy('uploading', 0);
+  const settings = pieceSettings();
   try {
+    if (state.file.size > settings.pieceBytes && (await predictInPieces(model, settings))) return;
+    setBusy('uploading', 0);
     const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f), state.sheet === null ? '' : `?sheet=${encodeURIComponent(state.sheet)}`);
     if (xhr.status === 200) await showResult(xhr, model);
     else showProblem(xhr.status, await problemOf(xhr.response), xhr.getResponseHeader('retry-after'));
@@ -153,7 +212,7 @@ $('predict').addEventListener('click', async () => {
     showProblem(-1, {});
   } finally {
     setBusy(null);
-    $('status').textContent = state.result ? t('done', state.result.rows.toLocaleString(state.lang)) : '';
+    $('status').textContent = state.result ? t('done', state.result.rows.toLocaleString(state.lang)) : state.cancelled ? t('cancelled') : '';
     loadHistory();
     // The job log is written in the background: look again once it has landed.
     setTimeout(loadHistory, 1500);
@@ -181,18 +240,20 @@ function answerExtension(xhr) {
 async function showResult(xhr, model) {
   const blob = xhr.response;
   const extension = answerExtension(xhr);
-  // Papa guesses the delimiter: a semicolon or tab file comes back with its own.
-  const parsed = extension === 'xlsx' ? await readAnswerWorkbook(blob, model.outputColumns) : Papa.parse(await textOf(blob), { header: true, skipEmptyLines: true });
+  const summary = new AnswerSummary(model);
+  // A workbook answer's rows are read from the workbook itself: one job, not a second one for its CSV form.
+  if (extension === 'xlsx') await addAnswerWorkbook(summary, blob, model.outputColumns);
+  else summary.add(await textOf(blob));
   const base = state.file.name.replace(/\.[^.]*$/, '');
   state.result = {
     blob,
     name: `${base}-predictions.${extension}`,
-    rows: parsed.data.length,
+    rows: summary.rows,
     model: xhr.getResponseHeader('x-model-name') ?? model.name,
     version: xhr.getResponseHeader('x-model-version') ?? model.version,
     task: model.task,
     classes: model.classes ?? [],
-    parsed,
+    summary,
   };
   renderResult();
 }
@@ -203,30 +264,27 @@ function renderResult() {
   if (!r) return;
   $('result-rows').textContent = r.rows.toLocaleString(state.lang);
   $('result-model').textContent = `${r.model} v${r.version}`;
-  const rows = r.parsed.data;
+  const { summary } = r;
   const classifier = r.task === 'classification';
   $('class-share-block').hidden = !classifier;
-  if (classifier) renderShares(rows, r.classes);
-  const values = histogramValues(rows, r);
+  if (classifier) renderShares(summary.counts, summary.rows);
   $('histogram-title').textContent = classifier ? t('histogramProbability') : t('histogramPrediction');
-  renderHistogram(values, classifier ? [0, 1] : undefined);
+  renderHistogram(summary.values, classifier ? [0, 1] : undefined);
   const link = $('download');
   if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
   link.dataset.url = URL.createObjectURL(r.blob);
   link.href = link.dataset.url;
   link.download = r.name;
   link.textContent = t('download', r.name);
-  $('preview-title').textContent = t('preview', Math.min(PREVIEW_ROWS, rows.length));
-  renderTable($('preview'), r.parsed.meta.fields, rows.slice(0, PREVIEW_ROWS).map((row) => r.parsed.meta.fields.map((f) => row[f])));
+  $('preview-title').textContent = t('preview', summary.preview.length);
+  renderTable($('preview'), summary.fields ?? [], summary.preview);
 }
 
-function renderShares(rows, classes) {
-  const counts = new Map(classes.map((c) => [c, 0]));
-  for (const row of rows) counts.set(row.prediction, (counts.get(row.prediction) ?? 0) + 1);
+function renderShares(counts, total) {
   $('class-share').replaceChildren(
     ...[...counts].map(([label, n]) => {
       const li = document.createElement('li');
-      const share = rows.length ? n / rows.length : 0;
+      const share = total ? n / total : 0;
       const name = document.createElement('span');
       name.textContent = label;
       const bar = document.createElement('span');
@@ -240,15 +298,10 @@ function renderShares(rows, classes) {
   );
 }
 
-/** Binary: the positive class's probability; multiclass: the predicted class's; regression: the value. */
-function histogramValues(rows, r) {
-  if (r.task !== 'classification') return rows.map((row) => Number(row.prediction)).filter(Number.isFinite);
-  if (r.classes.length === 2) return rows.map((row) => Number(row.probability));
-  return rows.map((row) => Number(row[`probability_${row.prediction}`]));
-}
-
 function renderHistogram(values, range) {
-  const [lo, hi] = range ?? [Math.min(...values), Math.max(...values)];
+  let [lo, hi] = range ?? [Infinity, -Infinity];
+  // Not Math.min(...values): a large file has more values than a call may have arguments.
+  if (!range) for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   const width = (hi - lo) / BINS || 1;
   const counts = new Array(BINS).fill(0);
   for (const v of values) counts[Math.min(BINS - 1, Math.max(0, Math.floor((v - lo) / width)))]++;

@@ -1,4 +1,12 @@
 // Page text in English and Japanese. The service's own error messages stay as it wrote them.
+
+/** A time left, in whole minutes and seconds: "1 min 5 s", "1 分 5 秒". */
+function duration(seconds, lang) {
+  const s = Math.max(1, Math.round(seconds));
+  const [m, r] = [Math.floor(s / 60), s % 60];
+  if (lang === 'ja') return m ? `${m} 分${r ? ` ${r} 秒` : ''}` : `${r} 秒`;
+  return m ? `${m} min${r ? ` ${r} s` : ''}` : `${r} s`;
+}
 export const MESSAGES = {
   en: {
     title: 'Spreadsheet predictions',
@@ -14,10 +22,16 @@ export const MESSAGES = {
     uploadHeading: '2. Upload your workbook or CSV',
     dropHint: 'Drop an .xlsx, .csv, .tsv or .txt file here, or',
     choose: 'choose a file',
-    encodingNote: 'UTF-8 and Shift_JIS (Excel in Japanese) files are both read correctly. Up to 32 MB.',
+    encodingNote: 'UTF-8 and Shift_JIS (Excel in Japanese) files are both read correctly. CSV files of any size; workbooks up to 32 MB.',
     predict: 'Get predictions',
     uploading: 'Uploading…',
     working: 'Predicting… large files can take a little while.',
+    piecesProgress: (percent, secondsLeft) => `Predicting in pieces… ${percent}%${secondsLeft === null ? '' : `, about ${duration(secondsLeft, 'en')} left`}`,
+    pieceRetry: (s) => `The service is busy or a connection dropped: one piece is sent again in ${s} s.`,
+    cancel: 'Cancel',
+    cancelled: 'Cancelled. Nothing was saved.',
+    fileErrors: (n) => `the file has ${n} problem${n === 1 ? '' : 's'}; no predictions were made`,
+    notSplittable: (what) => `This file is ${what === 'UTF-16 text' ? 'UTF-16 text' : 'an Excel workbook'} larger than 32 MB, which can only be sent whole. In Excel choose File → Save As → “CSV UTF-8” and upload that file: CSV files of any size are accepted.`,
     resultHeading: 'Result',
     done: (n) => `${n} rows predicted.`,
     rows: 'Rows',
@@ -72,10 +86,16 @@ export const MESSAGES = {
     uploadHeading: '2. ブックまたは CSV をアップロード',
     dropHint: 'ここに .xlsx / .csv / .tsv / .txt ファイルをドロップするか、',
     choose: 'ファイルを選択',
-    encodingNote: 'UTF-8 と Shift_JIS（日本語版 Excel）のどちらのファイルも正しく読み込めます。32 MB まで。',
+    encodingNote: 'UTF-8 と Shift_JIS（日本語版 Excel）のどちらのファイルも正しく読み込めます。CSV はサイズの制限なし、ブックは 32 MB まで。',
     predict: '予測する',
     uploading: 'アップロード中…',
     working: '予測しています… 大きなファイルは少し時間がかかります。',
+    piecesProgress: (percent, secondsLeft) => `分割して予測しています… ${percent}%${secondsLeft === null ? '' : `（残り約 ${duration(secondsLeft, 'ja')}）`}`,
+    pieceRetry: (s) => `サービスが混み合っているか接続が切れました。${s} 秒後に一部をもう一度送信します。`,
+    cancel: 'キャンセル',
+    cancelled: 'キャンセルしました。何も保存されていません。',
+    fileErrors: (n) => `ファイルに ${n} 件の問題があります。予測は行われませんでした`,
+    notSplittable: (what) => `このファイルは 32 MB を超える${what === 'UTF-16 text' ? ' UTF-16 テキスト' : ' Excel ブック'}で、分割して送信できません。Excel で「ファイル」→「名前を付けて保存」→「CSV UTF-8」を選び、そのファイルをアップロードしてください。CSV ファイルはサイズの制限なく受け付けます。`,
     resultHeading: '結果',
     done: (n) => `${n} 行を予測しました。`,
     rows: '行数',

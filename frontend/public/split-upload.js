@@ -1,0 +1,63 @@
+// A CSV larger than one piece, scored as the CLI scores it (the shared code in vendor/pieces.js,
+// built from cli/ by `npm run build:frontend`): cut at record boundaries with the header on every
+// piece, at most 4 pieces in flight through /api, one batch id, 503 Retry-After waited out and
+// network failures tried again, the answers joined in order into one Blob. The whole answer or the
+// errors, never part of a file.
+import { answerPart, blobSource, fileKind, FIRST_PIECE_BYTES, isUtf8, scorePieces, splitFile } from './vendor/pieces.js';
+
+const MiB = 1024 * 1024;
+/** The largest request the API takes (Cloud Run's and API Gateway's cap): a file that cannot be split must fit. */
+export const MAX_REQUEST_BYTES = 32 * MiB;
+const DEFAULT_PIECE_BYTES = 16 * MiB;
+const CONCURRENCY = 4;
+
+/**
+ * The piece size: 16 MiB, or `?piece_kib=` on the page's address (from 16 KiB to 31 MiB), which
+ * tests and a slow link can lower. A file no larger than one piece goes as one request.
+ */
+export function pieceSettings(search = location.search) {
+  const kib = Number(new URLSearchParams(search).get('piece_kib'));
+  const pieceBytes = Number.isInteger(kib) && kib >= 16 && kib <= 31 * 1024 ? kib * 1024 : DEFAULT_PIECE_BYTES;
+  return { pieceBytes, concurrency: CONCURRENCY };
+}
+
+/**
+ * Scores `file` with `model` in pieces of `settings.pieceBytes`. Resolves with
+ *   { ok: true, blob, rows, pieces, headers }: the whole answer (headers: the first piece's response headers),
+ *   { ok: false, kind: 'rows', errors, totalErrors }: row errors of the whole file, rows numbered in it,
+ *   { ok: false, kind: 'refused', status, problem }: a piece the API refused,
+ *   { ok: false, kind: 'not-text', what }: a workbook or UTF-16 text, which cannot be cut (send it whole);
+ * rejects when the API stays out of reach, or with an AbortError when `signal` cancels.
+ * `onAnswer(text)` gets each piece's answer as text, in order, for the summary.
+ */
+export async function scoreInPieces({ file, model, settings, signal, onProgress, onRetry, onAnswer }) {
+  const started = performance.now();
+  const source = blobSource(file);
+  const kind = await fileKind(source, isUtf8);
+  if (kind.kind === 'other') return { ok: false, kind: 'not-text', what: kind.what };
+  const query = new URLSearchParams({ encoding: kind.encoding, batch: crypto.randomUUID(), filename: file.name });
+  const endpoint = { url: `/api/models/${encodeURIComponent(model)}/predict?${query}`, headers: {}, timeoutMs: 300_000 };
+  // Blob parts: the browser keeps them out of the page's heap (on disk when large), and the download is one Blob of them.
+  const parts = [];
+  const decoder = new TextDecoder();
+  let headers = null;
+  let done = 0;
+  onProgress({ done: 0, total: file.size, secondsLeft: null });
+  const pieces = splitFile(source, settings.pieceBytes, Math.min(settings.pieceBytes, FIRST_PIECE_BYTES));
+  const outcome = await scorePieces(pieces, endpoint, { concurrency: settings.concurrency, signal }, {
+    answer(piece, got) {
+      headers ??= got.headers;
+      parts.push(new Blob([answerPart(piece.index, got.body)]));
+      onAnswer?.(decoder.decode(got.body));
+    },
+    advance(piece) {
+      done += piece.fileBytes;
+      const seconds = (performance.now() - started) / 1000;
+      onProgress({ done, total: file.size, secondsLeft: done > 0 ? (seconds / done) * (file.size - done) : null });
+    },
+    retrying: (piece, why, waitMs) => onRetry?.({ piece: piece.index, why, waitMs }),
+  });
+  if (!outcome.ok) return outcome;
+  const type = (headers.get('content-type') ?? 'text/csv').split(';')[0];
+  return { ok: true, blob: new Blob(parts, { type }), rows: outcome.rows, pieces: outcome.pieces, headers };
+}
