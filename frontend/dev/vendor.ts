@@ -1,8 +1,9 @@
 /**
- * Puts the page's third-party and shared scripts into frontend/public/vendor: papaparse's browser
- * build, copied from node_modules so the version is the one package-lock pins, and pieces.js,
- * the CLI's large-file code bundled for the browser (frontend/bundle/pieces.ts). Run before
- * serving or deploying the page: `npm run build:frontend`, and by `npm start` and the tests.
+ * Puts the page's third-party and shared scripts into frontend/public/vendor: papaparse's and
+ * exceljs's browser builds (exceljs reads a workbook answer's preview), copied from node_modules so
+ * the versions are the ones package-lock pins, and pieces.js, the CLI's large-file code bundled for
+ * the browser (frontend/bundle/pieces.ts). Run before serving or deploying the page:
+ * `npm run build:frontend`, and by `npm start` and the tests.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ const PUBLIC_DIR = join(FRONTEND_DIR, 'public');
 export function copyVendorScripts(): void {
   mkdirSync(join(PUBLIC_DIR, 'vendor'), { recursive: true });
   copyFileSync(require.resolve('papaparse/papaparse.min.js'), join(PUBLIC_DIR, 'vendor', 'papaparse.min.js'));
+  // The build without polyfills: the page's browsers have what they add.
+  copyFileSync(require.resolve('exceljs/dist/exceljs.bare.min.js'), join(PUBLIC_DIR, 'vendor', 'exceljs.bare.min.js'));
   bundlePieces(join(PUBLIC_DIR, 'vendor', 'pieces.js'));
 }
 

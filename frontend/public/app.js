@@ -2,9 +2,12 @@
 // credentials), and shows the result, its errors, or the job history. No framework: the DOM is small.
 // A CSV larger than one piece goes in pieces (split-upload.js).
 import { AnswerSummary } from './answer-summary.js';
+import { addAnswerWorkbook } from './answer-workbook.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
 import { downloadAgainButton, keptNow, keptPredictUrl } from './kept-results.js';
+import { renderSheetChoice } from './sheet-choice.js';
 import { MAX_REQUEST_BYTES, pieceSettings, scoreInPieces } from './split-upload.js';
+import { fetchTemplate } from './template.js';
 
 const $ = (id) => document.getElementById(id);
 const BINS = 10;
@@ -13,6 +16,7 @@ const state = {
   lang: initialLanguage(localStorage.getItem('lang'), navigator.languages ?? [navigator.language]),
   models: [],
   file: null,
+  sheet: null, // a workbook's sheet, chosen after the service said the first one lacks the columns
   result: null, // { blob, name, rows, model, version, task, classes, summary }
   problem: null, // { status, body, retryAfter }
   jobs: [],
@@ -62,7 +66,7 @@ async function loadModels() {
   const select = $('model');
   select.replaceChildren(...state.models.map((m) => new Option(`${m.name} (v${m.version})`, m.name, m.default, m.default)));
   select.disabled = false;
-  $('template').disabled = false;
+  $('template').disabled = $('template-csv').disabled = false;
   renderModel();
 }
 
@@ -83,16 +87,20 @@ function renderModel() {
 }
 
 $('model').addEventListener('change', renderModel);
-$('template').addEventListener('click', () => {
-  const model = selectedModel();
-  const header = Papa.unparse([model.features.map((f) => f.name)], { newline: '\r\n' }) + '\r\n';
-  saveBlob(new Blob(['\ufeff', header], { type: 'text/csv' }), `${model.name}-template.csv`);
-});
+for (const [id, format] of [['template', 'xlsx'], ['template-csv', 'csv']]) {
+  $(id).addEventListener('click', async () => {
+    const model = selectedModel();
+    const res = await fetchTemplate(model, format, state.lang).catch(() => null);
+    if (!res?.ok) return res ? showProblem(res.status, await problemOf(res), res.headers.get('retry-after')) : showProblem(-1, {});
+    saveBlob(await res.blob(), `${model.name}-template.${format}`);
+  });
+}
 
 // ---- file choice -------------------------------------------------------------------------
 
 function chooseFile(file) {
   state.file = file ?? null;
+  state.sheet = null;
   $('file-name').textContent = file ? `${file.name} (${formatBytes(file.size)})` : '';
 }
 
@@ -201,7 +209,7 @@ $('predict').addEventListener('click', async () => {
   try {
     if (state.file.size > settings.pieceBytes && (await predictInPieces(model, settings))) return;
     setBusy('uploading', 0);
-    const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f));
+    const xhr = await upload(model.name, state.file, (f) => setBusy(f < 1 ? 'uploading' : 'working', f), state.sheet === null ? '' : `?sheet=${encodeURIComponent(state.sheet)}`);
     if (xhr.status === 200) await showResult(xhr, model);
     else showProblem(xhr.status, await problemOf(xhr.response), xhr.getResponseHeader('retry-after'));
   } catch {
@@ -236,10 +244,10 @@ function answerExtension(xhr) {
 async function showResult(xhr, model) {
   const blob = xhr.response;
   const extension = answerExtension(xhr);
-  // A workbook answer is downloaded as it is; its rows are shown from the same job's CSV form.
-  const text = extension === 'xlsx' ? await textOf((await upload(model.name, state.file, () => {}, '?format=csv')).response) : await textOf(blob);
   const summary = new AnswerSummary(model);
-  summary.add(text);
+  // A workbook answer's rows are read from the workbook itself: one job, not a second one for its CSV form.
+  if (extension === 'xlsx') await addAnswerWorkbook(summary, blob, model.outputColumns);
+  else summary.add(await textOf(blob));
   const base = state.file.name.replace(/\.[^.]*$/, '');
   state.result = {
     blob,
@@ -348,6 +356,9 @@ function problemText({ status, body, retryAfter }) {
   if (status === 401) return t('status401');
   if (status === 404) return t('status404');
   if (status === 411) return t('status411');
+  if (body?.sheets?.length) return t('pickSheet');
+  // A workbook refused for what it is (.xls, macros, a password) or for its contents' size: the service's sentence says what to save instead.
+  if (body?.type === '/problems/unsupported-workbook' || (status === 413 && /workbook/.test(body?.detail ?? ''))) return body.detail;
   if (status === 413) return t('status413');
   if (status === 415) return t('status415');
   if (status === 502) return t('status502');
@@ -361,11 +372,16 @@ function renderProblem() {
   $('errors').hidden = !p;
   if (!p) return;
   $('error-text').textContent = problemText(p);
+  renderSheetChoice(p, (sheet) => {
+    state.sheet = sheet;
+    $('predict').click();
+  });
   const errors = p.body.errors ?? [];
   $('error-table').hidden = errors.length === 0;
   $('error-count').textContent = errors.length ? t('errorsTable', errors.length, p.body.totalErrors ?? errors.length) : '';
-  // Data rows are 1-based under the header, so the spreadsheet shows them one lower.
-  renderTable($('error-table'), null, errors.map((e) => [e.row === null ? t('headerRow') : String(e.row + 1), e.column ?? '', e.message]));
+  // Data rows are 1-based under the header, so the spreadsheet shows them one lower; a workbook's errors name their cell (its header may be lower).
+  const sheetRow = (e) => /^[A-Z]*\s*(\d+)$/.exec(e.cell?.replace(/^row /, '') ?? '')?.[1] ?? String(e.row + 1);
+  renderTable($('error-table'), null, errors.map((e) => [e.row === null && !e.cell ? t('headerRow') : sheetRow(e), e.column ?? '', e.message]));
 }
 
 // ---- who is signed in ----------------------------------------------------------------------

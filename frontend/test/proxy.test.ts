@@ -178,6 +178,20 @@ describe('the /api proxy in workerd', () => {
     expect(kept.headers.get('content-disposition')).toBe(piece.headers.get('content-disposition'));
   });
 
+  it("serves a model's template (workbook or CSV) with its declared format and lang, and refuses any other parameter", async () => {
+    const book = await fetch(`${pages.url}/api/models/penguin-sex/template?format=xlsx&lang=ja`);
+    expect(book.status).toBe(200);
+    expect(book.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(book.headers.get('content-disposition')).toBe('attachment; filename="penguin-sex-template.xlsx"');
+    expect([...new Uint8Array(await book.arrayBuffer()).subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
+    expect(upstreamRequests()).toMatch(/GET \/v1\/models\/penguin-sex\/template\?format=xlsx&lang=ja /);
+    const csv = await fetch(`${pages.url}/api/models/penguin-sex/template?format=csv`);
+    expect(Buffer.from(await csv.arrayBuffer()).toString('utf8')).toBe('\ufeffbill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\r\n');
+    const unknown = await fetch(`${pages.url}/api/models/penguin-sex/template?sheet=x`);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { detail: string }).detail).toMatch(/takes no query parameter "sheet"; it takes format, lang/);
+  });
+
   it('serves the page with a strict content security policy', async () => {
     const page = await fetch(`${pages.url}/`);
     expect(page.status).toBe(200);

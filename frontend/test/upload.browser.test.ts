@@ -8,12 +8,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessIssuer } from '../../service/test/access-issuer';
 import { FolderResultStore } from '../../service/src/results/folder-store';
 import { AUTH, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
+import { libreOfficeFiles, libreOfficeSaved } from '../../service/test/spreadsheets';
 import { launchChromium, SCREENSHOTS } from './browser';
 
 const SAMPLE_PATH = join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv');
@@ -69,22 +71,47 @@ async function apiAnswer(bytes: Buffer, model = 'penguin-sex'): Promise<Buffer> 
   return Buffer.from(await res.arrayBuffer());
 }
 
+async function readBook(bytes: Buffer): Promise<ExcelJS.Workbook> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+  return workbook;
+}
+
+/** The ids of `email`'s jobs in the job log, once what the service holds is written. */
+async function jobIds(email = USER): Promise<string[]> {
+  await service.jobLog.flush(5000);
+  const res = await fetch(`${pages.url}/api/jobs?limit=100`, { headers: { 'cf-access-jwt-assertion': await issuer.assertion({ email }) } });
+  return ((await res.json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+}
+
 async function download(): Promise<{ name: string; bytes: Buffer }> {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
 }
 
 describe('the upload page', () => {
-  it('lists the models with the columns they need and offers a template CSV', async () => {
+  it('lists the models with the columns they need and offers the template as a workbook (in the page’s language) or a CSV', async () => {
     await openPage();
     expect(await page.textContent('h1')).toBe('Spreadsheet predictions');
     expect(await page.$$eval('#model option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['penguin-sex', 'penguin-species']);
     expect(await page.inputValue('#model')).toBe('penguin-sex');
     expect(await page.$$eval('#columns li', (li) => li.map((x) => x.firstChild!.textContent))).toEqual(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
-    const [template] = await Promise.all([page.waitForEvent('download'), page.click('#template')]);
-    expect(template.suggestedFilename()).toBe('penguin-sex-template.csv');
-    expect(readFileSync((await template.path())!, 'utf8')).toBe('\ufeffbill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\r\n');
+    const [book] = await Promise.all([page.waitForEvent('download'), page.click('#template')]);
+    expect(book.suggestedFilename()).toBe('penguin-sex-template.xlsx');
+    const workbook = await readBook(readFileSync((await book.path())!));
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Data', 'About']);
+    expect((workbook.worksheets[0].getRow(1).values as unknown[]).slice(1)).toEqual(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#template-csv')]);
+    expect(csv.suggestedFilename()).toBe('penguin-sex-template.csv');
+    expect(readFileSync((await csv.path())!, 'utf8')).toBe('\ufeffbill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\r\n');
     await shot('01-start');
+    // The workbook's notes follow the page's language and the chosen model.
+    await page.click('[data-lang="ja"]');
+    await page.selectOption('#model', 'penguin-species');
+    const [ja] = await Promise.all([page.waitForEvent('download'), page.click('#template')]);
+    expect(ja.suggestedFilename()).toBe('penguin-species-template.xlsx');
+    expect((await readBook(readFileSync((await ja.path())!))).worksheets.map((w) => w.name)).toEqual(['データ', '説明']);
+    await page.click('[data-lang="en"]');
   });
 
   it('uploads with a progress bar and a working state, then shows the summary, histogram and preview, and downloads what the API answers', async () => {
@@ -162,6 +189,118 @@ describe('the upload page', () => {
     expect(got.bytes.equals(await apiAnswer(sjis))).toBe(true);
     expect(got.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(got.bytes.toString('utf8')).toContain('再観察（雨天）');
+  });
+
+  it('takes a Japanese workbook (title row above the table) as one job: the summary and preview are read from the answer workbook, downloaded as .xlsx', async () => {
+    const who = 'workbook@example.co.jp';
+    const header = ['個体', '島', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', '備考'];
+    const rows = [
+      ['ペンギン1', 'トージャーセン島', '39.1', '18.7', '181', '3750', '初回の観察'],
+      ['ペンギン2', 'ビスコー島', '46.5', '17.9', '192', '3500', '"再観察（雨天）, 午後"'],
+      ['ペンギン3', 'ドリーム島', '=40+9.5', '15.2', '215', '5400', ''],
+    ];
+    // Written by LibreOffice Calc: a sheet named 観察記録, a title row, a formula cell with its saved value.
+    const book = libreOfficeFiles({ 観察記録: ['観察記録 2026年11月', header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n' })['観察記録'];
+    const file = join(tempDir('xlsx-'), '観察記録.xlsx');
+    writeFileSync(file, book);
+    await openPage('ja-JP', who);
+    const before = await jobIds(who);
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.textContent('#result-rows')).toBe('3');
+    expect(await page.$$eval('#preview thead th', (th) => th.map((x) => x.textContent))).toEqual([...header, 'prediction', 'probability']);
+    const preview = await page.$$eval('#preview tbody tr', (tr) => tr.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!)));
+    expect(preview.map((r) => r.slice(0, 7))).toEqual(rows.map((r) => [...r.slice(0, 2), r[2] === '=40+9.5' ? '49.5' : r[2], ...r.slice(3, 6), r[6].replace(/^"|"$/g, '')]));
+    // The same predictions as the API's CSV answer for the same workbook.
+    const api = await fetch(`${service.url}/v1/models/penguin-sex/predict?format=csv`, { method: 'POST', body: new Uint8Array(book), headers: { ...AUTH, 'content-type': 'application/octet-stream' } });
+    const expected = parse(Buffer.from(await api.arrayBuffer()), { columns: true, bom: true }) as Record<string, string>[];
+    expect(preview.map((r) => r[7])).toEqual(expected.map((r) => r.prediction));
+    expect(preview.map((r) => Number(r[8]).toFixed(6))).toEqual(expected.map((r) => r.probability));
+    const shares = await page.$$eval('#class-share li', (li) => li.map((x) => x.textContent));
+    const count = (c: string) => expected.filter((r) => r.prediction === c).length;
+    expect(shares).toEqual(['female', 'male'].map((c) => `${c}${count(c)} (${((count(c) / 3) * 100).toFixed(1)}%)`));
+    expect(await page.$$eval('#histogram rect', (r) => r.length)).toBe(10);
+    await shot('10-workbook-ja');
+    const got = await download();
+    expect(got.name).toBe('観察記録-predictions.xlsx');
+    const sheet = (await readBook(got.bytes)).getWorksheet('観察記録')!;
+    expect(sheet.getCell('A1').value).toBe('観察記録 2026年11月');
+    expect([3, 4, 5].map((r) => sheet.getCell(`H${r}`).value)).toEqual(expected.map((r) => r.prediction));
+    // One upload, one job: the page read its preview from the answer instead of asking again for CSV.
+    const after = await jobIds(who);
+    expect(after.length - before.length).toBe(1);
+  });
+
+  it('names a workbook’s bad cells by their sheet row under a title row, and says what to save instead of an .xls', async () => {
+    const calc = libreOfficeFiles({ 調査: ['調査票', 'bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g', '39.1,18.7,181,3750', '39.5,abc,186,3800'].join('\n') + '\n' });
+    const xls = libreOfficeFiles({ old: 'bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\n39.1,18.7,181,3750\n' }, 'xls').old;
+    const dir = tempDir('bad-book-');
+    writeFileSync(join(dir, '調査.xlsx'), calc['調査']);
+    writeFileSync(join(dir, 'old.xls'), xls);
+    await openPage();
+    await page.setInputFiles('#file', join(dir, '調査.xlsx'));
+    await page.click('#predict');
+    await page.waitForSelector('#errors:not([hidden])');
+    const rows = await page.$$eval('#error-table tbody tr', (tr) => tr.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    // Data row 2 under the header in sheet row 2: sheet row 4, cell B4.
+    expect(rows).toEqual([['4', 'bill_depth_mm', 'B4: "abc" is not a number']]);
+    await page.setInputFiles('#file', join(dir, 'old.xls'));
+    await page.click('#predict');
+    await page.waitForFunction(() => /Excel 97–2003 workbook \(\.xls\)/.test(document.getElementById('error-text')!.textContent!));
+    expect(await page.textContent('#error-text')).toMatch(/save it as Excel Workbook \(\.xlsx\) or CSV UTF-8/);
+    await shot('11-workbook-errors');
+  });
+
+  it('offers the sheets of a workbook whose first sheet lacks the columns, and predicts from the one chosen (?sheet=)', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('表紙').getCell('A1').value = '四半期の報告';
+    const data = wb.addWorksheet('データ');
+    data.addRow(['番号', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
+    data.addRow([1, 39.1, 18.7, 181, 3750]);
+    data.addRow([2, 46.5, 17.9, 192, 3500]);
+    // Saved by Calc, as a person's spreadsheet program would.
+    const book = libreOfficeSaved({ 'report.xlsx': Buffer.from(await wb.xlsx.writeBuffer()) }, 'xlsx').report;
+    const file = join(tempDir('sheets-'), '四半期.xlsx');
+    writeFileSync(file, book);
+    await openPage('ja-JP');
+    await page.setInputFiles('#file', file);
+    await page.click('#predict');
+    await page.waitForSelector('#sheet-choice:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe('読み込んだシートにはモデルの列がありません。列のあるシートを選んでください:');
+    // The sheet with the model's columns first.
+    expect(await page.$$eval('#sheet option', (o) => o.map((x) => x.textContent))).toEqual(['データ', '表紙']);
+    await shot('12-sheet-choice');
+    await page.click('#use-sheet');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.isHidden('#errors')).toBe(true);
+    expect(await page.textContent('#result-rows')).toBe('2');
+    const got = await download();
+    expect(got.name).toBe('四半期-predictions.xlsx');
+    const sheet = (await readBook(got.bytes)).getWorksheet('データ')!;
+    expect(sheet.getCell('F1').value).toBe('prediction');
+  });
+
+  it('takes Calc’s UTF-16 “Unicode text” and a semicolon CSV: preview as for any CSV, each downloaded in its own encoding and delimiter', async () => {
+    const table = libreOfficeFiles({ 集計: ['名前,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g', 'ペンギン1,39.1,18.7,181,3750', 'ペンギン2,46.5,17.9,192,3500'].join('\n') + '\n' })['集計'];
+    const exports = {
+      '集計.txt': libreOfficeSaved({ '集計.xlsx': table }, 'txt:Text - txt - csv (StarCalc):9,34,65535,1')['集計'],
+      '集計.csv': libreOfficeSaved({ '集計.xlsx': table }, 'csv:Text - txt - csv (StarCalc):59,34,76,1')['集計'],
+    };
+    await openPage();
+    for (const [name, bytes] of Object.entries(exports)) {
+      const file = join(tempDir('export-'), name);
+      writeFileSync(file, bytes);
+      await page.setInputFiles('#file', file);
+      await page.click('#predict');
+      await page.waitForFunction((n) => document.getElementById('status')!.textContent === n, '2 rows predicted.');
+      expect(await page.$$eval('#preview thead th', (th) => th.map((x) => x.textContent))).toEqual(['名前', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'prediction', 'probability']);
+      expect(await page.textContent('#preview tbody tr:first-child td:first-child')).toBe('ペンギン1');
+      const got = await download();
+      expect(got.name).toBe(name.replace('.', '-predictions.'));
+      expect(got.bytes.equals(await apiAnswer(bytes))).toBe(true);
+    }
+    await shot('13-unicode-text');
   });
 
   it('shows a bad file’s problems as a table of spreadsheet row, column and message', async () => {

@@ -5,6 +5,7 @@ import { predictProba } from '../../models/training/logistic-regression';
 import { loadPenguins } from '../../models/training/penguins';
 import { trainPenguinModels } from '../../models/training/penguin-models';
 import { tokenFingerprint } from '../src/http/auth';
+import { PREDICT_QUERY } from '../src/http/contract';
 import { AUTH, binaryParser, buildTestApp, csv, FEATURES, OTHER_TOKEN, TestApp, TOKEN } from './helpers';
 
 let t: TestApp;
@@ -149,6 +150,12 @@ describe('models, jobs and errors', () => {
     // The formats an upload may be in (issue 16).
     expect(one.body.formats.map((f: { format: string }) => f.format)).toEqual(['csv', 'tsv', 'xlsx']);
     expect(one.body.formats[2].extensions).toEqual(['.xlsx']);
+    expect(one.body.formats[2].parameters).toEqual(['sheet', 'header_row', 'format']);
+    expect(one.body.formats[0].parameters).toContain('delimiter');
+    // Predict's query parameters, as the contract declares them (the one source of the routes, the gateway's document and the proxy).
+    expect(one.body.predictParameters).toEqual(JSON.parse(JSON.stringify(PREDICT_QUERY)));
+    const named = new Set(one.body.predictParameters.map((p: { name: string }) => p.name));
+    for (const f of one.body.formats) for (const p of f.parameters) expect(named).toContain(p);
   });
 
   it('logs every predict call with model, version, status, rows and token fingerprint, newest first with a cursor', async () => {

@@ -46,6 +46,10 @@ describe('the bundled service', () => {
       } finally {
         await local.close();
       }
+      // A template workbook is written in its own thread, started from the bundle's file.
+      const template = await fetch(`${url}/v1/models/penguin-sex/template`, { headers: AUTH });
+      expect(template.status).toBe(200);
+      expect([...new Uint8Array(await template.arrayBuffer()).subarray(0, 2)]).toEqual([0x50, 0x4b]);
       // PGlite, imported on first use, loads from the bundle too: the job is logged.
       const deadlineJob = Date.now() + 20_000;
       let job: Response;

@@ -6,7 +6,7 @@
 export type Method = 'get' | 'post';
 
 /** Names of the JSON bodies routes answer with (their schemas are in openapi-schemas.ts). */
-export type BodySchema = 'Health' | 'Ready' | 'ModelList' | 'Model' | 'JobPage' | 'Job' | 'OpenApi';
+export type BodySchema = 'Health' | 'Ready' | 'ModelList' | 'Model' | 'ModelDetail' | 'JobPage' | 'Job' | 'OpenApi';
 
 export interface RouteSpec {
   operationId: string;
@@ -45,25 +45,28 @@ export interface QueryParameter {
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** What a predict upload may be, as GET /v1/models/{name} lists it. */
+/** What a predict upload may be, as GET /v1/models/{name} lists it, with the predict query parameters that apply to each. */
 export const UPLOAD_FORMATS = [
   {
     format: 'csv',
     extensions: ['.csv'],
     mediaTypes: ['text/csv'],
     about: 'comma, tab or semicolon between fields (detected from the header, or ?delimiter=); UTF-8 with or without BOM, Shift_JIS/CP932, UTF-16 with BOM; answered in the same delimiter and encoding',
+    parameters: ['delimiter', 'encoding', 'output_encoding'],
   },
   {
     format: 'tsv',
     extensions: ['.tsv', '.txt'],
     mediaTypes: ['text/tab-separated-values', 'text/plain'],
     about: 'tab-separated text, such as Excel\'s "Unicode text" (UTF-16 with BOM); answered the same way',
+    parameters: ['delimiter', 'encoding', 'output_encoding'],
   },
   {
     format: 'xlsx',
     extensions: ['.xlsx'],
     mediaTypes: [XLSX_MEDIA_TYPE],
-    about: 'an Excel workbook, told by its content: the first sheet or ?sheet=, the header found in the first 20 rows or ?header_row=; answered as the workbook with the prediction columns appended, or CSV with ?format=csv',
+    about: 'an Excel workbook, told by its content: the first sheet or ?sheet=, the header found in the first 20 rows or ?header_row=; answered as the workbook with the prediction columns appended, or CSV with ?format=csv. Not read: .xls, .xlsm (macros) and password-protected workbooks',
+    parameters: ['sheet', 'header_row', 'format'],
   },
 ] as const;
 
@@ -99,6 +102,12 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
     maximum: MAX_PIECES,
     description: 'with batch, on the last piece at least: how many pieces the whole file was sent in, so GET /v1/batches/{batch}/result can tell a complete batch',
   },
+];
+
+/** GET /v1/models/{name}/template's query parameters. */
+export const TEMPLATE_QUERY: readonly QueryParameter[] = [
+  { name: 'format', type: 'string', description: 'a workbook whose first sheet holds the header, with a sheet explaining the columns (xlsx, the default), or the header alone as CSV (UTF-8 with BOM)', enum: ['xlsx', 'csv'] },
+  { name: 'lang', type: 'string', description: "the language of the workbook's sheet names and notes (en, the default, or ja)", enum: ['en', 'ja'] },
 ];
 
 const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
@@ -143,10 +152,20 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/v1/models/{name}',
     auth: true,
-    summary: 'One model manifest',
+    summary: "One model manifest, with the upload formats predict takes and its query parameters",
     produces: JSON_OUT,
     responses: { 200: 'the manifest', 401: 'unauthorized', 404: 'unknown model' },
-    body: 'Model',
+    body: 'ModelDetail',
+  },
+  {
+    operationId: 'getTemplate',
+    method: 'get',
+    path: '/v1/models/{name}/template',
+    auth: true,
+    summary: "A file to fill in: the model's columns as the header of an .xlsx workbook, or of a CSV",
+    produces: [XLSX_MEDIA_TYPE, 'text/csv', 'application/problem+json'],
+    responses: { 200: 'the template, named <model>-template.xlsx or .csv', 400: 'a bad format or lang', 401: 'unauthorized', 404: 'unknown model' },
+    query: TEMPLATE_QUERY,
   },
   {
     operationId: 'predictWithModel',

@@ -36,7 +36,8 @@ function requestBody(route: RouteSpec) {
 
 function okContent(route: RouteSpec): Record<string, unknown> {
   const types = route.produces.filter((t) => t !== 'application/problem+json');
-  return Object.fromEntries(types.map((type) => [type, { schema: route.body && type === 'application/json' ? { $ref: `#/components/schemas/${route.body}` } : { type: 'string' } }]));
+  // A workbook is described by its media type alone, as in requestBody.
+  return Object.fromEntries(types.map((type) => [type, type === XLSX_MEDIA_TYPE ? {} : { schema: route.body && type === 'application/json' ? { $ref: `#/components/schemas/${route.body}` } : { type: 'string' } }]));
 }
 
 function responses(route: RouteSpec) {

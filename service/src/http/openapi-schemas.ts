@@ -35,6 +35,41 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       sha256: { type: 'string' },
     },
   },
+  ModelDetail: {
+    allOf: [
+      { $ref: '#/components/schemas/Model' },
+      {
+        type: 'object',
+        required: ['formats', 'predictParameters'],
+        properties: {
+          formats: {
+            type: 'array',
+            description: 'what a predict upload may be, and the query parameters that apply to each',
+            items: {
+              type: 'object',
+              required: ['format', 'extensions', 'mediaTypes', 'about', 'parameters'],
+              properties: {
+                format: { enum: ['csv', 'tsv', 'xlsx'] },
+                extensions: { type: 'array', items: { type: 'string' } },
+                mediaTypes: { type: 'array', items: { type: 'string' } },
+                about: { type: 'string' },
+                parameters: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+          predictParameters: {
+            type: 'array',
+            description: "predict's query parameters, as the contract declares them",
+            items: {
+              type: 'object',
+              required: ['name', 'type', 'description'],
+              properties: { name: { type: 'string' }, type: { enum: ['string', 'integer', 'boolean'] }, description: { type: 'string' }, enum: { type: 'array', items: { type: 'string' } }, minimum: { type: 'number' }, maximum: { type: 'number' }, pattern: { type: 'string' } },
+            },
+          },
+        },
+      },
+    ],
+  },
   ModelList: {
     type: 'object',
     required: ['models', 'default'],
@@ -92,6 +127,7 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       row: { type: ['integer', 'null'], description: "1-based data row (spreadsheet row − 1; with row_offset, the whole file's); null for the header" },
       column: nullable('string'),
       message: { type: 'string' },
+      cell: { type: 'string', description: 'in a workbook, the cell at fault (e.g. D6)' },
     },
   },
   Problem: {
@@ -105,6 +141,11 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       detail: { type: 'string', description: 'what went wrong and what to do next' },
       errors: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/RowError' } },
       totalErrors: { type: 'integer', description: 'all the errors found, listed or not' },
+      sheets: {
+        type: 'array',
+        description: "a workbook's sheets, with an unknown ?sheet= or a sheet without the model's columns: pick one with ?sheet=",
+        items: { type: 'object', required: ['name', 'hasModelColumns'], properties: { name: { type: 'string' }, hasModelColumns: { type: 'boolean' } } },
+      },
     },
   },
 };

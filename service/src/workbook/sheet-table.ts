@@ -85,9 +85,9 @@ function findHeader(top: readonly SheetRow[], features: ReadonlySet<string>): nu
   return best;
 }
 
-/** The sheets, each said whether its top rows name any of the model's columns. */
-async function listSheets(book: Book, features: ReadonlySet<string>): Promise<string> {
-  const said: string[] = [];
+/** The workbook's sheets and whether each names any of the model's columns in its top rows. */
+async function sheetList(book: Book, features: ReadonlySet<string>): Promise<{ name: string; hasModelColumns: boolean }[]> {
+  const sheets: { name: string; hasModelColumns: boolean }[] = [];
   for (const sheet of book.sheets) {
     let has = false;
     for await (const { row, texts } of sheetRows(book, sheet)) {
@@ -97,9 +97,13 @@ async function listSheets(book: Book, features: ReadonlySet<string>): Promise<st
         break;
       }
     }
-    said.push(`"${sheet.name}"${has ? " (has the model's columns)" : ''}`);
+    sheets.push({ name: sheet.name, hasModelColumns: has });
   }
-  return said.join(', ');
+  return sheets;
+}
+
+function listSheets(sheets: { name: string; hasModelColumns: boolean }[]): string {
+  return sheets.map((s) => `"${s.name}"${s.hasModelColumns ? " (has the model's columns)" : ''}`).join(', ');
 }
 
 /** The last column of `texts` with a value. */
@@ -127,9 +131,11 @@ function recordOf(r: SheetRow, width: number): SheetRecord | undefined {
 export async function readSheet(book: Book, features: readonly string[], choice: SheetChoice): Promise<SheetReading> {
   const wanted = new Set(features);
   const sheet = choice.sheet === undefined ? book.sheets[0] : book.sheets.find((s) => s.name === choice.sheet);
+  // The sheets are listed in the problem too, so a client (the page) can offer them to choose from.
   if (!sheet) {
-    if (choice.sheet === undefined) throw new HttpProblem(422, 'unknown-sheet', 'the workbook has no sheets');
-    throw new HttpProblem(400, 'unknown-sheet', `the workbook has no sheet named "${choice.sheet}"; its sheets: ${await listSheets(book, wanted)}`);
+    if (choice.sheet === undefined) throw new HttpProblem(422, 'unknown-sheet', 'the workbook has no sheets', { sheets: [] });
+    const sheets = await sheetList(book, wanted);
+    throw new HttpProblem(400, 'unknown-sheet', `the workbook has no sheet named "${choice.sheet}"; its sheets: ${listSheets(sheets)}`, { sheets });
   }
   const extent: SheetExtent = { lastColumn: 0, lastCellColumn: 0 };
   const rows = sheetRows(book, sheet, extent);
@@ -147,7 +153,8 @@ export async function readSheet(book: Book, features: readonly string[], choice:
   if (named(headerTexts?.texts, wanted) === 0 && features.length > 0) {
     await rows.return(undefined);
     const where = choice.headerRow ? `row ${headerRow} of sheet "${sheet.name}"` : `sheet "${sheet.name}" (its first ${HEADER_SEARCH_ROWS} rows)`;
-    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${await listSheets(book, wanted)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`);
+    const sheets = await sheetList(book, wanted);
+    throw new HttpProblem(422, 'no-model-columns', `${where} names none of the model's columns (${features.join(', ')}); the workbook's sheets: ${listSheets(sheets)}. Pick one with ?sheet= (and ?header_row= if the header is not found)`, { sheets });
   }
   const width = Math.max(1, lastFilled(headerTexts?.texts ?? []));
   const header = padded(headerTexts?.texts ?? [], width);
