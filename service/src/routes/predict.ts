@@ -108,7 +108,7 @@ export function predictRouter(deps: PredictDeps): Router {
       return next(error);
     }
     res.locals.admission = admission;
-    // Whatever way the request ends; a job also gives it back as soon as only its answer is left.
+    // Whatever way the request ends: once its answer is written, or the client has gone.
     res.once('close', () => admission.release());
     next();
   };
@@ -153,9 +153,9 @@ export function predictRouter(deps: PredictDeps): Router {
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
       const { body } = outcome;
       if ('bytes' in body) {
-        // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
+        // Its share of the budget is given back once the client has taken it ('close', above).
         res.locals.bytesOut = body.bytes.byteLength;
-        res.end(body.bytes);
+        endPaced(res, stallMs, body.bytes);
         return;
       }
       res.locals.bytesOut = 0;
@@ -196,7 +196,7 @@ export function predictRouter(deps: PredictDeps): Router {
         'Content-Length': String(outcome.body.byteLength),
       };
       res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      res.end(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+      endPaced(res, stallMs, Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
     } catch (error) {
       next(error);
     }
