@@ -20,16 +20,18 @@ export class AnswerFile {
     private readonly file: FileHandle,
     private readonly temp: string,
     readonly path: string,
+    private readonly encode: (bytes: Buffer) => Buffer,
   ) {}
 
-  static async create(path: string): Promise<AnswerFile> {
+  /** `encode` turns each piece's answer (its header dropped) into the file's bytes: UTF-16 for a UTF-16 file (utf16-file.ts). */
+  static async create(path: string, encode: (bytes: Buffer) => Buffer = (bytes) => bytes): Promise<AnswerFile> {
     const temp = `${path}.partial-${process.pid}`;
-    return new AnswerFile(await open(temp, 'w'), temp, path);
+    return new AnswerFile(await open(temp, 'w'), temp, path, encode);
   }
 
   async append(index: number, answer: Buffer): Promise<void> {
     const bytes = index === 0 ? answer : withoutHeader(answer);
-    await this.file.write(bytes);
+    await this.file.write(this.encode(bytes));
   }
 
   async finish(): Promise<void> {

@@ -1,17 +1,19 @@
 /**
- * Scores a file of any size: its pieces (split-file.ts) go out with at most `concurrency` in
- * flight, and their answers are appended in order (answer-file.ts). A later piece waits for the
+ * Scores a file of any size: its pieces (split-file.ts; a UTF-16 file through a UTF-8 copy,
+ * utf16-file.ts) go out with at most `concurrency` in flight, and their answers are appended in
+ * order (answer-file.ts). A workbook goes whole. A later piece waits for the
  * earlier ones to be written, so memory holds at most `concurrency` pieces and their answers.
  * Row errors from any piece are gathered (the first 100 listed, all counted) and the other pieces
  * still sent, so the count is the whole file's; then no answer is written.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { RowError, ProblemBody } from '../service/src/http/problem';
 import { AnswerFile } from './answer-file';
 import { fileKind } from './file-encoding';
 import type { Progress } from './progress';
 import { DEFAULT_RETRIES, Endpoint, PieceAnswer, RetryPolicy, sendPiece } from './send-piece';
 import { FilePiece, splitFile } from './split-file';
+import { NotUtf16, utf16Answer, utf8Copy } from './utf16-file';
 
 /** As many as one answer lists (service/src/csv/read-table.ts). */
 export const MAX_LISTED_ERRORS = 100;
@@ -22,6 +24,8 @@ export interface ScoreOptions {
   endpoint: Endpoint;
   concurrency: number;
   pieceBytes: number;
+  /** The first piece's size, doubled for each piece after it up to pieceBytes (default: pieceBytes). */
+  firstPieceBytes?: number;
   /** The largest request the API takes (Cloud Run's and API Gateway's 32 MiB). */
   maxRequestBytes: number;
   retries?: RetryPolicy;
@@ -32,35 +36,51 @@ export type ScoreResult =
   | { ok: true; rows: number; pieces: number; bytes: number; firstAnswerMs: number; elapsedMs: number }
   | { ok: false; kind: 'rows'; errors: RowError[]; totalErrors: number; pieces: number }
   | { ok: false; kind: 'refused'; piece: number; status: number; problem: ProblemBody }
-  | { ok: false; kind: 'usage'; message: string };
+  | { ok: false; kind: 'usage'; message: string }
+  | { ok: false; kind: 'unreadable'; message: string };
 
-const silent: Progress = { advance() {}, note() {}, stop() {} };
+const silent: Progress = { sent() {}, advance() {}, note() {}, stop() {} };
 
 export async function scoreFile(opts: ScoreOptions): Promise<ScoreResult> {
   const started = Date.now();
   const file = await open(opts.input, 'r');
+  let copy: { file: FileHandle; remove: () => Promise<void> } | undefined;
   try {
     const { size } = await file.stat();
     const kind = await fileKind(file);
     let pieces: AsyncIterable<FilePiece>;
     let query = '';
+    let encode: ((bytes: Buffer) => Buffer) | undefined;
+    const firstBytes = opts.firstPieceBytes ?? opts.pieceBytes;
     if (kind.kind === 'other') {
-      // Only CSV text can be cut at record boundaries: anything else goes whole, or not at all.
+      // A workbook cannot be cut at record boundaries: it goes whole, or not at all.
       if (size > opts.maxRequestBytes) {
-        return { ok: false, kind: 'usage', message: `${opts.input} is ${kind.what} of ${(size / 1048576).toFixed(1)} MiB: only CSV files (UTF-8 or Shift_JIS) larger than ${opts.maxRequestBytes >> 20} MiB can be split; save it as "CSV UTF-8" and send that` };
+        return { ok: false, kind: 'usage', message: `${opts.input} is ${kind.what} of ${(size / 1048576).toFixed(1)} MiB, larger than one request (${opts.maxRequestBytes >> 20} MiB), and a workbook cannot be split: save it as "CSV UTF-8" or as "Unicode text" (UTF-16) and send that` };
       }
       const body = Buffer.alloc(size);
       await file.read(body, 0, size, 0);
       pieces = (async function* () {
         yield { index: 0, body, rowOffset: 0, records: 0, fileBytes: size, runaway: false };
       })();
+    } else if (kind.kind === 'utf16') {
+      try {
+        copy = await utf8Copy(file, kind.order);
+      } catch (error) {
+        if (!(error instanceof NotUtf16)) throw error;
+        return { ok: false, kind: 'unreadable', message: `${opts.input}: ${error.message}` };
+      }
+      query = 'encoding=utf-8';
+      encode = utf16Answer(kind.order);
+      pieces = splitFile(copy.file, opts.pieceBytes, firstBytes);
     } else {
       query = `encoding=${kind.encoding}`;
-      pieces = splitFile(file, opts.pieceBytes);
+      pieces = splitFile(file, opts.pieceBytes, firstBytes);
     }
+    // Progress is counted in the UTF-8 copy's bytes for a UTF-16 file (what is sent).
+    const total = copy ? (await copy.file.stat()).size : size;
     const endpoint = { ...opts.endpoint, url: query ? `${opts.endpoint.url}${opts.endpoint.url.includes('?') ? '&' : '?'}${query}` : opts.endpoint.url };
-    const progress = opts.progress?.(size) ?? silent;
-    const answer = await AnswerFile.create(opts.output);
+    const progress = opts.progress?.(total) ?? silent;
+    const answer = await AnswerFile.create(opts.output, encode);
     let done = false;
     try {
       const result = await sendAll(pieces, endpoint, opts, progress, answer, started);
@@ -74,6 +94,7 @@ export async function scoreFile(opts: ScoreOptions): Promise<ScoreResult> {
       if (!done) await answer.discard();
     }
   } finally {
+    await copy?.remove();
     await file.close();
   }
 }
@@ -111,6 +132,7 @@ async function sendAll(pieces: AsyncIterable<FilePiece>, endpoint: Endpoint, opt
     bytes += piece.fileBytes;
     // Blank lines alone are no rows (the whole file's answer drops them too): nothing to send.
     if (piece.index > 0 && onlyLineBreaks(piece)) {
+      progress.sent(piece.fileBytes);
       progress.advance(piece.fileBytes, 0);
       continue;
     }
@@ -119,6 +141,7 @@ async function sendAll(pieces: AsyncIterable<FilePiece>, endpoint: Endpoint, opt
     // Settled in order below; a rejection is not unhandled meanwhile.
     sent.catch(() => undefined);
     inFlight.push({ piece, answer: sent });
+    progress.sent(piece.fileBytes);
     while (inFlight.length >= opts.concurrency) await settleFirst();
     if (refused) break;
   }

@@ -31,8 +31,13 @@ export function countRecords(bytes: Buffer, from: number, to: number): number {
   return n;
 }
 
-/** Pieces of about `pieceBytes` each (a piece runs on only to finish its last record). */
-export async function* splitFile(file: FileHandle, pieceBytes: number): AsyncGenerator<FilePiece> {
+/**
+ * Pieces of about `pieceBytes` each (a piece runs on only to finish its last record). The first is
+ * `firstBytes` and each after it twice the one before, up to `pieceBytes`: the first answers come
+ * back while the large pieces are still on their way, so progress shows within a second or so
+ * instead of once the first few large pieces, which share the service's cores, are all scored.
+ */
+export async function* splitFile(file: FileHandle, pieceBytes: number, firstBytes = pieceBytes): AsyncGenerator<FilePiece> {
   let pending = Buffer.alloc(0);
   let position = 0;
   let eof = false;
@@ -65,7 +70,8 @@ export async function* splitFile(file: FileHandle, pieceBytes: number): AsyncGen
   let rowOffset = 0;
   let start = headerEnd; // in `pending`: where this piece's records start
   for (;;) {
-    const budget = Math.max(1, pieceBytes - header.length);
+    const size = Math.min(pieceBytes, firstBytes * 2 ** index);
+    const budget = Math.max(1, size - header.length);
     // Enough past the budget that a record not ended within the service's limit is known to be one.
     await readMore(start + budget + MAX_RECORD_BYTES + 1);
     // The first piece goes even with no records: the service answers a header alone as it does for the whole file.
