@@ -13,6 +13,8 @@ import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-p
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
+import { outputColumns } from '../csv/write-output';
+import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
 import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
@@ -21,8 +23,13 @@ import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, Worker
  * batches; below it, one thread does the whole job at once (less hand-over, same answer).
  */
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
-/** Answer bytes one write task produces: the answer is held this much at a time per thread (batchesOf). */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Answer bytes one write task produces (batchesOf): the answer is held this much at a time per
+ * thread, in a buffer with a quarter to spare (writeBatch), so the answer room a streamed job is
+ * admitted with (answerRoom) is a buffer per thread and one for the socket.
+ */
+const WRITE_BATCH_BYTES = 1.25 * 1024 * 1024;
+const BATCH_BUFFER_BYTES = Math.ceil(WRITE_BATCH_BYTES * 1.25);
 
 export interface InferencePoolOptions {
   threads: number;
@@ -92,21 +99,20 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
 }
 
 /**
- * Output bytes a chunk's predictions add to each of its rows, at most: a label (or a number) and
- * each probability (about 12 characters as written), with their delimiters.
+ * Output bytes the predictions add to each row, about: the label (or a number) and each
+ * probability column (7 significant digits, about 10 characters), with their delimiters.
  */
-function addedPerRow({ predictions }: ChunkPlan, rows: number): number {
-  const label = predictions.values ? 16 : Math.max(0, ...predictions.labels.map((l) => Buffer.byteLength(l)));
-  const probabilities = predictions.probabilities && rows > 0 ? predictions.probabilities.length / rows : 0;
-  return 1 + label + probabilities * 13;
+function addedPerRow(manifest: Manifest, { predictions }: ChunkPlan): number {
+  const label = predictions.values ? 14 : Math.max(0, ...predictions.labels.map((l) => Buffer.byteLength(l)));
+  return 1 + label + (outputColumns(manifest).length - 1) * 11;
 }
 
 /**
  * Consecutive chunks grouped so each group's answer is about `bytes`: its rows' text and what the
- * predictions add to them. By upload bytes alone, narrow rows (`1,2,3,4`) made batches several
+ * predictions add to them. By upload bytes alone, narrow rows (`1,2,3,4`) made batches about three
  * times larger than the rows they came from, outside what the budget counts for an answer.
  */
-function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
+function batchesOf(chunks: ChunkPlan[], bytes: number, manifest: Manifest): ChunkPlan[][] {
   const batches: ChunkPlan[][] = [];
   let size = Infinity;
   for (const chunk of chunks) {
@@ -115,8 +121,7 @@ function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
       size = 0;
     }
     batches[batches.length - 1].push(chunk);
-    const rows = chunk.spans.length / 2;
-    size += chunk.end - chunk.start + rows * addedPerRow(chunk, rows);
+    size += chunk.end - chunk.start + (chunk.spans.length / 2) * addedPerRow(manifest, chunk);
   }
   return batches;
 }
@@ -276,7 +281,7 @@ export class InferencePool {
    * 128 clients of 1.9 MiB that read their answers 2 s late took the service to 422 MB (bench/README.md).
    */
   private answerRoom(upload: number): number {
-    return upload < STREAM_MIN_BYTES ? upload : Math.min(upload, (this.opts.threads + 1) * 2 * WRITE_BATCH_BYTES);
+    return upload < STREAM_MIN_BYTES ? upload : Math.min(upload, (this.opts.threads + 1) * BATCH_BUFFER_BYTES);
   }
 
   /** The budget an upload of `bytes` is admitted with: itself and room for its answer. */
@@ -356,7 +361,7 @@ export class InferencePool {
       const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
+      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
         held.release();
         this.jobEnded(size);
       });
