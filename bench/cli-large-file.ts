@@ -4,7 +4,7 @@
  *   npx tsx bench/cli-large-file.ts [MB=1024] [concurrency=4] [--piece-mib N] [--root <other checkout>]
  * The service is the built bundle run as the image runs it (process-settings.ts), its job log
  * PostgreSQL when DATABASE_URL is set (a schema of its own), else PGlite (about 280 MB more).
- * The file: 30 columns (the penguin model's 4 features and 26 others), about 290 bytes a row.
+ * The file: 30 columns (the penguin model's 4 features and 26 others), about 245 bytes a row.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, rmSync, statSync } from 'node:fs';
