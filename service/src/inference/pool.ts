@@ -23,13 +23,15 @@ import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, Worker
  * batches; below it, one thread does the whole job at once (less hand-over, same answer).
  */
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
+/** Upload bytes whose answer one write task produces (batchesOf). */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 /**
- * Answer bytes one write task produces (batchesOf): the answer is held this much at a time per
- * thread, in a buffer with a quarter to spare (writeBatch), so the answer room a streamed job is
- * admitted with (answerRoom) is a buffer per thread and one for the socket.
+ * Answer bytes one write task produces at most (batchesOf): the answer is held this much at a
+ * time per thread, in a buffer with a quarter to spare (writeBatch), so the answer room a streamed
+ * job is admitted with (answerRoom) is such a buffer per thread and one for the socket.
  */
-const WRITE_BATCH_BYTES = 1.25 * 1024 * 1024;
-const BATCH_BUFFER_BYTES = Math.ceil(WRITE_BATCH_BYTES * 1.25);
+const MAX_ANSWER_BATCH_BYTES = 1.25 * 1024 * 1024;
+const BATCH_BUFFER_BYTES = Math.ceil(MAX_ANSWER_BATCH_BYTES * 1.25);
 
 export interface InferencePoolOptions {
   threads: number;
@@ -108,20 +110,24 @@ function addedPerRow(manifest: Manifest, { predictions }: ChunkPlan): number {
 }
 
 /**
- * Consecutive chunks grouped so each group's answer is about `bytes`: its rows' text and what the
- * predictions add to them. By upload bytes alone, narrow rows (`1,2,3,4`) made batches about three
- * times larger than the rows they came from, outside what the budget counts for an answer.
+ * Consecutive chunks grouped so each group covers about WRITE_BATCH_BYTES of the upload, or of the
+ * answer if that comes first: its rows' text and what the predictions add to them. By upload bytes
+ * alone, narrow rows (`1,1,1,1`) made batches of about 2.9 MiB of answer from 1 MiB of upload,
+ * outside what the budget counts for an answer. (Sized by answer bytes alone, at 1.25 MiB, the
+ * bench's rows took about a tenth more CPU a request: not looked into further.)
  */
-function batchesOf(chunks: ChunkPlan[], bytes: number, manifest: Manifest): ChunkPlan[][] {
+function batchesOf(chunks: ChunkPlan[], manifest: Manifest): ChunkPlan[][] {
   const batches: ChunkPlan[][] = [];
-  let size = Infinity;
+  let upload = Infinity;
+  let answer = Infinity;
   for (const chunk of chunks) {
-    if (size >= bytes) {
+    if (upload >= WRITE_BATCH_BYTES || answer >= MAX_ANSWER_BATCH_BYTES) {
       batches.push([]);
-      size = 0;
+      upload = answer = 0;
     }
     batches[batches.length - 1].push(chunk);
-    size += chunk.end - chunk.start + (chunk.spans.length / 2) * addedPerRow(manifest, chunk);
+    upload += chunk.end - chunk.start;
+    answer += chunk.end - chunk.start + (chunk.spans.length / 2) * addedPerRow(manifest, chunk);
   }
   return batches;
 }
@@ -361,7 +367,7 @@ export class InferencePool {
       const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
+      const stream = this.writeAll(batchesOf(chunks, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
         held.release();
         this.jobEnded(size);
       });
