@@ -1,10 +1,12 @@
 /**
  * Two builds of the service, alternated on the same files: the 100k-row numeric CSV and the 100k-row
  * CSV with a column of Japanese names (UTF-8), so noise from other work on the machine falls on
- * both alike. Prints each build's median seconds and rows/s.
+ * both alike. Prints each build's median seconds and rows/s, and the median CPU seconds the service
+ * process spent on a request (all its threads; less moved by other work than the wall clock).
  * Usage: tsx bench/compare.ts <checkout A> <checkout B> [rounds]   (each built: dist/bundle/server.js)
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../frontend/dev/pages-dev';
 import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-settings';
@@ -27,11 +29,19 @@ async function start(root: string, modelsDir: string): Promise<{ child: ChildPro
   }
 }
 
-async function seconds(url: string, body: Blob): Promise<number> {
+/** CPU seconds (user and system, every thread) the process has used: /proc/<pid>/stat's utime and stime, in clock ticks of 10 ms. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function seconds(server: { child: ChildProcess; url: string }, body: Blob, cpu?: number[]): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body });
+  const c0 = cpuSeconds(server.child.pid!);
+  const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`answered ${res.status}`);
+  cpu?.push(cpuSeconds(server.child.pid!) - c0);
   return (performance.now() - t0) / 1000;
 }
 
@@ -44,17 +54,19 @@ async function main(): Promise<void> {
   ];
   const servers = [await start(a, modelsDir), await start(b, modelsDir)];
   const times = servers.map(() => files.map((): number[] => []));
-  for (const s of servers) for (const [, body] of files) for (let i = 0; i < 3; i++) await seconds(s.url, body);
+  const cpu = servers.map(() => files.map((): number[] => []));
+  for (const s of servers) for (const [, body] of files) for (let i = 0; i < 3; i++) await seconds(s, body);
   for (let r = 0; r < Number(rounds); r++) {
     for (let f = 0; f < files.length; f++) {
       // A then B in even rounds, B then A in odd ones.
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
-      for (const k of order) times[k][f].push(await seconds(servers[k].url, files[f][1]));
+      for (const k of order) times[k][f].push(await seconds(servers[k], files[f][1], cpu[k][f]));
     }
   }
   files.forEach(([what], f) => {
     const [ma, mb] = [median(times[0][f]), median(times[1][f])];
-    console.log(`${what}: A ${ma.toFixed(3)} s (${Math.round(ROWS / ma)} rows/s), B ${mb.toFixed(3)} s (${Math.round(ROWS / mb)} rows/s), B/A ${(mb / ma).toFixed(3)}`);
+    const [ca, cb] = [median(cpu[0][f]), median(cpu[1][f])];
+    console.log(`${what}: A ${ma.toFixed(3)} s (${Math.round(ROWS / ma)} rows/s), B ${mb.toFixed(3)} s (${Math.round(ROWS / mb)} rows/s), B/A ${(mb / ma).toFixed(3)}; CPU A ${ca.toFixed(2)} s, B ${cb.toFixed(2)} s, B/A ${(cb / ca).toFixed(3)}`);
   });
   for (const s of servers) s.child.kill('SIGTERM');
 }

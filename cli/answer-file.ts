@@ -11,15 +11,17 @@ export class AnswerFile {
     private readonly file: FileHandle,
     private readonly temp: string,
     readonly path: string,
+    private readonly encode: (bytes: Uint8Array) => Uint8Array,
   ) {}
 
-  static async create(path: string): Promise<AnswerFile> {
+  /** `encode` turns each piece's answer (its header dropped) into the file's bytes: UTF-16 for a UTF-16 file (utf16-file.ts). */
+  static async create(path: string, encode: (bytes: Uint8Array) => Uint8Array = (bytes) => bytes): Promise<AnswerFile> {
     const temp = `${path}.partial-${process.pid}`;
-    return new AnswerFile(await open(temp, 'w'), temp, path);
+    return new AnswerFile(await open(temp, 'w'), temp, path, encode);
   }
 
   async append(index: number, answer: Uint8Array): Promise<void> {
-    await this.file.write(answerPart(index, answer));
+    await this.file.write(this.encode(answerPart(index, answer)));
   }
 
   async finish(): Promise<void> {

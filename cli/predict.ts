@@ -12,13 +12,26 @@ import { progressBar } from './progress';
 import { scoreFile, ScoreResult } from './score-file';
 
 const MiB = 1024 * 1024;
+/** The first piece's size: it is answered within about a second, so the bar moves early. */
+const FIRST_PIECE_BYTES = MiB;
 
-const USAGE = `usage: npm run predict -- <file.csv> [options]
+/** The answer's file type, as the service names it: a workbook's is a workbook, a .tsv or .txt keeps its own, else .csv. */
+function answerExtension(input: string): string {
+  const ext = extname(input).slice(1).toLowerCase();
+  return ext === 'xlsx' || ext === 'tsv' || ext === 'txt' ? ext : 'csv';
+}
+
+const USAGE = `usage: npm run predict -- <file> [options]
+
+  The file: CSV or TSV (UTF-8 or Shift_JIS), or UTF-16 text (Excel's "Unicode text"), of any size;
+  or an Excel workbook (.xlsx) of at most 32 MiB, which is sent whole.
 
   --model NAME        the model (default: the service's default model)
-  --out FILE          where the answer goes (default: <file>-predictions.csv beside the input)
+  --out FILE          where the answer goes (default: <file>-predictions.<csv, tsv, txt or xlsx> beside the input)
   --concurrency N     pieces in flight at once (default 4)
-  --piece-mib N       size of a piece in MiB (default 16; at most 31, under the 32 MiB request cap)
+  --piece-mib N       size of a piece in MiB (default 16; at most 31, under the 32 MiB request cap);
+                      the first piece is 1 MiB and each after it twice the one before, up to N,
+                      so progress shows within a second or so
   --url URL           the API (or API_URL), e.g. http://127.0.0.1:8080 or the gateway's https://…
   --token TOKEN       bearer token (or API_TOKEN)
   --api-key KEY       API Gateway key, sent as x-api-key (or API_KEY)
@@ -92,9 +105,10 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
     const base = url.replace(/\/+$/, '');
     opts = {
       input,
-      output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.csv`),
+      output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.${answerExtension(input)}`),
       concurrency: positiveInt(values.concurrency, 'concurrency', 4, 64),
       pieceBytes: positiveInt(values['piece-mib'], 'piece-mib', 16, 31) * MiB,
+      firstPieceBytes: FIRST_PIECE_BYTES,
       maxRequestBytes: 32 * MiB,
       endpoint: {
         url: `${base}${predictPath(values.model)}?${query}`,
@@ -130,6 +144,7 @@ function report(result: ScoreResult, output: string, say: (line: string) => void
     return 0;
   }
   if (result.kind === 'usage') return say(result.message), 2;
+  if (result.kind === 'unreadable') return say(`${result.message}; nothing was written`), 1;
   if (result.kind === 'refused') {
     say(`piece ${result.piece + 1} was refused: ${result.status} ${result.problem.detail}; nothing was written`);
     return 1;

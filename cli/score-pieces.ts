@@ -31,6 +31,8 @@ export interface ScorePiecesOptions {
 export interface ScoreEvents {
   /** A piece's answer, in order, while no piece has had row errors. Its part of the whole answer is answerPart(piece.index, answer.body). */
   answer?(piece: FilePiece, answer: Extract<PieceAnswer, { ok: true }>): Promise<void> | void;
+  /** A piece has gone out (or, being blank lines alone, needs no sending). */
+  sent?(piece: FilePiece): void;
   /** A piece is done (answered, or its row errors counted): its file bytes and rows. */
   advance?(piece: FilePiece, rows: number): void;
   retrying?(piece: FilePiece, why: string, waitMs: number): void;
@@ -86,6 +88,7 @@ export async function scorePieces(pieces: AsyncIterable<FilePiece>, endpoint: En
     // Settled in order below; a rejection is not unhandled meanwhile.
     sent.catch(() => undefined);
     inFlight.push({ piece, answer: sent });
+    events.sent?.(piece);
     while (inFlight.length >= opts.concurrency && !ended) await settleFirst();
   };
 
@@ -99,6 +102,7 @@ export async function scorePieces(pieces: AsyncIterable<FilePiece>, endpoint: En
       bytes += piece.fileBytes;
       // Blank lines alone are no rows (the whole file's answer drops them too): nothing to send.
       if (piece.index > 0 && onlyLineBreaks(piece)) {
+        events.sent?.(piece);
         events.advance?.(piece, 0);
         continue;
       }

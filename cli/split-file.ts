@@ -50,9 +50,10 @@ export function countRecords(bytes: Uint8Array, from: number, to: number): numbe
 }
 
 /**
- * Pieces of about `pieceBytes` each (a piece runs on only to finish its last record); the first of
- * about `firstPieceBytes`, which a caller makes small so that its answer (the first progress, the
- * preview, or the header's problems) comes back before the full-size pieces sent beside it.
+ * Pieces of about `pieceBytes` each (a piece runs on only to finish its last record). The first is
+ * `firstPieceBytes` and each after it twice the one before, up to `pieceBytes`: the first answers
+ * (the first progress, the preview, or the header's problems) come back while the large pieces are
+ * still on their way, instead of once the first few large pieces, which share the service's cores, are all scored.
  */
 export async function* splitFile(file: ByteSource, pieceBytes: number, firstPieceBytes = pieceBytes): AsyncGenerator<FilePiece> {
   let pending: Uint8Array = new Uint8Array(0);
@@ -86,7 +87,8 @@ export async function* splitFile(file: ByteSource, pieceBytes: number, firstPiec
   let rowOffset = 0;
   let start = headerEnd; // in `pending`: where this piece's records start
   for (;;) {
-    const budget = Math.max(1, (index === 0 ? firstPieceBytes : pieceBytes) - header.length);
+    const size = Math.min(pieceBytes, firstPieceBytes * 2 ** index);
+    const budget = Math.max(1, size - header.length);
     // Enough past the budget that a record not ended within the service's limit is known to be one.
     await readMore(start + budget + MAX_RECORD_BYTES + 1);
     // The first piece goes even with no records: the service answers a header alone as it does for the whole file.

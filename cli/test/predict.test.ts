@@ -7,15 +7,20 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { PROJECT_ROOT } from '../../service/src/paths';
 import { FEATURES, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
 import { FolderResultStore } from '../../service/src/results/folder-store';
 import { main } from '../predict';
+import type { Progress } from '../progress';
 import { scoreFile } from '../score-file';
+import { splitFile } from '../split-file';
+import { libreOfficeFiles } from '../../service/test/spreadsheets';
 import { FlakyProxy } from './flaky-proxy';
 
 let service: ServedTestApp;
@@ -53,6 +58,8 @@ const FILE = fc.record({
   encoding: fc.constantFrom('utf-8', 'utf-8-bom', 'shift_jis'),
   finalEol: fc.boolean(),
   pieceBytes: fc.integer({ min: 40, max: 1500 }),
+  // A first piece smaller than the rest, doubled up to pieceBytes (the CLI's default ramp), or none.
+  firstPieceBytes: fc.option(fc.integer({ min: 20, max: 400 }), { nil: undefined }),
   concurrency: fc.integer({ min: 1, max: 4 }),
 });
 
@@ -79,7 +86,7 @@ describe('npm run predict', () => {
         const output = join(dir, `out-${run++}.csv`);
         writeFileSync(input, bytes);
         const whole = await sendWhole(bytes);
-        const result = await scoreFile({ input, output, endpoint: endpoint(service.url), concurrency: f.concurrency, pieceBytes: f.pieceBytes, maxRequestBytes: 32 << 20, retries: fastRetries });
+        const result = await scoreFile({ input, output, endpoint: endpoint(service.url), concurrency: f.concurrency, pieceBytes: f.pieceBytes, firstPieceBytes: f.firstPieceBytes, maxRequestBytes: 32 << 20, retries: fastRetries });
         if (whole.status === 200) {
           expect(result).toMatchObject({ ok: true });
           expect(readFileSync(output).equals(whole.body)).toBe(true);
@@ -117,12 +124,12 @@ describe('npm run predict', () => {
     );
   });
 
-  it('--keep sends keep=true with every piece, and prints the URL that gives the whole answer again (CSV in pieces; UTF-16 whole)', async () => {
+  it('--keep sends keep=true with every piece, and prints the URL that gives the whole answer again (Shift_JIS CSV in pieces; UTF-16 through its UTF-8 copy, kept as that copy\'s answer)', async () => {
     const dir = tempDir('cli-keep-main-');
     const lines = [['id', ...FEATURES, 'note'].join(',')];
     for (let i = 1; i <= 40_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750, i % 89 ? '観察' : '"two\r\nlines"'].join(','));
     const csvFile = iconv.encode(lines.join('\r\n') + '\r\n', 'Shift_JIS');
-    // Excel's "Unicode text": not split (one piece), kept all the same.
+    // Excel's "Unicode text": sent as its UTF-8 copy (utf16-file.ts), so the service keeps that copy's (UTF-8) answer.
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.slice(0, 50).map((l) => l.replace(/,/g, '\t')).join('\r\n') + '\r\n', 'utf16le')]);
     for (const [name, bytes] of [['survey.csv', csvFile], ['unicode.txt', utf16]] as const) {
       const input = join(dir, name);
@@ -140,9 +147,11 @@ describe('npm run predict', () => {
       const kept = await fetch(url!, { headers: { Authorization: `Bearer ${TOKEN}` } });
       expect(kept.status).toBe(200);
       const keptBytes = Buffer.from(await kept.arrayBuffer());
-      const written = readFileSync(join(dir, name.replace(/\.\w+$/, '-predictions.csv')));
-      expect(keptBytes.equals(written)).toBe(true);
-      expect(keptBytes.equals((await sendWhole(bytes)).body)).toBe(true);
+      const written = readFileSync(join(dir, name.replace(/\.(\w+)$/, '-predictions.$1')));
+      expect(written.equals((await sendWhole(bytes)).body)).toBe(true);
+      const asText = (b: Buffer) => new TextDecoder(b[0] === 0xff ? 'utf-16le' : 'utf-8').decode(b).replace(/^\ufeff/, '');
+      if (name.endsWith('.txt')) expect(asText(keptBytes)).toBe(asText(written));
+      else expect(keptBytes.equals(written)).toBe(true);
     }
     // Without --keep, no URL and nothing kept.
     const err = capture();
@@ -249,5 +258,113 @@ describe('npm run predict', () => {
     const status = await new Promise((r) => child.on('exit', r));
     expect({ status, stderr: stderr.slice(-400) }).toMatchObject({ status: 0 });
     expect(readFileSync(join(dir, 'answer.csv'), 'utf8').split('\r\n')[0]).toBe(`${FEATURES.join(',')},prediction,probability`);
+  });
+
+  it('cuts a UTF-16 text file (LE or BE, tabs or commas) into pieces that give the bytes of the file sent whole', async () => {
+    const dir = tempDir('cli-utf16-');
+    let run = 0;
+    const NOTE16 = fc.constantFrom('', 'plain', '観察', '𝄞 clef', '"two\r\nlines"', '"tab\tinside"', '"say ""hi"""');
+    const UTF16_FILE = fc.record({
+      rows: fc.array(fc.record({ note: NOTE16, bill: fc.integer({ min: 300, max: 600 }), blankAfter: fc.boolean() }), { minLength: 1, maxLength: 40 }),
+      order: fc.constantFrom('utf-16le' as const, 'utf-16be' as const),
+      delimiter: fc.constantFrom('\t', ','),
+      pieceBytes: fc.integer({ min: 60, max: 1200 }),
+      firstPieceBytes: fc.option(fc.integer({ min: 30, max: 300 }), { nil: undefined }),
+      concurrency: fc.integer({ min: 1, max: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(UTF16_FILE, async (f) => {
+        const lines = [['note', ...FEATURES].join(f.delimiter)];
+        for (const r of f.rows) {
+          lines.push([r.note, (r.bill / 10).toFixed(1), 18.7, 181, 3750].join(f.delimiter));
+          if (r.blankAfter) lines.push('');
+        }
+        const le = Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`, 'utf16le');
+        const bytes = f.order === 'utf-16le' ? le : Buffer.from(le).swap16();
+        const input = join(dir, `in-${run}.txt`);
+        const output = join(dir, `out-${run++}.txt`);
+        writeFileSync(input, bytes);
+        const whole = await sendWhole(bytes);
+        expect(whole.status).toBe(200);
+        const result = await scoreFile({ input, output, endpoint: endpoint(service.url), concurrency: f.concurrency, pieceBytes: f.pieceBytes, firstPieceBytes: f.firstPieceBytes, maxRequestBytes: 32 << 20, retries: fastRetries });
+        expect(result).toMatchObject({ ok: true, rows: f.rows.length });
+        expect(readFileSync(output).equals(whole.body)).toBe(true);
+      }),
+      { numRuns: 15, seed: Number(process.env.FC_SEED ?? 1816) },
+    );
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('refuses a file with a UTF-16 byte order mark that is not UTF-16, writing nothing (exit 1)', async () => {
+    const dir = tempDir('cli-bad16-');
+    const input = join(dir, 'broken.txt');
+    // A lone high surrogate: not UTF-16 text.
+    writeFileSync(input, Buffer.concat([Buffer.from('\ufeffa\tb\r\n', 'utf16le'), Buffer.from([0x00, 0xd8, 0x41, 0x00])]));
+    const err = capture();
+    expect(await main([input], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream })).toBe(1);
+    expect(err.text()).toMatch(/not valid UTF-16LE text .*save it again as "Unicode text" or "CSV UTF-8"; nothing was written/);
+    expect(readdirSync(dir)).toEqual(['broken.txt']);
+  });
+
+  it('sends a workbook (made by LibreOffice) whole and writes the answered workbook; one over a request is refused with what to do', async () => {
+    const dir = tempDir('cli-xlsx-');
+    const rows = Array.from({ length: 200 }, (_, i) => [`bird ${i}`, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(','));
+    const { colony } = libreOfficeFiles({ colony: [['name', ...FEATURES].join(','), ...rows].join('\n') + '\n' });
+    const input = join(dir, 'colony.xlsx');
+    writeFileSync(input, colony);
+    const err = capture();
+    expect(await main([input], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream })).toBe(0);
+    expect(err.text()).toMatch(/scored 200 rows in 1 piece/);
+    // The service's answer to the workbook, as a workbook (xlsx is a zip: PK).
+    const written = readFileSync(join(dir, 'colony-predictions.xlsx'));
+    expect(written.subarray(0, 2).toString('latin1')).toBe('PK');
+    const whole = await sendWhole(colony);
+    expect(whole.status).toBe(200);
+    // Cell for cell (the zip's own bytes carry the time it was written).
+    const cells = async (bytes: Buffer) => {
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(bytes as unknown as ArrayBuffer);
+      const rowsOf: unknown[] = [];
+      book.worksheets[0].eachRow((row) => rowsOf.push(row.values));
+      return rowsOf;
+    };
+    const got = await cells(written);
+    expect(got).toEqual(await cells(whole.body));
+    expect(got).toHaveLength(201);
+    expect(JSON.stringify(got[0])).toContain('prediction');
+
+    // Larger than a request: nothing is sent, and the message says how to send it instead.
+    const big = join(dir, 'big.xlsx');
+    writeFileSync(big, Buffer.concat([colony, Buffer.alloc((32 << 20) + 1 - colony.length)]));
+    const bigErr = capture();
+    expect(await main([big], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: bigErr.stream })).toBe(2);
+    expect(bigErr.text()).toMatch(/an Excel workbook \(\.xlsx\) of 32\.0 MiB, larger than one request \(32 MiB\), and a workbook cannot be split: save it as "CSV UTF-8" or as "Unicode text" \(UTF-16\)/);
+    expect(existsSync(join(dir, 'big-predictions.xlsx'))).toBe(false);
+  });
+
+  it('starts with a small piece and doubles up to the piece size, and shows bytes sent before any answer is in', async () => {
+    const dir = tempDir('cli-ramp-');
+    const lines = [['id', ...FEATURES].join(',')];
+    for (let i = 1; i <= 20_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(','));
+    const bytes = Buffer.from(lines.join('\r\n') + '\r\n');
+    const input = join(dir, 'ramp.csv');
+    writeFileSync(input, bytes);
+
+    const sizes: number[] = [];
+    const source = { size: bytes.length, read: async (position: number, length: number) => bytes.subarray(position, position + length) };
+    for await (const piece of splitFile(source, 64 * 1024, 4 * 1024)) sizes.push(piece.body.length);
+    // Each piece runs on only to finish its last record (about 30 bytes here).
+    [4, 8, 16, 32, 64, 64].forEach((kib, k) => expect(Math.abs(sizes[k] - kib * 1024)).toBeLessThan(64));
+
+    const events: string[] = [];
+    const progress = (): Progress => ({ sent: (n) => events.push(`sent ${n}`), advance: (n) => events.push(`done ${n}`), note: () => undefined, stop: () => undefined });
+    const result = await scoreFile({ input, output: join(dir, 'out.csv'), endpoint: endpoint(service.url), concurrency: 3, pieceBytes: 64 * 1024, firstPieceBytes: 4 * 1024, maxRequestBytes: 32 << 20, progress });
+    expect(result).toMatchObject({ ok: true, rows: 20_000 });
+    expect(readFileSync(join(dir, 'out.csv')).equals((await sendWhole(bytes)).body)).toBe(true);
+    // Three pieces went out before the first answer was counted; every byte was both sent and done.
+    expect(events.slice(0, 3).every((e) => e.startsWith('sent'))).toBe(true);
+    const sum = (kind: string) => events.filter((e) => e.startsWith(kind)).reduce((n, e) => n + Number(e.split(' ')[1]), 0);
+    expect(sum('sent')).toBe(bytes.length);
+    expect(sum('done')).toBe(bytes.length);
   });
 });

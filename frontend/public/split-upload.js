@@ -34,7 +34,8 @@ export async function scoreInPieces({ file, model, settings, signal, onProgress,
   const started = performance.now();
   const source = blobSource(file);
   const kind = await fileKind(source, isUtf8);
-  if (kind.kind === 'other') return { ok: false, kind: 'not-text', what: kind.what };
+  // A workbook or UTF-16 text (which the CLI cuts through a UTF-8 copy on disk) goes whole.
+  if (kind.kind !== 'text') return { ok: false, kind: 'not-text', what: kind.kind === 'utf16' ? 'UTF-16 text' : kind.what };
   // keep=true: the page's jobs are always kept; the last piece's count lets the batch be served as one file.
   const query = new URLSearchParams({ encoding: kind.encoding, batch: crypto.randomUUID(), filename: file.name, keep: 'true' });
   const endpoint = { url: `/api/models/${encodeURIComponent(model)}/predict?${query}`, headers: {}, timeoutMs: 300_000 };

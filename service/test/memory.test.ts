@@ -119,7 +119,7 @@ describe('admission', () => {
     const first = upload(16 * MiB);
     // The first upload has only begun to arrive: its declared size is held already.
     const reading = rawPost(t.port, first.length, first.subarray(0, MiB));
-    await until('the first body is admitted', () => t.pool.heldBytes === first.length);
+    await until('the first body is admitted', () => t.pool.heldBytes === t.pool.holdOf(first.length));
 
     // The second sends its head only: it is answered without a byte of its body.
     const second = rawPost(t.port, first.length);
@@ -145,7 +145,7 @@ describe('admission', () => {
     await until('nothing is held', () => t.pool.heldBytes === 0);
     const first = upload(16 * MiB);
     const reading = rawPost(t.port, first.length, first.subarray(0, MiB));
-    await until('the first body is admitted', () => t.pool.heldBytes === first.length);
+    await until('the first body is admitted', () => t.pool.heldBytes === t.pool.holdOf(first.length));
     // Chunked: nothing declared, so it is admitted and counted as it comes.
     const socket = connect(t.port, '127.0.0.1');
     opened.push(socket);
@@ -163,7 +163,7 @@ describe('admission', () => {
     await until('the chunked upload is refused', () => /\r\n\r\n/.test(answer), 5000);
     expect(answer).toMatch(/^HTTP\/1\.1 503 /);
     // Refused once the first's 16 MiB and its own passed 24 MiB, and given back.
-    await until('only the first is held', () => t.pool.heldBytes === first.length);
+    await until('only the first is held', () => t.pool.heldBytes === t.pool.holdOf(first.length));
     socket.destroy();
     reading.socket.destroy();
     await until('the budget is given back', () => t.pool.heldBytes === 0);
@@ -181,7 +181,7 @@ describe('a client that does not read its answer', () => {
     const body = upload(16 * MiB);
     // Sends the whole upload, then never reads: its answer (about 20 MiB) outgrows the sockets' buffers.
     const stalled = rawPost(t.port, body.length, body, false);
-    await until('the stalled upload is admitted', () => t.pool.heldBytes === body.length);
+    await until('the stalled upload is admitted', () => t.pool.heldBytes === t.pool.holdOf(body.length));
     // Its 16 MiB leave no room for another 16 MiB until it is cut off (it would be after 300 s).
     // Generous: on a loaded machine reading, predicting and answering 16 MiB take seconds.
     await until(
@@ -202,3 +202,74 @@ describe('a client that does not read its answer', () => {
   }, 120_000);
 });
 
+
+describe('answers being written (issue 18: a large file’s pieces in flight at once)', () => {
+  let t: ServedTestApp;
+  beforeAll(async () => {
+    t = await serveTestApp({ maxPendingBytes: 6 * MiB, threads: 1 });
+  });
+  afterAll(() => t.close());
+
+  /** Rows as narrow as they come: each answer row (a label and three probabilities) is about three times its upload row. */
+  function narrow(bytes: number): Buffer {
+    const row = '1,1,1,1\r\n';
+    return Buffer.from(csv([FEATURES]) + row.repeat(Math.ceil(bytes / row.length)));
+  }
+
+  it('hold the budget until the client has taken them: a further upload is refused (503) meanwhile, and taken after', async () => {
+    // A small job's answer is made whole (about 5.5 MiB here, more than the sockets' buffers take) and waits for its client.
+    const body = narrow(1.9 * MiB);
+    const done = t.pool.tasksCompleted;
+    const unread = rawPost(t.port, body.length, body, false);
+    await until('the job has run', () => t.pool.tasksCompleted > done);
+    // It is held at its own size, larger than what the upload was admitted with.
+    await until('only its answer is left', () => t.pool.heldBytes > t.pool.holdOf(body.length));
+
+    // 1 MiB (2 MiB with its answer's room) fits beside the upload's 3.8 MiB, not beside the answer's 5.5.
+    const next = await predict(t.url, upload(MiB));
+    expect(next.status).toBe(503);
+    expect(next.headers.get('retry-after')).toBe('2');
+    await next.arrayBuffer();
+
+    // Once the client takes its answer (whole, a 200), the budget is given back.
+    let answer = '';
+    unread.socket.on('data', (d: Buffer) => (answer.length < 64 ? (answer += d.toString('latin1')) : undefined));
+    unread.socket.resume();
+    await until('the answer is taken', () => /^HTTP\/1\.1 200 /.test(answer) && t.pool.heldBytes === 0);
+    const again = await predict(t.url, upload(MiB));
+    await again.arrayBuffer();
+    expect(again.status).toBe(200);
+  });
+
+  it('count a streamed answer’s batches: an upload holds room for them beside its bytes', async () => {
+    await until('nothing is held', () => t.pool.heldBytes === 0);
+    // 3 MiB is streamed; with the room for its answer it fills the 6 MiB budget, so 1 MiB more does not fit.
+    const body = upload(3 * MiB);
+    const unread = rawPost(t.port, body.length, body, false);
+    await until('the upload is admitted', () => t.pool.heldBytes === t.pool.holdOf(body.length));
+    expect(t.pool.holdOf(body.length)).toBeGreaterThan(5 * MiB);
+    const next = await predict(t.url, upload(MiB));
+    expect(next.status).toBe(503);
+    await next.arrayBuffer();
+    unread.socket.destroy();
+    await until('the budget is given back', () => t.pool.heldBytes === 0);
+  });
+
+  it('writes narrow rows’ answer in batches of about 1.25 MiB of answer, not of upload', async () => {
+    const text = narrow(4 * MiB);
+    const bytes = new Uint8Array(new SharedArrayBuffer(text.length));
+    bytes.set(text);
+    const outcome = await t.pool.predict({ model: t.registry.defaultName, bytes });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok || !('stream' in outcome.body)) throw new Error('expected a streamed answer');
+    let total = 0;
+    let largest = 0;
+    for await (const batch of outcome.body.stream) {
+      total += batch.byteLength;
+      largest = Math.max(largest, batch.byteLength);
+    }
+    // The answer is several times the upload; each batch stays near 1.25 MiB of answer.
+    expect(total).toBeGreaterThan(2 * text.length);
+    expect(largest).toBeLessThan(1.5 * MiB);
+  });
+});

@@ -13,6 +13,8 @@ import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-p
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
 import { freeFinishedJob, freeRecentBuffers } from '../memory';
+import { outputColumns } from '../csv/write-output';
+import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
 import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
@@ -21,8 +23,15 @@ import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, Worker
  * batches; below it, one thread does the whole job at once (less hand-over, same answer).
  */
 const STREAM_MIN_BYTES = 2 * 1024 * 1024;
-/** Upload bytes whose answer one write task produces: the answer is held this much at a time per thread. */
+/** Upload bytes whose answer one write task produces (batchesOf). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Answer bytes one write task produces at most (batchesOf): the answer is held this much at a
+ * time per thread, in a buffer with a quarter to spare (writeBatch), so the answer room a streamed
+ * job is admitted with (answerRoom) is such a buffer per thread and one for the socket.
+ */
+const MAX_ANSWER_BATCH_BYTES = 1.25 * 1024 * 1024;
+const BATCH_BUFFER_BYTES = Math.ceil(MAX_ANSWER_BATCH_BYTES * 1.25);
 
 export interface InferencePoolOptions {
   threads: number;
@@ -52,12 +61,15 @@ export type PoolOutcome =
   | Problem;
 
 /**
- * Upload bytes one request holds of the pool's pending budget, from before its body is read until
- * its answer is written (or it fails): bodies being read count as much as jobs waiting or running.
+ * Bytes one request holds of the pool's pending budget, its upload and room for its answer, from
+ * before its body is read until its answer is written (or it fails): bodies being read count as
+ * much as jobs waiting or running, and answers waiting for a slow client as much as either.
  */
 export interface Admission {
-  /** Holds `bytes` in all (a body that grew past its declared size); throws 503 if they do not fit. */
+  /** Holds an upload of `bytes` in all (a body that grew past its declared size); throws 503 if it does not fit. */
   atLeast(bytes: number): void;
+  /** Holds an answer of `bytes`, made whole, while it is written: never refused (it exists), but counted against later requests. */
+  answer(bytes: number): void;
   /** Gives the bytes back; later calls do nothing. */
   release(): void;
 }
@@ -88,17 +100,34 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
   return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
 }
 
-/** Consecutive chunks grouped so each group covers about `bytes` of the upload. */
-function batchesOf(chunks: ChunkPlan[], bytes: number): ChunkPlan[][] {
+/**
+ * Output bytes the predictions add to each row, about: the label (or a number) and each
+ * probability column (7 significant digits, about 10 characters), with their delimiters.
+ */
+function addedPerRow(manifest: Manifest, { predictions }: ChunkPlan): number {
+  const label = predictions.values ? 14 : Math.max(0, ...predictions.labels.map((l) => Buffer.byteLength(l)));
+  return 1 + label + (outputColumns(manifest).length - 1) * 11;
+}
+
+/**
+ * Consecutive chunks grouped so each group covers about WRITE_BATCH_BYTES of the upload, or of the
+ * answer if that comes first: its rows' text and what the predictions add to them. By upload bytes
+ * alone, narrow rows (`1,1,1,1`) made batches of about 2.9 MiB of answer from 1 MiB of upload,
+ * outside what the budget counts for an answer. (Sized by answer bytes alone, at 1.25 MiB, the
+ * bench's rows took about a tenth more CPU a request: not looked into further.)
+ */
+function batchesOf(chunks: ChunkPlan[], manifest: Manifest): ChunkPlan[][] {
   const batches: ChunkPlan[][] = [];
-  let size = Infinity;
+  let upload = Infinity;
+  let answer = Infinity;
   for (const chunk of chunks) {
-    if (size >= bytes) {
+    if (upload >= WRITE_BATCH_BYTES || answer >= MAX_ANSWER_BATCH_BYTES) {
       batches.push([]);
-      size = 0;
+      upload = answer = 0;
     }
     batches[batches.length - 1].push(chunk);
-    size += chunk.end - chunk.start;
+    upload += chunk.end - chunk.start;
+    answer += chunk.end - chunk.start + (chunk.spans.length / 2) * addedPerRow(manifest, chunk);
   }
   return batches;
 }
@@ -155,6 +184,8 @@ export class InferencePool {
   private allWarm: Promise<void> | undefined;
   /** Upload bytes of jobs with a shared upload that have ended since the threads last collected. */
   private uncollectedBytes = 0;
+  /** Bytes of admissions released since the main thread last collected: answers written, their buffers garbage. */
+  private unfreedBytes = 0;
   private idleCollection: NodeJS.Timeout | undefined;
   private collecting: Promise<void> | undefined;
 
@@ -212,33 +243,59 @@ export class InferencePool {
   }
 
   /**
-   * Holds `bytes` of the pending budget for a request whose body is about to be read, or refuses
-   * it with 503 (Retry-After) if they do not fit: before its body is read, so a refused upload
-   * costs no memory. One request is always taken, however large, so the limit never refuses a
-   * lone upload.
+   * Holds `bytes` of the pending budget, and room for its answer (answerRoom), for a request whose
+   * body is about to be read, or refuses it with 503 (Retry-After) if they do not fit: before its
+   * body is read, so a refused upload costs no memory. One request is always taken, however large,
+   * so the limit never refuses a lone upload. The hold lasts until the answer is written.
    */
   admit(bytes: number): Admission {
     const budget = this.opts.maxPendingBytes;
+    const room = (upload: number) => this.holdOf(upload);
     // A body of unknown size (chunked) needs room for at least its first byte.
-    if (this.pendingBytes > 0 && this.pendingBytes + Math.max(1, bytes) > budget) throw overloaded();
-    let held = bytes;
+    if (this.pendingBytes > 0 && this.pendingBytes + room(Math.max(1, bytes)) > budget) throw overloaded();
+    let held = room(bytes);
     let released = false;
-    this.pendingBytes += bytes;
+    this.pendingBytes += held;
     return {
-      atLeast: (total) => {
+      atLeast: (upload) => {
+        const total = room(upload);
         if (released || total <= held) return;
         if (this.pendingBytes > held && this.pendingBytes + (total - held) > budget) throw overloaded();
         this.pendingBytes += total - held;
         held = total;
       },
+      answer: (bytes) => {
+        if (released || bytes <= held) return;
+        this.pendingBytes += bytes - held;
+        held = bytes;
+      },
       release: () => {
-        if (!released) this.pendingBytes -= held;
+        if (released) return;
         released = true;
+        this.pendingBytes -= held;
+        this.unfreedBytes += held;
+        this.collectWhenIdle();
       },
     };
   }
 
-  /** Upload bytes held now by admitted requests: bodies being read, jobs waiting or running, answers being written. */
+  /**
+   * Memory an upload's answer takes while it is written, besides the upload (held until then): a
+   * small job's answer is made whole, about the upload's size again (more for narrow rows, but the
+   * upload itself is gone by then); a streamed one's is the batches in flight, one per thread and
+   * one the socket is taking, each with room to spare (writeAll). Before answers were counted,
+   * 128 clients of 1.9 MiB that read their answers 2 s late took the service to 422 MB (bench/README.md).
+   */
+  private answerRoom(upload: number): number {
+    return upload < STREAM_MIN_BYTES ? upload : Math.min(upload, (this.opts.threads + 1) * BATCH_BUFFER_BYTES);
+  }
+
+  /** The budget an upload of `bytes` is admitted with: itself and room for its answer. */
+  holdOf(bytes: number): number {
+    return bytes + this.answerRoom(bytes);
+  }
+
+  /** Bytes held now by admitted requests: bodies being read, jobs waiting or running, answers being written (with their room). */
   get heldBytes(): number {
     return this.pendingBytes;
   }
@@ -279,14 +336,18 @@ export class InferencePool {
 
   /**
    * Runs one job, within `admission` (else admitted here). A small upload's bytes move to the
-   * thread: the caller must not read them after. The admission is released once the answer is
-   * produced, or, for a streamed answer, once the stream has ended.
+   * thread: the caller must not read them after. A streamed answer releases the admission once the
+   * stream has ended; an answer written at once leaves the caller's admission to the caller, to
+   * release once the answer is written (an admission made here is released once it is produced).
    */
   private async predictText(job: PredictTask, admission?: Admission): Promise<PoolOutcome> {
     const size = job.bytes.byteLength;
     const shared = isShared(job.bytes);
     const held = admission ?? this.admit(size);
-    let handedOver = false;
+    /** The stream releases the admission (and ends the job) once written. */
+    let streamed = false;
+    /** The caller releases its admission once the answer is written. */
+    let answerHeld = false;
     try {
       held.atLeast(size);
       job = { ...job, chunkBytes: this.opts.chunkBytes };
@@ -294,6 +355,10 @@ export class InferencePool {
         const outcome = await this.runSmall(job);
         if (!outcome.ok) return outcome;
         const { body, ...summary } = outcome;
+        // The answer is held until the client has taken it: the caller releases its admission then.
+        answerHeld = admission !== undefined;
+        // Narrow rows' answers are several times their upload.
+        held.answer(body.byteLength);
         return { ...summary, body: { bytes: body } };
       }
       const upload = { bytes: sharedCopy(job.bytes) };
@@ -302,17 +367,15 @@ export class InferencePool {
       const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const stream = this.writeAll(batchesOf(chunks, WRITE_BATCH_BYTES), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
+      const stream = this.writeAll(batchesOf(chunks, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
         held.release();
         this.jobEnded(size);
       });
-      handedOver = true; // the stream releases it once written
+      streamed = true;
       return { ...summary, body: { stream } };
     } finally {
-      if (!handedOver) {
-        held.release();
-        if (shared || size >= STREAM_MIN_BYTES) this.jobEnded(size);
-      }
+      if (!streamed && !answerHeld) held.release();
+      if (!streamed && (shared || size >= STREAM_MIN_BYTES)) this.jobEnded(size);
     }
   }
 
@@ -448,8 +511,24 @@ export class InferencePool {
   private settled(): void {
     if (--this.active > 0) return;
     this.onIdle?.();
+    this.collectWhenIdle();
+  }
+
+  /**
+   * Once nothing has run or been admitted for a moment, frees what the jobs since the last time
+   * left: the threads' copies of shared uploads, and the main thread's answers. A small answer
+   * written late (to a slow client) is an old object by then, which V8 frees only in a full
+   * collection: after 128 clients of 1.9 MiB that read late, 265-292 MB stayed resident without this.
+   */
+  private collectWhenIdle(): void {
     clearTimeout(this.idleCollection);
-    if (this.uncollectedBytes > 0 && !this.onIdle) this.idleCollection = setTimeout(() => this.active === 0 && void this.collectThreads(), IDLE_COLLECT_MS).unref();
+    if (this.onIdle || this.active > 0 || this.pendingBytes > 0 || (this.uncollectedBytes === 0 && this.unfreedBytes === 0)) return;
+    this.idleCollection = setTimeout(() => {
+      if (this.active > 0 || this.pendingBytes > 0) return;
+      if (this.unfreedBytes > 0) freeFinishedJob();
+      this.unfreedBytes = 0;
+      if (this.uncollectedBytes > 0) void this.collectThreads();
+    }, IDLE_COLLECT_MS).unref();
   }
 
   /** The tasks the threads have finished: fewer than the jobs when small jobs went in groups. */

@@ -113,7 +113,7 @@ export function predictRouter(deps: PredictDeps): Router {
       return next(error);
     }
     res.locals.admission = admission;
-    // Whatever way the request ends; a job also gives it back as soon as only its answer is left.
+    // Whatever way the request ends: once its answer is written, or the client has gone.
     res.once('close', () => admission.release());
     next();
   };
@@ -136,10 +136,10 @@ export function predictRouter(deps: PredictDeps): Router {
   /** An answer written at once, or as it comes at the pace the client reads (never held whole); with a keeper, kept as it goes. */
   const sendBody = async (res: Response, body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> }, keeper?: Keeper) => {
     if ('bytes' in body) {
-      // A small job's upload and budget are given back already: only its answer is left, which the socket holds.
+      // Its share of the budget is given back once the client has taken it ('close', above).
       res.locals.bytesOut = body.bytes.byteLength;
       if (!keeper) {
-        res.end(body.bytes);
+        endPaced(res, stallMs, body.bytes);
         return;
       }
       await keeper.write(body.bytes);

@@ -2,8 +2,8 @@
  * Writes a streamed answer (a large job's) at the pace the client reads it, and gives up on a client
  * that stops reading. The job holds its upload and its share of the pending budget until its answer
  * is written, so a client that never reads would hold both until the request timeout (300 s): four
- * such clients kept every other large upload out (issue 15). A small job has given both back by the
- * time it answers.
+ * such clients kept every other large upload out (issue 15). A small job's answer, written at once,
+ * holds its share of the budget too until the client has taken it (issue 18).
  */
 import type { Response } from 'express';
 import type { Logger } from '../logging';
@@ -69,8 +69,12 @@ export async function writePaced(res: Response, bytes: Uint8Array, stallMs: numb
   return !gone(res);
 }
 
-/** Ends the answer; a client that does not take its last bytes within `stallMs` is cut off. */
-export function endPaced(res: Response, stallMs: number): void {
-  res.end();
-  if (!res.writableFinished) void untilSettled(res, 'finish', stallMs);
+/**
+ * Ends the answer (with `bytes`, a whole answer, if given); a client that does not take its last
+ * bytes within `stallMs` is cut off. Only watched when the socket could not hand them all to the
+ * kernel at once: a small answer to a client that reads costs no timer.
+ */
+export function endPaced(res: Response, stallMs: number, bytes?: Uint8Array): void {
+  res.end(bytes);
+  if (!res.writableFinished && (bytes === undefined || (res.socket?.writableLength ?? 0) > 0)) void untilSettled(res, 'finish', stallMs);
 }
