@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { Miniflare } from 'miniflare';
 import { FRONTEND_DIR, PagesDev, startPagesDev } from '../frontend/dev/pages-dev';
 import { peakRssMb } from './cli-large-file';
-import { descendants } from './processes';
+import { descendants, listensOn } from './processes';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const MIB = Number(process.argv[3] ?? 16);
@@ -167,8 +167,13 @@ async function main(): Promise<void> {
     }
     const workerd = (root: number) => descendants(root).filter((p) => /workerd/.test(p.cmd)).map((p) => p.pid);
     const underWrangler = new Set(started.flatMap((p) => workerd(p.child.pid!)));
-    const rss = (pids: number[]) => pids.map((pid) => `${Math.round(peakRssMb(pid))} MB`).join(', ');
-    console.log(`workerd peak RSS: wrangler, the proxy: ${rss(workerd(proxy.child.pid!))}; wrangler, minimal: ${rss(workerd(minimal.child.pid!))}; Miniflare API (both Functions): ${rss(workerd(process.pid).filter((pid) => !underWrangler.has(pid)))}`);
+    const mb = (pid: number) => `${Math.round(peakRssMb(pid))} MB`;
+    const wrangler = (p: PagesDev) =>
+      workerd(p.child.pid!)
+        .map((pid) => `${listensOn(pid, Number(new URL(p.url).port)) ? 'ProxyWorker' : 'Function'} ${mb(pid)}`)
+        .join(', ');
+    const direct = workerd(process.pid).filter((pid) => !underWrangler.has(pid));
+    console.log(`workerd peak RSS: wrangler with the proxy: ${wrangler(proxy)}; wrangler with the minimal Function: ${wrangler(minimal)}; Miniflare API: the proxy ${mb(direct[0])}, minimal ${mb(direct[1])}`);
   } finally {
     for (const p of started) await p.stop();
     for (const m of miniflares) {
