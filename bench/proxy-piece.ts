@@ -104,8 +104,12 @@ async function startMiniflare(projectDir: string, apiUrl: string): Promise<{ mf:
     bindings: { API_URL: apiUrl, API_TOKEN: TOKEN, ACCESS_OPEN: 'true' },
     serviceBindings: { ASSETS: () => new Response('not found', { status: 404 }) },
   });
-  const url = (await mf.ready).origin;
-  return { mf, url, outDir };
+  try {
+    return { mf, url: (await mf.ready).origin, outDir };
+  } catch (error) {
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 async function seconds(url: string, body: Uint8Array | undefined, expect: number): Promise<number> {
