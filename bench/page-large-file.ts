@@ -11,12 +11,13 @@
  *   npx tsx bench/page-large-file.ts [MB=200] [piece KiB=16384]
  * The file is bench/cli-large-file.ts's: 30 columns, about 290 bytes a row.
  */
-import { openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPagesDev } from '../frontend/dev/pages-dev';
 import { launchChromium } from '../frontend/test/browser';
 import { peakRssMb, startService, TOKEN, writeFile } from './cli-large-file';
+import { descendants } from './processes';
 
 const MB = Number(process.argv[2] ?? 200);
 const PIECE_KIB = Number(process.argv[3] ?? 16384);
@@ -39,33 +40,6 @@ function firstPiece(file: string): Uint8Array {
   const bytes = Buffer.alloc(16 * 1024 * 1024);
   readSync(openSync(file, 'r'), bytes, 0, bytes.length, 0);
   return bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
-}
-
-/** Processes under `root`, with their command lines (Chromium's renderers say --type=renderer). */
-function descendants(root: number): { pid: number; cmd: string }[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      parents.set(Number(name), Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))![1]));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const out: { pid: number; cmd: string }[] = [];
-  const walk = (pid: number) => {
-    for (const [child, parent] of parents) {
-      if (parent !== pid) continue;
-      try {
-        out.push({ pid: child, cmd: readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ') });
-      } catch {
-        continue;
-      }
-      walk(child);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 async function main() {

@@ -24,6 +24,8 @@ export interface PagesDevOptions {
    */
   access?: AccessSettings;
   port?: number;
+  /** The Pages project to serve (its wrangler.toml, public/ and functions/); frontend/ by default. Benches use others. */
+  dir?: string;
   /** Print wrangler's own output (npm start) instead of keeping it for error messages (tests). */
   inheritOutput?: boolean;
 }
@@ -57,7 +59,7 @@ export async function startPagesDev(opts: PagesDevOptions): Promise<PagesDev> {
     ...Object.entries(bindings).flatMap(([k, v]) => ['--binding', `${k}=${v}`]),
   ];
   const child = spawn(WRANGLER, args, {
-    cwd: FRONTEND_DIR,
+    cwd: opts.dir ?? FRONTEND_DIR,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_D1_WARNING: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
