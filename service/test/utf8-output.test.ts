@@ -6,7 +6,7 @@
 import { utf8Rows } from '../src/csv/utf8-output';
 import { writeRows, type ChunkRows } from '../src/csv/write-output';
 import type { Manifest } from '../src/models/manifest';
-import type { Predictions } from '../src/inference/run-model';
+import type { Predictions } from '../src/models/predictions';
 
 const base = { version: '1', features: [{ name: 'x', type: 'float' as const }], metrics: {}, sha256: '0'.repeat(64) };
 const MODELS: Record<string, Manifest> = {

@@ -5,7 +5,7 @@
  * answer of a numeric upload is nearly all this path.
  */
 import type { Manifest } from '../models/manifest';
-import type { Predictions } from '../inference/run-model';
+import type { Predictions } from '../models/predictions';
 import { COMMA, Delimiter, writeRow } from './cells';
 import { neutraliseRow } from './read-table';
 import { PROBABILITY_DIGITS, predictionText, writtenProbabilities, type ChunkRows } from './write-output';

@@ -1,5 +1,5 @@
 /** What the read step keeps of each chunk for the write step, a few bytes a row. */
-import type { Predictions } from './run-model';
+import type { Predictions } from '../models/predictions';
 
 /**
  * Text read, validated and predicted at a time: about a thousand rows, many enough for

@@ -17,9 +17,10 @@ import { textOffsets } from '../csv/char-offsets';
 import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
+import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
-import { Predictions, runModel } from './run-model';
+import { runModel } from './run-model';
 
 export interface JobOptions {
   model: string;
