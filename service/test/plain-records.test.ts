@@ -4,7 +4,7 @@
  * values, row texts, formulas and errors, including the odd cells that must take the general way.
  */
 import iconv from 'iconv-lite';
-import { byteOffset, textOffsets } from '../src/csv/char-offsets';
+import { byteOffset, byteOffsets, textOffsets } from '../src/csv/char-offsets';
 import type { BytesEncoding } from '../src/csv/plain-records';
 import { ReadOptions, RowsRead, TableReader } from '../src/csv/read-table';
 import { TextRecords } from '../src/csv/text-records';
@@ -189,6 +189,7 @@ describe('offsets in bytes and in text', () => {
       expect(starts[starts.length - 1]).toBe(bytes.length);
       expect(Array.from(textOffsets(bytes, Int32Array.from(starts), encoding))).toEqual(units);
       expect(units.map((u) => byteOffset(bytes, u, encoding))).toEqual(starts);
+      expect(Array.from(byteOffsets(bytes, Int32Array.from(units), encoding))).toEqual(starts);
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Offsets in a chunk's bytes and in its decoded text, for chunks read in place (plain-records.ts)
- * whose rows are written as text. In UTF-8 a character takes 1 to 4 bytes, and 1 or 2 UTF-16
+ * Offsets in a chunk's bytes and in its decoded text: rows are kept by where they are in the bytes,
+ * whichever way they were read, and a row read or written as text finds its place here. In UTF-8 a character takes 1 to 4 bytes, and 1 or 2 UTF-16
  * units (2 from a 4-byte one); in Shift_JIS a lead byte (0x81–0x9F, 0xE0–0xFC) and the byte after
  * it are one character, and any other byte is one. The bytes were checked to be whole, valid text.
  */
@@ -37,6 +37,18 @@ export function textOffsets(bytes: Uint8Array, at: Int32Array, encoding: BytesEn
   for (let k = 0; k < at.length; k++) {
     [byte, unit] = walk(bytes, byte, unit, at[k], Infinity, encoding);
     out[k] = unit;
+  }
+  return out;
+}
+
+/** The byte offsets of the text offsets `at`, which must ascend. */
+export function byteOffsets(bytes: Uint8Array, at: Int32Array, encoding: BytesEncoding): Int32Array {
+  const out = new Int32Array(at.length);
+  let byte = 0;
+  let unit = 0;
+  for (let k = 0; k < at.length; k++) {
+    [byte, unit] = walk(bytes, byte, unit, bytes.length, at[k], encoding);
+    out[k] = byte;
   }
   return out;
 }

@@ -13,7 +13,7 @@ import type { Delimiter } from '../csv/cells';
 import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
 import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
 import { recordRanges } from '../csv/record-bounds';
-import { textOffsets } from '../csv/char-offsets';
+import { byteOffsets, textOffsets } from '../csv/char-offsets';
 import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
@@ -179,7 +179,8 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       const predictions = await runModel(session, model, rows.columns, rows.rows);
       checkFinite(predictions, rows, reader.errors);
       if (!reader.valid) continue;
-      chunks.push({ start, end: stop, spans: rows.spans, inBytes: rows.inBytes, neutralised: rows.neutralised, predictions });
+      const spans = rows.inBytes ? rows.spans : byteOffsets(range, rows.spans, text.encoding);
+      chunks.push({ start, end: stop, spans, neutralised: rows.neutralised, predictions });
     }
     reader.finish(piece !== undefined);
     let prefix: string | undefined;
@@ -208,21 +209,20 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
 }
 
 /**
- * The output of a run of chunks, part by part: UTF-8 rows read in their bytes are copied into a
- * UTF-8 answer; any other chunk is decoded and its rows encoded.
+ * The output of a run of chunks, part by part: the rows of a UTF-8 chunk are copied from its bytes
+ * into a UTF-8 answer; any other chunk is decoded and its rows encoded.
  */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
   const { upload, delimiter } = task;
   const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
-  const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
+  const parts = task.chunks.map(({ start, end, spans, neutralised, predictions }, k) => {
     const prefix = k === 0 && task.prefix ? task.prefix : '';
     const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
     // Plain ASCII reads the same in both input encodings and is UTF-8 already.
     const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
-    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, delimiter }, model.manifest, prefix);
-    const textSpans = inBytes ? textOffsets(bytes, spans, task.inputEncoding) : spans;
-    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions, delimiter }, model.manifest);
+    if (task.outputEncoding === 'utf-8' && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, delimiter }, model.manifest, prefix);
+    const rows = writeRows({ text: decoder.decode(bytes), spans: textOffsets(bytes, spans, task.inputEncoding), neutralised, predictions, delimiter }, model.manifest);
     return bytesPart(encodeText(prefix + rows, task.outputEncoding));
   });
   return task.bom ? [bytesPart(BOM), ...parts] : parts;
