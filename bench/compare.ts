@@ -1,11 +1,12 @@
 /**
  * Two builds of the service, alternated on the same files: the 100k-row numeric CSV and the 100k-row
- * CSV with a column of Japanese names (UTF-8), so noise from other work on the machine falls on
+ * CSV with a column of Japanese names (UTF-8, and Shift_JIS as Excel's plain "CSV" in Japan), so noise from other work on the machine falls on
  * both alike. Prints each build's median seconds and rows/s.
  * Usage: tsx bench/compare.ts <checkout A> <checkout B> [rounds]   (each built: dist/bundle/server.js)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import { freePort } from '../frontend/dev/pages-dev';
 import { NODE_FLAGS, PROCESS_ENV, SERVICE_ENTRY } from '../service/src/process-settings';
 import { japaneseCsv, numericCsv, writeBenchModel } from './bench-model';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const files: [string, Blob][] = [
     ['100k numeric', new Blob([numericCsv(ROWS)])],
     ['100k Japanese (UTF-8)', new Blob([japaneseCsv(ROWS)])],
+    ['100k Japanese (Shift_JIS)', new Blob([new Uint8Array(iconv.encode(japaneseCsv(ROWS), 'shift_jis'))])],
   ];
   const servers = [await start(a, modelsDir), await start(b, modelsDir)];
   const times = servers.map(() => files.map((): number[] => []));
