@@ -41,16 +41,20 @@ export function textOffsets(bytes: Uint8Array, at: Int32Array, encoding: BytesEn
   return out;
 }
 
-/** The byte offsets of the text offsets `at`, which must ascend. */
-export function byteOffsets(bytes: Uint8Array, at: Int32Array, encoding: BytesEncoding): Int32Array {
-  const out = new Int32Array(at.length);
-  let byte = 0;
-  let unit = 0;
-  for (let k = 0; k < at.length; k++) {
-    [byte, unit] = walk(bytes, byte, unit, bytes.length, at[k], encoding);
-    out[k] = byte;
+/** Byte offsets of ascending text offsets, found one at a time as a chunk's records are read from its text. */
+export class ByteCursor {
+  private byte = 0;
+  private unit = 0;
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly encoding: BytesEncoding,
+  ) {}
+
+  /** The byte offset of text offset `units`, which is not below the one asked for before. */
+  at(units: number): number {
+    [this.byte, this.unit] = walk(this.bytes, this.byte, this.unit, this.bytes.length, units, this.encoding);
+    return this.byte;
   }
-  return out;
 }
 
 /** The byte offset of text offset `units`. */

@@ -6,8 +6,7 @@
  */
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
-import { COMMA, Delimiter, writeRow } from './cells';
-import { neutraliseRow } from './read-table';
+import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
 import { PROBABILITY_DIGITS, predictionText, writtenProbabilities, type ChunkRows } from './write-output';
 
 const CR = 0x0d;

@@ -2,8 +2,7 @@
 import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
-import { COMMA, Delimiter, writeRow } from './cells';
-import { neutraliseRow } from './read-table';
+import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
 import type { TextEncoding } from './decode';
 
 export const PROBABILITY_DIGITS = 6;

@@ -10,15 +10,16 @@
 import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import type { Delimiter } from '../csv/cells';
-import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
-import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
+import { CsvChunks } from '../csv/csv-chunk';
+import { TextEncoding, uploadText, UploadText } from '../csv/decode';
 import { recordRanges } from '../csv/record-bounds';
-import { byteOffsets, textOffsets } from '../csv/char-offsets';
+import { textOffsets } from '../csv/char-offsets';
 import { utf8Rows, type OutputPart } from '../csv/utf8-output';
 import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
+import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../table/read-table';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
 import { runModel } from './run-model';
 
@@ -152,24 +153,17 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
-      delimiter,
       unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
     });
-    const decoder = new RangeDecoder(text);
+    const csv = new CsvChunks(text);
     const first = !piece || piece.index === 0;
-    if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
+    if (!first) reader.read(csv.chunk(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
     const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, MAX_RECORD_BYTES, delimiter);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
-      const last = stop === upload.length;
-      // Plain ASCII, and UTF-8 answered in UTF-8, are read in their bytes without decoding them;
-      // Shift_JIS is decoded (which checks it) and read in its bytes too.
-      let rows: RowsRead;
-      if (decoder.isAscii(range) || (!toShiftJis && decoder.isUtf8(range))) rows = reader.readBytes(range);
-      else if (text.encoding === 'shift_jis' && decoder.atCharacterStart) rows = reader.readBytes(range, 'shift_jis', decoder.decode(range, last));
-      else rows = reader.read(decoder.decode(range, last));
+      const rows = reader.read(csv.chunk(range, stop === upload.length));
       if (runaway) {
         reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;
@@ -179,8 +173,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       const predictions = await runModel(session, model, rows.columns, rows.rows);
       checkFinite(predictions, rows, reader.errors);
       if (!reader.valid) continue;
-      const spans = rows.inBytes ? rows.spans : byteOffsets(range, rows.spans, text.encoding);
-      chunks.push({ start, end: stop, spans, neutralised: rows.neutralised, predictions });
+      chunks.push({ start, end: stop, spans: rows.spans, neutralised: rows.neutralised, predictions });
     }
     reader.finish(piece !== undefined);
     let prefix: string | undefined;

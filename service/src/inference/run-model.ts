@@ -1,6 +1,6 @@
 /** Feeds a validated table to an onnxruntime session, thousands of rows per run, never one. */
 import * as ort from 'onnxruntime-node';
-import type { FeatureColumn } from '../csv/read-table';
+import type { FeatureColumn } from '../table/read-table';
 import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
 import { predictionText } from '../csv/write-output';
