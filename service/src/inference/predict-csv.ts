@@ -7,15 +7,13 @@
  * A small upload does both in one task; a large one is read in pieces by every thread, then
  * written in batches while the answer streams out (see pool.ts).
  */
-import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import type { Delimiter } from '../csv/cells';
 import { CsvChunks } from '../csv/csv-chunk';
 import { TextEncoding, uploadText, UploadText } from '../csv/decode';
 import { recordRanges } from '../csv/record-bounds';
-import { textOffsets } from '../csv/char-offsets';
-import { utf8Rows, type OutputPart } from '../csv/utf8-output';
-import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
+import { answerWriter, type OutputPart } from '../csv/csv-writer';
+import { fitsShiftJis, headerLine, outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
@@ -201,24 +199,13 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   }
 }
 
-/**
- * The output of a run of chunks, part by part: the rows of a UTF-8 chunk are copied from its bytes
- * into a UTF-8 answer; any other chunk is decoded and its rows encoded.
- */
+/** The output of a run of chunks, part by part, by the answer's writer (csv-writer.ts). */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
-  const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
-  const { upload, delimiter } = task;
-  const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
-  const parts = task.chunks.map(({ start, end, spans, neutralised, predictions }, k) => {
-    const prefix = k === 0 && task.prefix ? task.prefix : '';
-    const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
-    // Plain ASCII reads the same in both input encodings and is UTF-8 already.
-    const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
-    if (task.outputEncoding === 'utf-8' && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, delimiter }, model.manifest, prefix);
-    const rows = writeRows({ text: decoder.decode(bytes), spans: textOffsets(bytes, spans, task.inputEncoding), neutralised, predictions, delimiter }, model.manifest);
-    return bytesPart(encodeText(prefix + rows, task.outputEncoding));
-  });
-  return task.bom ? [bytesPart(BOM), ...parts] : parts;
+  const { upload } = task;
+  const writer = answerWriter(model.manifest, task.delimiter, task.inputEncoding, task.outputEncoding);
+  const head = task.prefix || task.bom ? [writer.head(task.prefix ?? '', task.bom ?? false)] : [];
+  const rows = task.chunks.map(({ start, end, spans, neutralised, predictions }) => writer.rows({ bytes: Buffer.from(upload.buffer, upload.byteOffset + start, end - start), spans, neutralised, predictions }));
+  return [...head, ...rows];
 }
 
 /**
