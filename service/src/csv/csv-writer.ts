@@ -13,7 +13,7 @@ import type { Delimiter } from './cells';
 import { textOffsets } from './char-offsets';
 import type { TextEncoding } from './decode';
 import { utf8Rows } from './utf8-output';
-import { BOM, encodeText, writeRows } from './write-output';
+import { BOM, encodeText, fitsShiftJis, writeRows } from './write-output';
 
 /** Output bytes whose size is known before they are written, so a batch can go into one buffer. */
 export interface OutputPart {
@@ -34,11 +34,15 @@ export interface ChunkToWrite {
 }
 
 export interface AnswerWriter {
+  /** What in `text` the answer cannot hold (characters, in Shift_JIS), checked as the rows are read; undefined when it can hold it all. */
+  unwritable?(text: string): string | undefined;
   /** The answer's start: a byte order mark where asked for, and the header line. */
   head(headerLine: string, bom: boolean): OutputPart;
   /** One chunk's rows, each as uploaded (or neutralised) followed by its predictions. */
   rows(chunk: ChunkToWrite): OutputPart;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
 
@@ -48,6 +52,7 @@ export function answerWriter(manifest: Manifest, delimiter: Delimiter, input: Te
   const asText = ({ bytes, spans, neutralised, predictions }: ChunkToWrite) =>
     bytesPart(encodeText(writeRows({ text: decoder.decode(bytes), spans: textOffsets(bytes, spans, input), neutralised, predictions, delimiter }, manifest), output));
   return {
+    unwritable: output === 'shift_jis' ? (text) => (ASCII.test(text) || fitsShiftJis(text) ? undefined : 'characters Shift_JIS cannot write its characters; use output_encoding=utf-8') : undefined,
     head: (headerLine, bom) => bytesPart(bom ? Buffer.concat([BOM, encodeText(headerLine, output)]) : encodeText(headerLine, output)),
     // Plain ASCII reads the same in both input encodings and is UTF-8 already.
     rows: output === 'utf-8' ? (chunk) => (input === 'utf-8' || isAscii(chunk.bytes) ? utf8Rows(chunk.bytes, { ...chunk, delimiter }, manifest) : asText(chunk)) : asText,

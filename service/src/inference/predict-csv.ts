@@ -13,7 +13,7 @@ import { CsvChunks } from '../csv/csv-chunk';
 import { TextEncoding, uploadText, UploadText } from '../csv/decode';
 import { recordRanges } from '../csv/record-bounds';
 import { answerWriter, type OutputPart } from '../csv/csv-writer';
-import { fitsShiftJis, headerLine, outputColumns } from '../csv/write-output';
+import { headerLine, outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
@@ -91,8 +91,6 @@ export interface WriteTask {
   into?: ArrayBuffer;
 }
 
-const SHIFT_JIS_HINT = 'Shift_JIS cannot write its characters; use output_encoding=utf-8';
-const ASCII = /^[\x00-\x7f]*$/;
 
 function countClasses(chunks: ChunkPlan[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -146,12 +144,12 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const { delimiter } = text;
     const size = job.chunkBytes ?? CHUNK_BYTES;
     const { outputEncoding, bom } = outputOf(job, text);
-    const toShiftJis = outputEncoding === 'shift_jis';
+    const writer = answerWriter(model.manifest, delimiter, text.encoding, outputEncoding);
     const reader = new TableReader({
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
-      unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
+      unwritable: writer.unwritable,
     });
     const csv = new CsvChunks(text);
     const first = !piece || piece.index === 0;
@@ -177,9 +175,8 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     let prefix: string | undefined;
     if (first) {
       prefix = headerLine(reader.headerLine, model.manifest, delimiter);
-      if (toShiftJis && !fitsShiftJis(prefix + (model.manifest.classes ?? []).join(''))) {
-        throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have characters ${SHIFT_JIS_HINT}`);
-      }
+      const problem = writer.unwritable?.(prefix + (model.manifest.classes ?? []).join(''));
+      if (problem) throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have ${problem}`);
     }
     const classCounts = model.manifest.task === 'classification' ? countClasses(chunks) : undefined;
     return {

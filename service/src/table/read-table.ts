@@ -36,7 +36,7 @@ export interface ReadOptions {
   imputed?: ReadonlySet<string>;
   /** Column names the output adds; an upload may not already have them. */
   reserved: readonly string[];
-  /** Says why a row (as a text answer would write it) cannot go into the output, e.g. in Shift_JIS; undefined when it can. */
+  /** Says what in a row (as a text answer would write it) the output cannot hold, e.g. characters in Shift_JIS; undefined when it can. */
   unwritable?: (line: string) => string | undefined;
 }
 
@@ -255,7 +255,7 @@ export class TableReader {
       this.rows++;
       if (unwritable) {
         const problem = unwritable(records.line(formula));
-        if (problem) this.errors.add(row, null, problem);
+        if (problem) this.errors.add(row, null, `the row has ${problem}`);
       }
       if (keep && formula) rows.neutralise(at);
     }
