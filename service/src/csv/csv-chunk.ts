@@ -98,7 +98,7 @@ export class CsvChunk implements TableSource {
   private readonly delimiter: Delimiter;
   private readonly inPlace: boolean;
   private decoded: string | undefined;
-  private header_: TextTableRecords | undefined;
+  private headerRecords: TextTableRecords | undefined;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -120,13 +120,13 @@ export class CsvChunk implements TableSource {
   }
 
   header(): TableRecords {
-    this.header_ = new TextTableRecords(this.source, 0, this.delimiter, this.cursor(), 0);
-    return this.header_;
+    this.headerRecords = new TextTableRecords(this.source, 0, this.delimiter, this.cursor(), 0);
+    return this.headerRecords;
   }
 
   records(width: number, rowBefore: number): TableRecords {
     // Where the records after the header start, in the text and in the bytes.
-    const textFrom = this.header_?.next ?? 0;
+    const textFrom = this.headerRecords?.next ?? 0;
     const from = textFrom === 0 ? 0 : byteOffset(this.bytes, textFrom, this.encoding);
     // Buffer's indexOf is memchr; a typed array's looks at one element at a time.
     if (this.inPlace && Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).indexOf(QUOTE, from) === -1) {
