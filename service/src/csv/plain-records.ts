@@ -143,7 +143,7 @@ export class PlainRecords implements TableRecords {
     return k === 0 ? this.start : this.commas[k - 1] + 1;
   }
 
-  /** Where field `k` ends (k below the `maxFields` given and below `fields`). */
+  /** Where field `k` ends (k below the `maxFields` given and below `width`). */
   fieldEnd(k: number): number {
     return k === this.width - 1 ? this.end : this.commas[k];
   }
