@@ -13,7 +13,7 @@ import type { Progress } from './progress';
 import { DEFAULT_RETRIES, Endpoint, PieceAnswer, RetryPolicy, sendPiece } from './send-piece';
 import { FilePiece, splitFile } from './split-file';
 
-/** As many as one answer lists (service/src/csv/read-table.ts). */
+/** As many as one answer lists (service/src/table/read-table.ts). */
 export const MAX_LISTED_ERRORS = 100;
 
 export interface ScoreOptions {
