@@ -10,7 +10,7 @@ import type { ProblemBody, RowError } from '../service/src/http/problem';
 import { DEFAULT_RETRIES, Endpoint, PieceAnswer, RetryPolicy, sendPiece } from './send-piece';
 import type { FilePiece } from './split-file';
 
-/** As many as one answer lists (service/src/csv/read-table.ts). */
+/** As many as one answer lists (service/src/table/read-table.ts). */
 export const MAX_LISTED_ERRORS = 100;
 
 export interface ScorePiecesOptions {

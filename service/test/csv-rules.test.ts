@@ -3,7 +3,7 @@
  * HTTP app: one app reads each upload as one chunk, one in chunks of 1 KiB; both must answer alike.
  */
 import request from 'supertest';
-import { MAX_COLUMNS } from '../src/csv/read-table';
+import { MAX_COLUMNS } from '../src/table/read-table';
 import { AUTH, buildTestApp, FEATURES, TestApp } from './helpers';
 import { readReference, runsAsFormula } from './reference-csv';
 

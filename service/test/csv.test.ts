@@ -1,22 +1,24 @@
 import iconv from 'iconv-lite';
-import { isFormulaLike, neutralise, writeRow } from '../src/csv/cells';
+import { isFormulaLike, neutralise, neutraliseRow, writeRow } from '../src/csv/cells';
+import { CsvChunk } from '../src/csv/csv-chunk';
 import { decodeUpload, parseEncodingName, RangeDecoder, uploadText } from '../src/csv/decode';
 import { fastDecimal as fastDecimalOf } from '../src/csv/decimal';
 import { PlainRecords } from '../src/csv/plain-records';
-import { neutraliseRow, ReadOptions, TableReader } from '../src/csv/read-table';
+import { ReadOptions, TableReader } from '../src/table/read-table';
 import { HttpProblem } from '../src/http/problem';
 import type { Feature } from '../src/models/manifest';
 import { csv, FEATURES } from './helpers';
 
 const features: Feature[] = FEATURES.map((name) => ({ name, type: 'float' }));
-/** The whole text read as one chunk, with each row's output text picked out as the writer does. */
+/** The whole text read as one chunk (from its text), with each row's output text picked out as the writer does. */
 function read(text: string, imputed?: Set<string>, extra: Partial<ReadOptions> = {}) {
   const reader = new TableReader({ features, imputed, reserved: ['prediction', 'probability'], ...extra });
-  const rows = reader.read(text);
+  const bytes = Buffer.from(text);
+  const rows = reader.read(new CsvChunk(bytes, 'utf-8', { inPlace: false }));
   reader.finish();
   const neutralised = new Set(rows.neutralised);
   const lines = Array.from({ length: rows.rows }, (_, i) => {
-    const line = text.slice(rows.spans[2 * i], rows.spans[2 * i + 1]);
+    const line = bytes.toString('utf8', rows.spans[2 * i], rows.spans[2 * i + 1]);
     return neutralised.has(i) ? neutraliseRow(line) : line;
   });
   return { columns: rows.columns, lines, headerLine: reader.headerLine };

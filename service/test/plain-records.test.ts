@@ -4,9 +4,10 @@
  * values, row texts, formulas and errors, including the odd cells that must take the general way.
  */
 import iconv from 'iconv-lite';
-import { byteOffset, textOffsets } from '../src/csv/char-offsets';
+import { ByteCursor, byteOffset, textOffsets } from '../src/csv/char-offsets';
+import { CsvChunk } from '../src/csv/csv-chunk';
 import type { BytesEncoding } from '../src/csv/plain-records';
-import { ReadOptions, RowsRead, TableReader } from '../src/csv/read-table';
+import { ReadOptions, RowsRead, TableReader } from '../src/table/read-table';
 import { TextRecords } from '../src/csv/text-records';
 import type { Feature } from '../src/models/manifest';
 
@@ -90,21 +91,20 @@ interface Outcome {
 const encode = (text: string, encoding: BytesEncoding) => (encoding === 'utf-8' ? Buffer.from(text) : iconv.encode(text, 'shift_jis'));
 const decode = (bytes: Uint8Array, encoding: BytesEncoding) => new TextDecoder(encoding).decode(bytes);
 
-/** Reads the chunks as text, or in their bytes in `encoding` (Shift_JIS with its text, as predict-csv.ts does). */
+/** Reads the chunks' bytes in `encoding` from their text, or in place (Shift_JIS with its text, as csv-chunk.ts does). */
 function readAll(chunks: string[], inBytes: boolean, opts: Partial<ReadOptions>, encoding: BytesEncoding = 'utf-8'): Outcome {
   const reader = new TableReader({ features, imputed: new Set(['gap']), reserved: ['prediction'], ...opts });
   const reads = chunks.map((chunk) => {
-    if (!inBytes) return reader.read(chunk);
     const bytes = encode(chunk, encoding);
-    return encoding === 'utf-8' ? reader.readBytes(bytes) : reader.readBytes(bytes, encoding, decode(bytes, encoding));
+    if (!inBytes) return reader.read(new CsvChunk(bytes, encoding, { text: chunk, inPlace: false }));
+    return reader.read(new CsvChunk(bytes, encoding, { text: encoding === 'utf-8' ? undefined : decode(bytes, encoding) }));
   });
   return { reads, reader, chunks, encoding };
 }
 
-/** What was read, with each row's text picked out of its chunk (by bytes or by characters, as its spans say). */
+/** What was read, with each row's text picked out of its chunk's bytes (where its spans are, either way). */
 function summary({ reads, reader, chunks, encoding }: Outcome) {
-  const rowTexts = (r: RowsRead, chunk: string) =>
-    Array.from({ length: r.rows }, (_, i) => (r.inBytes ? decode(encode(chunk, encoding).subarray(r.spans[2 * i], r.spans[2 * i + 1]), encoding) : chunk.slice(r.spans[2 * i], r.spans[2 * i + 1])));
+  const rowTexts = (r: RowsRead, chunk: string) => Array.from({ length: r.rows }, (_, i) => decode(encode(chunk, encoding).subarray(r.spans[2 * i], r.spans[2 * i + 1]), encoding));
   return {
     reads: reads.map((r, k) => ({ rows: r.rows, neutralised: Array.from(r.neutralised), texts: rowTexts(r, chunks[k]), columns: r.columns.map((c) => Array.from(c.values as ArrayLike<unknown>)) })),
     errors: reader.errors.listed,
@@ -138,8 +138,8 @@ describe('UTF-8 chunks read in place', () => {
         // Only the header was read as text: the rows were read in place.
         expect(asText).toHaveBeenCalledTimes(1);
         asText.mockRestore();
-        expect(summary(inPlace)).toEqual(summary({ ...readAll(chunks, false, opts), encoding }));
-        expect(inPlace.reads.every((r) => r.inBytes)).toBe(true);
+        expect(summary(inPlace)).toEqual(summary(readAll(chunks, false, opts, encoding)));
+        expect(inPlace.reads.map((r) => Array.from(r.spans))).toEqual(readAll(chunks, false, opts, encoding).reads.map((r) => Array.from(r.spans)));
         // The valid files are kept whole; the others have errors of every kind.
         if (bad) expect(inPlace.reader.errors.total).toBeGreaterThan(50);
         else expect([inPlace.reader.errors.total, inPlace.reads.reduce((n, r) => n + r.rows, 0)]).toEqual([0, inPlace.reader.rows]);
@@ -189,6 +189,8 @@ describe('offsets in bytes and in text', () => {
       expect(starts[starts.length - 1]).toBe(bytes.length);
       expect(Array.from(textOffsets(bytes, Int32Array.from(starts), encoding))).toEqual(units);
       expect(units.map((u) => byteOffset(bytes, u, encoding))).toEqual(starts);
+      const cursor = new ByteCursor(bytes, encoding);
+      expect(units.map((u) => cursor.at(u))).toEqual(starts);
     }
   });
 });

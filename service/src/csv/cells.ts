@@ -1,4 +1,6 @@
 /** Writing CSV cells: RFC 4180 quoting, and OWASP CSV-injection neutralisation for spreadsheets. */
+import { TextRecords } from './text-records';
+
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Whether a cell starting with this character code (NaN for an empty cell) can be a formula: = + - @ TAB CR. */
@@ -29,4 +31,11 @@ export function quote(cell: string, delimiter: Delimiter = COMMA): string {
 
 export function writeRow(cells: readonly string[], delimiter: Delimiter = COMMA): string {
   return cells.map((c) => quote(neutralise(c), delimiter)).join(String.fromCharCode(delimiter));
+}
+
+/** A row's text (one record, no line break) with its formula cells neutralised and re-quoted. */
+export function neutraliseRow(line: string, delimiter: Delimiter = COMMA): string {
+  const record = new TextRecords(line, 0, delimiter);
+  record.advance();
+  return writeRow(record.cells, delimiter);
 }

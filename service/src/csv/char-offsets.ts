@@ -1,6 +1,6 @@
 /**
- * Offsets in a chunk's bytes and in its decoded text, for chunks read in place (plain-records.ts)
- * whose rows are written as text. In UTF-8 a character takes 1 to 4 bytes, and 1 or 2 UTF-16
+ * Offsets in a chunk's bytes and in its decoded text: rows are kept by where they are in the bytes,
+ * whichever way they were read, and a row read or written as text finds its place here. In UTF-8 a character takes 1 to 4 bytes, and 1 or 2 UTF-16
  * units (2 from a 4-byte one); in Shift_JIS a lead byte (0x81–0x9F, 0xE0–0xFC) and the byte after
  * it are one character, and any other byte is one. The bytes were checked to be whole, valid text.
  */
@@ -39,6 +39,22 @@ export function textOffsets(bytes: Uint8Array, at: Int32Array, encoding: BytesEn
     out[k] = unit;
   }
   return out;
+}
+
+/** Byte offsets of ascending text offsets, found one at a time as a chunk's records are read from its text. */
+export class ByteCursor {
+  private byte = 0;
+  private unit = 0;
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly encoding: BytesEncoding,
+  ) {}
+
+  /** The byte offset of text offset `units`, which is not below the one asked for before. */
+  at(units: number): number {
+    [this.byte, this.unit] = walk(this.bytes, this.byte, this.unit, this.bytes.length, units, this.encoding);
+    return this.byte;
+  }
 }
 
 /** The byte offset of text offset `units`. */

@@ -135,11 +135,6 @@ export class RangeDecoder {
     return this.whole && isAscii(bytes);
   }
 
-  /** Whether no character is left unfinished by the bytes decoded so far: the next range's text is its own. */
-  get atCharacterStart(): boolean {
-    return this.whole;
-  }
-
   /**
    * Whether `bytes` (the range after those decoded so far) is whole, valid UTF-8 in a UTF-8
    * upload: such a range can be read without decoding it (it is checked here instead).

@@ -13,7 +13,8 @@
  * .5 (decimal.ts), exactly what Number(cell) gives. Any other cell reads as NaN here and is
  * converted by the caller from its text.
  */
-import { mayBeFormula } from './cells';
+import type { TableRecords } from '../table/records';
+import { Delimiter, isFormulaLike, mayBeFormula, writeRow } from './cells';
 import { decimalValue } from './decimal';
 
 const COMMA = 44;
@@ -36,12 +37,16 @@ export function textOf(bytes: Uint8Array, encoding: BytesEncoding, start = 0, en
 }
 
 /** Walks the records one at a time; the current record's fields are read through it. */
-export class PlainRecords {
+export class PlainRecords implements TableRecords {
   /** The current record's text is [start, end); the line break after it is not included. */
   start = 0;
   end = 0;
   /** Its number of fields (commas + 1). */
-  fields = 0;
+  width = 0;
+  /** Its row number, counted from the `rowBefore` given. */
+  row: number;
+  /** Without quotes, no field is malformed. */
+  readonly malformed = undefined;
   /** Whether a field of it starts like a formula (= + - @ TAB) and is not a plain decimal: the caller looks closer. */
   mayHaveFormula = false;
   /** Where the record after it starts. */
@@ -56,7 +61,9 @@ export class PlainRecords {
     maxFields: number,
     private readonly encoding: BytesEncoding = 'utf-8',
     private readonly delimiter: number = COMMA,
+    rowBefore = 0,
   ) {
+    this.row = rowBefore;
     this.next = from;
     this.commas = new Int32Array(Math.max(1, maxFields - 1));
     this.values = new Float64Array(Math.max(1, maxFields));
@@ -126,7 +133,8 @@ export class PlainRecords {
     this.start = start;
     this.end = end;
     this.next = next;
-    this.fields = field + 1;
+    this.width = field + 1;
+    this.row++;
     return true;
   }
 
@@ -135,9 +143,9 @@ export class PlainRecords {
     return k === 0 ? this.start : this.commas[k - 1] + 1;
   }
 
-  /** Where field `k` ends (k below the `maxFields` given and below `fields`). */
+  /** Where field `k` ends (k below the `maxFields` given and below `width`). */
   fieldEnd(k: number): number {
-    return k === this.fields - 1 ? this.end : this.commas[k];
+    return k === this.width - 1 ? this.end : this.commas[k];
   }
 
   /** Field `k` as a plain decimal (k below the `maxFields` given), or NaN when it is not one. */
@@ -145,18 +153,32 @@ export class PlainRecords {
     return this.values[k];
   }
 
-  /** Field `k`'s text (k below the `maxFields` given and below `fields`). */
-  field(k: number): string {
-    return this.text(this.fieldStart(k), this.fieldEnd(k));
+  /** Field `k`'s text (k below the `maxFields` given and below `width`). */
+  text(k: number): string {
+    return textOf(this.bytes, this.encoding, this.fieldStart(k), this.fieldEnd(k));
   }
 
-  /** Text of the chunk, for the cells and rows that are needed as strings. */
-  text(start: number, end: number): string {
-    return textOf(this.bytes, this.encoding, start, end);
+  get blank(): boolean {
+    return this.end === this.start;
   }
 
   /** The current record's fields as strings, for the rare row that must be rewritten. */
   cells(): string[] {
-    return this.text(this.start, this.end).split(String.fromCharCode(this.delimiter));
+    return textOf(this.bytes, this.encoding, this.start, this.end).split(String.fromCharCode(this.delimiter));
+  }
+
+  /** Any field, a number included (" \t5" reads as 5), may run as a formula; a plain decimal never does. */
+  formulaLike(): boolean {
+    if (!this.mayHaveFormula) return false;
+    const fields = Math.min(this.width, this.values.length);
+    for (let k = 0; k < fields; k++) {
+      const fast = this.values[k];
+      if (fast !== fast && mayBeFormula(this.bytes[this.fieldStart(k)]) && isFormulaLike(this.text(k))) return true;
+    }
+    return false;
+  }
+
+  line(neutralised: boolean): string {
+    return neutralised ? writeRow(this.cells(), this.delimiter as Delimiter) : textOf(this.bytes, this.encoding, this.start, this.end);
   }
 }

@@ -5,9 +5,9 @@
  * answer of a numeric upload is nearly all this path.
  */
 import type { Manifest } from '../models/manifest';
-import type { Predictions } from '../inference/run-model';
-import { COMMA, Delimiter, writeRow } from './cells';
-import { neutraliseRow } from './read-table';
+import type { Predictions } from '../models/predictions';
+import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
+import type { OutputPart } from './csv-writer';
 import { PROBABILITY_DIGITS, predictionText, writtenProbabilities, type ChunkRows } from './write-output';
 
 const CR = 0x0d;
@@ -74,27 +74,20 @@ function tailWriter(manifest: Manifest, predictions: Predictions, delimiter: Del
   };
 }
 
-/** Output bytes whose size is known before they are written, so a batch can go into one buffer. */
-export interface OutputPart {
-  size: number;
-  /** Writes the part at `at`; returns where it ends. */
-  writeInto(out: Buffer, at: number): number;
-}
-
-/** The output of one UTF-8 chunk: `prefix`, then each row as uploaded (or neutralised) and its predictions. */
-export function utf8Rows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest, prefix: string): OutputPart {
+/** The output of one UTF-8 chunk: each row as uploaded (or neutralised) and its predictions. */
+export function utf8Rows(bytes: Buffer, chunk: Omit<ChunkRows, 'text'>, manifest: Manifest): OutputPart {
   const { spans, neutralised } = chunk;
   const delimiter = chunk.delimiter ?? COMMA;
   const tails = tailWriter(manifest, chunk.predictions, delimiter);
   const rows = spans.length / 2;
   const lines = Array.from(neutralised, (i) => Buffer.from(neutraliseRow(bytes.toString('utf8', spans[i * 2], spans[i * 2 + 1]), delimiter)));
-  let size = Buffer.byteLength(prefix);
+  let size = 0;
   for (let i = 0; i < rows; i++) size += spans[i * 2 + 1] - spans[i * 2] + tails.size(i);
   neutralised.forEach((i, k) => (size += lines[k].length - (spans[i * 2 + 1] - spans[i * 2])));
   return {
     size,
     writeInto(out, start) {
-      let at = start + out.write(prefix, start);
+      let at = start;
       let next = 0;
       for (let i = 0; i < rows; i++) {
         if (neutralised[next] === i) at += lines[next++].copy(out, at);

@@ -1,9 +1,8 @@
 /** The response CSV: each input row as uploaded, plus the prediction columns, in the chosen encoding. */
 import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
-import type { Predictions } from '../inference/run-model';
-import { COMMA, Delimiter, writeRow } from './cells';
-import { neutraliseRow } from './read-table';
+import type { Predictions } from '../models/predictions';
+import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
 import type { TextEncoding } from './decode';
 
 export const PROBABILITY_DIGITS = 6;

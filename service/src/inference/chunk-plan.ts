@@ -1,5 +1,5 @@
 /** What the read step keeps of each chunk for the write step, a few bytes a row. */
-import type { Predictions } from './run-model';
+import type { Predictions } from '../models/predictions';
 
 /**
  * Text read, validated and predicted at a time: about a thousand rows, many enough for
@@ -17,10 +17,8 @@ export interface ChunkPlan {
   /** The chunk's byte range in the upload. */
   start: number;
   end: number;
-  /** Per row, the start and end of its text in the chunk: in its bytes when `inBytes`, else in its decoded text. */
+  /** Per row, the start and end of its text in the chunk's bytes (line break excluded): [start0, end0, start1, …]. */
   spans: Int32Array;
-  /** Whether `spans` are offsets in the chunk's bytes (it was read in place); else in its decoded text. */
-  inBytes: boolean;
   /** Rows (by index in the chunk, ascending) written neutralised, because a cell would run as a formula. */
   neutralised: Int32Array;
   predictions: Predictions;

@@ -7,19 +7,19 @@
  * A small upload does both in one task; a large one is read in pieces by every thread, then
  * written in batches while the answer streams out (see pool.ts).
  */
-import { isAscii } from 'node:buffer';
 import type * as ort from 'onnxruntime-node';
 import type { Delimiter } from '../csv/cells';
-import { TextEncoding, uploadText, RangeDecoder, UploadText } from '../csv/decode';
-import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../csv/read-table';
+import { CsvChunks } from '../csv/csv-chunk';
+import { TextEncoding, uploadText, UploadText } from '../csv/decode';
 import { recordRanges } from '../csv/record-bounds';
-import { textOffsets } from '../csv/char-offsets';
-import { utf8Rows, type OutputPart } from '../csv/utf8-output';
-import { BOM, encodeText, fitsShiftJis, headerLine, outputColumns, writeRows } from '../csv/write-output';
+import { answerWriter, type OutputPart } from '../csv/csv-writer';
+import { headerLine, outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
+import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
+import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../table/read-table';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
-import { Predictions, runModel } from './run-model';
+import { runModel } from './run-model';
 
 export interface JobOptions {
   model: string;
@@ -91,8 +91,6 @@ export interface WriteTask {
   into?: ArrayBuffer;
 }
 
-const SHIFT_JIS_HINT = 'Shift_JIS cannot write its characters; use output_encoding=utf-8';
-const ASCII = /^[\x00-\x7f]*$/;
 
 function countClasses(chunks: ChunkPlan[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -146,29 +144,22 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const { delimiter } = text;
     const size = job.chunkBytes ?? CHUNK_BYTES;
     const { outputEncoding, bom } = outputOf(job, text);
-    const toShiftJis = outputEncoding === 'shift_jis';
+    const writer = answerWriter(model.manifest, delimiter, text.encoding, outputEncoding);
     const reader = new TableReader({
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
       reserved: outputColumns(model.manifest),
-      delimiter,
-      unwritable: toShiftJis ? (line) => (ASCII.test(line) || fitsShiftJis(line) ? undefined : `the row has characters ${SHIFT_JIS_HINT}`) : undefined,
+      unwritable: writer.unwritable,
     });
-    const decoder = new RangeDecoder(text);
+    const csv = new CsvChunks(text);
     const first = !piece || piece.index === 0;
-    if (!first) reader.read(decoder.decode(upload.subarray(text.start, piece.headerEnd)));
+    if (!first) reader.read(csv.chunk(upload.subarray(text.start, piece.headerEnd)));
     const chunks: ChunkPlan[] = [];
     const end = piece?.end ?? upload.length;
     const ranges = recordRanges(upload, first ? text.start : piece.start, end, size, MAX_RECORD_BYTES, delimiter);
     for (const { start, end: stop, runaway } of ranges) {
       const range = upload.subarray(start, stop);
-      const last = stop === upload.length;
-      // Plain ASCII, and UTF-8 answered in UTF-8, are read in their bytes without decoding them;
-      // Shift_JIS is decoded (which checks it) and read in its bytes too.
-      let rows: RowsRead;
-      if (decoder.isAscii(range) || (!toShiftJis && decoder.isUtf8(range))) rows = reader.readBytes(range);
-      else if (text.encoding === 'shift_jis' && decoder.atCharacterStart) rows = reader.readBytes(range, 'shift_jis', decoder.decode(range, last));
-      else rows = reader.read(decoder.decode(range, last));
+      const rows = reader.read(csv.chunk(range, stop === upload.length));
       if (runaway) {
         reader.errors.add(reader.recordCount || null, null, `a record here runs on for more than ${MAX_RECORD_BYTES >> 20} MiB: is a closing quote missing? The rest of the file was not read`);
         break;
@@ -178,15 +169,14 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
       const predictions = await runModel(session, model, rows.columns, rows.rows);
       checkFinite(predictions, rows, reader.errors);
       if (!reader.valid) continue;
-      chunks.push({ start, end: stop, spans: rows.spans, inBytes: rows.inBytes, neutralised: rows.neutralised, predictions });
+      chunks.push({ start, end: stop, spans: rows.spans, neutralised: rows.neutralised, predictions });
     }
     reader.finish(piece !== undefined);
     let prefix: string | undefined;
     if (first) {
       prefix = headerLine(reader.headerLine, model.manifest, delimiter);
-      if (toShiftJis && !fitsShiftJis(prefix + (model.manifest.classes ?? []).join(''))) {
-        throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have characters ${SHIFT_JIS_HINT}`);
-      }
+      const problem = writer.unwritable?.(prefix + (model.manifest.classes ?? []).join(''));
+      if (problem) throw new HttpProblem(422, 'unwritable', `the header or the model's class labels have ${problem}`);
     }
     const classCounts = model.manifest.task === 'classification' ? countClasses(chunks) : undefined;
     return {
@@ -206,25 +196,13 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
   }
 }
 
-/**
- * The output of a run of chunks, part by part: UTF-8 rows read in their bytes are copied into a
- * UTF-8 answer; any other chunk is decoded and its rows encoded.
- */
+/** The output of a run of chunks, part by part, by the answer's writer (csv-writer.ts). */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
-  const decoder = new TextDecoder(task.inputEncoding, { ignoreBOM: true });
-  const { upload, delimiter } = task;
-  const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
-  const parts = task.chunks.map(({ start, end, spans, inBytes, neutralised, predictions }, k) => {
-    const prefix = k === 0 && task.prefix ? task.prefix : '';
-    const bytes = Buffer.from(upload.buffer, upload.byteOffset + start, end - start);
-    // Plain ASCII reads the same in both input encodings and is UTF-8 already.
-    const utf8 = task.inputEncoding === 'utf-8' || isAscii(bytes);
-    if (task.outputEncoding === 'utf-8' && inBytes && utf8) return utf8Rows(bytes, { spans, neutralised, predictions, delimiter }, model.manifest, prefix);
-    const textSpans = inBytes ? textOffsets(bytes, spans, task.inputEncoding) : spans;
-    const rows = writeRows({ text: decoder.decode(bytes), spans: textSpans, neutralised, predictions, delimiter }, model.manifest);
-    return bytesPart(encodeText(prefix + rows, task.outputEncoding));
-  });
-  return task.bom ? [bytesPart(BOM), ...parts] : parts;
+  const { upload } = task;
+  const writer = answerWriter(model.manifest, task.delimiter, task.inputEncoding, task.outputEncoding);
+  const head = task.prefix || task.bom ? [writer.head(task.prefix ?? '', task.bom ?? false)] : [];
+  const rows = task.chunks.map(({ start, end, spans, neutralised, predictions }) => writer.rows({ bytes: Buffer.from(upload.buffer, upload.byteOffset + start, end - start), spans, neutralised, predictions }));
+  return [...head, ...rows];
 }
 
 /**

@@ -1,22 +1,12 @@
 /** Feeds a validated table to an onnxruntime session, thousands of rows per run, never one. */
 import * as ort from 'onnxruntime-node';
-import type { FeatureColumn } from '../csv/read-table';
+import type { FeatureColumn } from '../table/read-table';
+import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
 import { predictionText } from '../csv/write-output';
 
 /** Large enough that per-run overhead vanishes, small enough to bound tensor memory. */
 const ROWS_PER_RUN = 65_536;
-
-export interface Predictions {
-  /** Classifiers: per row, which of `labels` it predicts (empty for regressors). */
-  codes: Uint32Array;
-  /** Classifiers: the predicted labels as output text, each once. */
-  labels: string[];
-  /** Regressors: the predicted values (numbers, not text: a long upload has as many as rows). */
-  values?: Float64Array;
-  /** Row-major [rows × classes] probabilities, classifiers only. */
-  probabilities?: Float32Array;
-}
 
 function tensorFor(column: FeatureColumn, type: string, start: number, end: number, rows: number, rank: number): ort.Tensor {
   const dims = rank === 1 ? [rows] : [rows, 1];

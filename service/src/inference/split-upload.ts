@@ -5,7 +5,7 @@
  */
 import type { RowError } from '../http/problem';
 import { problemBody } from '../http/problem';
-import { MAX_LISTED_ERRORS, noRowsProblem } from '../csv/read-table';
+import { MAX_LISTED_ERRORS, noRowsProblem } from '../table/read-table';
 import { nextRecordStart } from '../csv/record-bounds';
 import type { PieceRead } from './predict-csv';
 

@@ -1,4 +1,4 @@
-/** The rows a chunk keeps for predicting and writing, filled as the reader goes (read-table.ts). */
+/** The rows a part of the upload keeps for predicting and writing, filled as the reader goes (read-table.ts). */
 import type { Feature } from '../models/manifest';
 import type { FeatureColumn, RowsRead } from './read-table';
 
@@ -49,11 +49,11 @@ export class KeptRows {
     this.neutralised.push(row);
   }
 
-  result(inBytes: boolean): RowsRead {
+  result(): RowsRead {
     const rows = this.count;
     const column = (k: number) => this.numbers.subarray(k * this.capacity, k * this.capacity + rows);
     const columns = this.features.map((feature, k): FeatureColumn => ({ feature, values: this.textual[k] ? this.strings[k] : column(k) }));
-    return { spans: this.spans.slice(0, rows * 2), rowNumbers: this.rowNumbers.subarray(0, rows), inBytes, neutralised: Int32Array.from(this.neutralised), columns, rows };
+    return { spans: this.spans.slice(0, rows * 2), rowNumbers: this.rowNumbers.subarray(0, rows), neutralised: Int32Array.from(this.neutralised), columns, rows };
   }
 
   private grow(): void {
