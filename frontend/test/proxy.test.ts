@@ -148,6 +148,27 @@ describe('the /api proxy in workerd', () => {
     expect(endAt - firstAt).toBeGreaterThan(1000);
   });
 
+  it('fails the answer it streams when the API’s answer is cut midway, so a cut answer never ends as if whole', async () => {
+    holdResponse = { afterBytes: 4096, ms: 10_000 };
+    await tap.stop();
+    await tap.start(tap.port);
+    await fetch(`${pages.url}/api/models`); // lets workerd find its pooled connection gone
+    // Kept: chunked, without a Content-Length to say it is short.
+    const res = await fetch(`${pages.url}/api/predict?keep=true`, { method: 'POST', body: SAMPLE, headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBeNull();
+    const reader = res.body!.getReader();
+    await reader.read();
+    // The API's connection is cut while its answer is held midway.
+    await tap.stop();
+    holdResponse = undefined;
+    await tap.start(tap.port);
+    const rest = (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read());
+    })();
+    await expect(rest).rejects.toThrow();
+  });
+
   it('forwards the query parameters the contract declares for predict, and refuses any other', async () => {
     const post = (query: string) => fetch(`${pages.url}/api/predict${query}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: SAMPLE });
     expect((await post('?delimiter=comma&format=csv')).status).toBe(200);
