@@ -83,12 +83,15 @@ export function cutAnswer(answer: Uint8Array, headers: Headers): string | undefi
   const rows = headers.get('x-row-count');
   const type = headers.get('content-type') ?? '';
   if (rows === null || !/^text\/(csv|tab-separated-values)\b/i.test(type)) return undefined;
-  const bom = answer[0] === 0xef && answer[1] === 0xbb && answer[2] === 0xbf ? 3 : 0;
+  // UTF-16 (Excel's "Unicode text" answered as it came) is counted as UTF-8: the decoder drops its BOM.
+  const charset = /charset=([\w-]+)/i.exec(type)?.[1]?.toLowerCase();
+  const text = charset?.startsWith('utf-16') ? new TextEncoder().encode(new TextDecoder(charset).decode(answer)) : answer;
+  const bom = text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf ? 3 : 0;
   // A text/csv answer keeps the upload's delimiter, comma or semicolon, which decides where a quoted field may open.
   const delimiters = /tab-separated/i.test(type) ? [TAB] : [COMMA, SEMICOLON];
   let records = -1;
   for (const delimiter of delimiters) {
-    records = wholeRecords(answer, bom, delimiter);
+    records = wholeRecords(text, bom, delimiter);
     if (records === Number(rows) + 1) return undefined;
   }
   return records === -1 ? `the answer was cut inside a record (${answer.length} bytes)` : `the answer was cut: ${Math.max(0, records - 1)} of ${rows} rows came`;
