@@ -69,8 +69,9 @@ export async function writePaced(res: Response, bytes: Uint8Array, stallMs: numb
   return !gone(res);
 }
 
-/** Ends the answer; a client that does not take its last bytes within `stallMs` is cut off. */
-export function endPaced(res: Response, stallMs: number): void {
-  res.end();
+/** Ends the answer (with `last`, if given); a client that does not take its last bytes within `stallMs` is cut off. */
+export function endPaced(res: Response, stallMs: number, last?: Uint8Array): void {
+  if (last) res.end(last);
+  else res.end();
   if (!res.writableFinished) void untilSettled(res, 'finish', stallMs);
 }
