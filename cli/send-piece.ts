@@ -5,6 +5,7 @@
  * the page (which passes a signal: its cancel button), so it uses fetch and Uint8Arrays only.
  */
 import type { ProblemBody } from '../service/src/http/problem';
+import { wholeRecords } from '../service/src/csv/record-bounds';
 
 export interface Endpoint {
   /** The predict URL, query included but for row_offset and pieces. */
@@ -68,6 +69,34 @@ async function problemOf(res: Response): Promise<ProblemBody> {
   return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 300) || res.statusText };
 }
 
+const TAB = 0x09;
+const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
+
+/**
+ * Why a CSV answer is not whole, or undefined if it is: its records (the header's and one per row,
+ * each ending with its line break, by the CSV rules) against X-Row-Count, which the service sends
+ * before the body. A chunked answer cut short can reach the page (through workerd's fetch) as a
+ * clean end, and a Content-Length that is not there cannot be checked.
+ */
+export function cutAnswer(answer: Uint8Array, headers: Headers): string | undefined {
+  const rows = headers.get('x-row-count');
+  const type = headers.get('content-type') ?? '';
+  if (rows === null || !/^text\/(csv|tab-separated-values)\b/i.test(type)) return undefined;
+  // UTF-16 (Excel's "Unicode text" answered as it came) is counted as UTF-8: the decoder drops its BOM.
+  const charset = /charset=([\w-]+)/i.exec(type)?.[1]?.toLowerCase();
+  const text = charset?.startsWith('utf-16') ? new TextEncoder().encode(new TextDecoder(charset).decode(answer)) : answer;
+  const bom = text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf ? 3 : 0;
+  // A text/csv answer keeps the upload's delimiter, comma or semicolon, which decides where a quoted field may open.
+  const delimiters = /tab-separated/i.test(type) ? [TAB] : [COMMA, SEMICOLON];
+  let records = -1;
+  for (const delimiter of delimiters) {
+    records = wholeRecords(text, bom, delimiter);
+    if (records === Number(rows) + 1) return undefined;
+  }
+  return records === -1 ? `the answer was cut inside a record (${answer.length} bytes)` : `the answer was cut: ${Math.max(0, records - 1)} of ${rows} rows came`;
+}
+
 /** Where a piece sits: its row offset, and on the last piece how many pieces were sent (so a kept batch is known complete). */
 export interface PiecePlace {
   rowOffset: number;
@@ -93,6 +122,9 @@ export async function sendPiece(endpoint: Endpoint, body: Uint8Array, place: Pie
       });
       if (res.status === 200) {
         const answer = new Uint8Array(await res.arrayBuffer());
+        const cut = cutAnswer(answer, res.headers);
+        // Thrown as a failed connection is: a proxy between may end a cut answer as if it were whole.
+        if (cut) throw new Error(cut);
         return { ok: true, body: answer, rows: Number(res.headers.get('x-row-count') ?? NaN), headers: res.headers };
       }
       if (res.status === 503 && overload < policy.overloadRetries) {

@@ -1,11 +1,12 @@
 /**
  * A small real HTTP proxy in front of the service that misbehaves on cue, one request at a time:
  * answer 503 with a Retry-After, drop the connection before answering (as a restarted instance
- * does), or cut the answer halfway. Every other request passes through untouched.
+ * does), cut the answer halfway, or end it halfway as if it were whole (chunked, as workerd
+ * passes on an answer cut behind it). Every other request passes through untouched.
  */
 import { createServer, request, Server, IncomingMessage, ServerResponse } from 'node:http';
 
-export type Fault = 'pass' | { status503: number } | 'drop' | 'cut';
+export type Fault = 'pass' | { status503: number } | 'drop' | 'cut' | 'end-short';
 
 /** The fault for the n-th request (from 0), by its place or by a rule that reads the request. */
 export type Faults = Fault[] | ((req: IncomingMessage, n: number) => Fault);
@@ -52,11 +53,14 @@ export class FlakyProxy {
       return void res.end(JSON.stringify({ type: '/problems/overloaded', title: 'Service unavailable', status: 503, detail: 'overloaded (by the test proxy)' }));
     }
     const upstream = request({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      // A cut answer keeps its promise of a length (or of chunks to come) and then stops.
-      res.writeHead(answer.statusCode!, answer.headers);
-      if (fault !== 'cut') return void answer.pipe(res);
+      // A cut answer keeps its promise of a length (or of chunks to come) and then stops; one ended short promises neither.
+      const { 'content-length': _length, 'transfer-encoding': _framing, ...unframed } = answer.headers;
+      res.writeHead(answer.statusCode!, fault === 'end-short' ? unframed : answer.headers);
+      if (fault !== 'cut' && fault !== 'end-short') return void answer.pipe(res);
       answer.once('data', (chunk: Buffer) => {
-        res.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)), () => res.socket?.destroy());
+        const half = chunk.subarray(0, Math.max(1, chunk.length >> 1));
+        if (fault === 'cut') res.write(half, () => res.socket?.destroy());
+        else res.end(half);
         answer.destroy();
       });
     });

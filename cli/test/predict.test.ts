@@ -226,6 +226,35 @@ describe('npm run predict', () => {
     }
   });
 
+  it('tries a piece again whose streamed or kept (chunked) answer was cut, or ended short as if whole (as workerd passes one on)', async () => {
+    const dir = tempDir('cli-short-');
+    const lines = [['id', ...FEATURES, 'note'].join(',')];
+    for (let i = 1; i <= 100_000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750, i % 89 ? 'ok' : '"two\nlines"'].join(','));
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const input = join(dir, 'short.csv');
+    writeFileSync(input, bytes);
+    // The first piece (1 MiB) is answered at once, the second (over 2 MiB) streamed; both kept, so chunked.
+    const proxy = new FlakyProxy(new URL(service.url), ['end-short', 'cut', 'pass', 'end-short', 'pass']);
+    await proxy.start();
+    try {
+      const batch = 'cli-short-batch';
+      const result = await scoreFile({ input, output: join(dir, 'out.csv'), endpoint: endpoint(proxy.url, `?batch=${batch}`), keep: true, concurrency: 1, pieceBytes: 2_400_000, maxRequestBytes: 32 << 20, retries: fastRetries });
+      expect(result).toMatchObject({ ok: true, rows: 100_000 });
+      const whole = (await sendWhole(bytes)).body;
+      expect(readFileSync(join(dir, 'out.csv')).equals(whole)).toBe(true);
+      const offsets = proxy.seen.map((s) => new URL(s.url, proxy.url).searchParams.get('row_offset'));
+      expect(offsets.slice(0, 3)).toEqual(['0', '0', '0']);
+      expect(offsets[3]).not.toBe('0');
+      expect(offsets[4]).toBe(offsets[3]);
+      expect(await service.jobLog.flush(5000)).toBe(true);
+      const kept = await fetch(`${service.url}/v1/batches/${batch}/result`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(kept.status).toBe(200);
+      expect(Buffer.from(await kept.arrayBuffer()).equals(whole)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('gives up after its retries when the API stays away, writing nothing, and refuses bad settings with exit 2', async () => {
     const dir = tempDir('cli-down-');
     const input = join(dir, 'small.csv');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tokenFingerprint } from '../../service/src/http/auth';
 import { FolderResultStore } from '../../service/src/results/folder-store';
 import { AUTH, ServedTestApp, serveTestApp, TcpProxy, tempDir, TOKEN } from '../../service/test/helpers';
+import { cutAnswer } from '../../cli/send-piece';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 
 const SAMPLE = readFileSync(join(__dirname, '..', '..', 'models', 'samples', 'penguins.csv'));
@@ -146,6 +147,31 @@ describe('the /api proxy in workerd', () => {
     expect(res.status).toBe(200);
     expect(first.value!.length + rest).toBeGreaterThan(4096);
     expect(endAt - firstAt).toBeGreaterThan(1000);
+  });
+
+  it('never passes on an answer the API cut midway as whole: it fails, or ends short (workerd, chunked) where the clients’ check (cutAnswer) tells it cut', async () => {
+    holdResponse = { afterBytes: 4096, ms: 10_000 };
+    await tap.stop();
+    await tap.start(tap.port);
+    await fetch(`${pages.url}/api/models`); // lets workerd find its pooled connection gone
+    const res = await fetch(`${pages.url}/api/predict?keep=true`, { method: 'POST', body: SAMPLE, headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const chunks: Uint8Array[] = [(await reader.read()).value!];
+    // The API's connection is cut while its answer is held midway.
+    await tap.stop();
+    holdResponse = undefined;
+    await tap.start(tap.port);
+    let failed = false;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    } catch {
+      failed = true;
+    }
+    // With a Content-Length the client's own fetch fails it. A chunked answer workerd ends cleanly
+    // (through a TransformStream of the function's own too): the function cannot fail it.
+    if (res.headers.get('content-length') !== null) expect(failed).toBe(true);
+    if (!failed) expect(cutAnswer(Buffer.concat(chunks), res.headers)).toMatch(/the answer was cut/);
   });
 
   it('forwards the query parameters the contract declares for predict, and refuses any other', async () => {

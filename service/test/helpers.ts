@@ -239,3 +239,9 @@ export const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buf
   stream.on('data', (c: Buffer) => chunks.push(c));
   stream.on('end', () => cb(null, Buffer.concat(chunks)));
 };
+
+/** A kept answer's X-Result-Kept: a header when it was sent with its length (kept first), else the trailer. */
+export function keptOf(answer: { headers: Record<string, string | string[] | undefined>; trailers: Record<string, string | undefined> }): string | undefined {
+  const header = answer.headers['x-result-kept'];
+  return (Array.isArray(header) ? header[0] : header) ?? answer.trailers['x-result-kept'];
+}

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { BucketResultStore } from '../src/results/bucket-store';
-import { csv, FEATURES, OTHER_TOKEN, serveTestApp, ServedTestApp, TOKEN } from './helpers';
+import { csv, FEATURES, keptOf, OTHER_TOKEN, serveTestApp, ServedTestApp, TOKEN } from './helpers';
 import { FakeGcsJsonApi } from './fake-gcs-json-api';
 
 interface Answer {
@@ -53,14 +53,14 @@ describe('bucket result store against a local stand-in for Cloud Storage (a smal
   ])('uploads %s as one multipart object with its type, name, owner and expiry, and serves it back byte for byte', async (_what, rows) => {
     const answer = await exchange(`${t.url}/v1/predict?keep=true`, 'POST', TOKEN, rowsCsv(rows));
     expect(answer.status).toBe(200);
-    expect(answer.trailers['x-result-kept']).toMatch(/^yes; until=/);
+    expect(keptOf(answer)).toMatch(/^yes; until=/);
     const id = String(answer.headers['x-job-id']);
     const object = gcs.objects.get(`acme-results/${id}`)!;
     expect(object.bytes.equals(answer.body)).toBe(true);
     expect(object.resource).toMatchObject({
       contentType: 'text/csv; charset=utf-8',
       contentDisposition: answer.headers['content-disposition'],
-      metadata: { fileName: 'upload-predictions.csv', expiresAt: answer.trailers['x-result-kept']!.slice('yes; until='.length) },
+      metadata: { fileName: 'upload-predictions.csv', expiresAt: keptOf(answer)!.slice('yes; until='.length) },
     });
     expect(store.locationOf(id)).toBe(`gs://acme-results/${id}`);
 
@@ -80,7 +80,7 @@ describe('bucket result store against a local stand-in for Cloud Storage (a smal
     const answers = await Promise.all(
       [[0, 1000], [1000, 2200], [2200, 3000]].map(([from, to], i) => exchange(`${t.url}/v1/predict?batch=bucket-batch&row_offset=${from}&keep=true${i === 2 ? '&pieces=3' : ''}`, 'POST', TOKEN, piece(from, to))),
     );
-    expect(answers.map((a) => a.trailers['x-result-kept'])).toEqual([expect.stringMatching(/^yes/), expect.stringMatching(/^yes/), expect.stringMatching(/^yes/)]);
+    expect(answers.map((a) => keptOf(a))).toEqual([expect.stringMatching(/^yes/), expect.stringMatching(/^yes/), expect.stringMatching(/^yes/)]);
     const last = gcs.objects.get(`acme-results/${answers[2].headers['x-job-id']}`)!;
     expect(last.resource.metadata).toMatchObject({ batch: 'bucket-batch', rowOffset: '2200', pieces: '3', delimiter: '44' });
     await t.jobLog.flush(2000);
@@ -95,7 +95,7 @@ describe('bucket result store against a local stand-in for Cloud Storage (a smal
     const answer = await exchange(`${t.url}/v1/predict?keep=true`, 'POST', TOKEN, rowsCsv(30));
     expect(answer.status).toBe(200);
     expect(answer.body.toString()).toMatch(/prediction/);
-    expect(answer.trailers['x-result-kept']).toMatch(/^no; reason="storage refused it/);
+    expect(keptOf(answer)).toMatch(/^no; reason="storage refused it/);
     expect(gcs.objects.has(`acme-results/${answer.headers['x-job-id']}`)).toBe(false);
   });
 
@@ -103,7 +103,7 @@ describe('bucket result store against a local stand-in for Cloud Storage (a smal
     gcs.stallUploadsAfter = 64 * 1024;
     const answer = await exchange(`${t.url}/v1/predict?keep=true`, 'POST', TOKEN, rowsCsv(60_000));
     expect(answer.status).toBe(200);
-    expect(answer.trailers['x-result-kept']).toMatch(/^no; reason="storage (fell|did not confirm)/);
+    expect(keptOf(answer)).toMatch(/^no; reason="storage (fell|did not confirm)/);
     expect(gcs.objects.has(`acme-results/${answer.headers['x-job-id']}`)).toBe(false);
   }, 30_000);
 });

@@ -13,7 +13,7 @@ import iconv from 'iconv-lite';
 import { FolderResultStore } from '../src/results/folder-store';
 import type { ResultStore } from '../src/results/result-store';
 import { AccessIssuer } from './access-issuer';
-import { csv, FEATURES, OTHER_TOKEN, serveTestApp, ServedTestApp, tempDir, TOKEN } from './helpers';
+import { csv, FEATURES, keptOf, OTHER_TOKEN, serveTestApp, ServedTestApp, tempDir, TOKEN } from './helpers';
 import { ServerProcess, startServerProcess } from './server-process';
 
 const auth = (token = TOKEN) => ({ Authorization: `Bearer ${token}` });
@@ -65,14 +65,14 @@ describe('kept results through the real server process (folder backend)', () => 
   ])('keeps %s and gives it back byte for byte, with its name and type, to its caller only', async (_what, rows) => {
     const answer = await predict(url, rowsCsv(rows));
     expect(answer.status).toBe(200);
-    expect(answer.trailers['x-result-kept']).toMatch(/^yes; until=\d{4}-/);
+    expect(keptOf(answer)).toMatch(/^yes; until=\d{4}-/);
     const id = String(answer.headers['x-job-id']);
     const again = await download(url, id);
     expect(again.status).toBe(200);
     expect(again.body.equals(answer.body)).toBe(true);
     expect(again.headers['content-type']).toBe(answer.headers['content-type']);
     expect(again.headers['content-disposition']).toBe(answer.headers['content-disposition']);
-    expect(again.headers['x-result-expires']).toBe(answer.trailers['x-result-kept']!.slice('yes; until='.length));
+    expect(again.headers['x-result-expires']).toBe(keptOf(answer)!.slice('yes; until='.length));
 
     // Another caller's job is no job at all, as GET /v1/jobs/{id} answers.
     const other = await download(url, id, OTHER_TOKEN);
@@ -90,19 +90,30 @@ describe('kept results through the real server process (folder backend)', () => 
     expect(job.result).toEqual({ location: `file://${join(resultsDir, id)}`, expiresAt: again.headers['x-result-expires'] });
   }, 60_000);
 
-  it('sends the outcome as a trailer only to a client that takes trailers (TE: trailers); to others the answer ends once kept, and the job log says', async () => {
-    const answer = await exchange(`${url}/v1/predict?keep=true`, 'POST', { ...auth(), 'Content-Type': 'text/csv', TE: '' }, rowsCsv(50));
+  it('sends a streamed answer’s outcome as a trailer only to a client that takes trailers (TE: trailers); to others it ends once kept, and the job log says', async () => {
+    const answer = await exchange(`${url}/v1/predict?keep=true`, 'POST', { ...auth(), 'Content-Type': 'text/csv', TE: '' }, rowsCsv(120_000));
     expect(answer.status).toBe(200);
-    expect([answer.headers['transfer-encoding'], answer.headers.trailer, answer.trailers['x-result-kept']]).toEqual(['chunked', undefined, undefined]);
+    expect([answer.headers['transfer-encoding'], answer.headers.trailer, keptOf(answer)]).toEqual(['chunked', undefined, undefined]);
     // Kept by the time the answer ended: downloadable at once.
     const again = await download(url, String(answer.headers['x-job-id']));
     expect([again.status, again.body.equals(answer.body)]).toEqual([200, true]);
   });
 
+  it('keeps a small answer before sending it with its Content-Length (a cut is told by every client) and the outcome as a header, trailers asked or not', async () => {
+    for (const te of ['', 'trailers']) {
+      const answer = await exchange(`${url}/v1/predict?keep=true`, 'POST', { ...auth(), 'Content-Type': 'text/csv', TE: te }, rowsCsv(50));
+      expect(answer.status).toBe(200);
+      expect([answer.headers['transfer-encoding'], answer.headers['content-length'], answer.headers.trailer]).toEqual([undefined, String(answer.body.length), undefined]);
+      expect(answer.headers['x-result-kept']).toMatch(/^yes; until=/);
+      const again = await download(url, String(answer.headers['x-job-id']));
+      expect([again.status, again.body.equals(answer.body)]).toEqual([200, true]);
+    }
+  });
+
   it('answers 404 with the reason for an answer that was never kept, and for an unknown job', async () => {
     const answer = await predict(url, rowsCsv(5), '');
     expect(answer.status).toBe(200);
-    expect(answer.trailers['x-result-kept']).toBeUndefined();
+    expect(keptOf(answer)).toBeUndefined();
     const id = String(answer.headers['x-job-id']);
     let missing = await download(url, id);
     // Until the job log has its record, the job is unknown; then it says why.
@@ -175,7 +186,7 @@ describe('kept results in the app, over time and under failure (folder backend)'
     const answer = await predict(t.url, rowsCsv(200));
     expect(answer.status).toBe(200);
     expect(answer.body.equals(plain.body)).toBe(true);
-    expect(answer.trailers['x-result-kept']).toMatch(/^no; reason="storage refused it: EEXIST/);
+    expect(keptOf(answer)).toMatch(/^no; reason="storage refused it: EEXIST/);
     const id = String(answer.headers['x-job-id']);
     expect((await jobRecord(id))?.errorSummary).toMatch(/^answer not kept: storage refused it/);
     const missing = await download(t.url, id);
@@ -204,7 +215,7 @@ describe('kept results in the app, over time and under failure (folder backend)'
     clearInterval(watch);
     expect(answer.status).toBe(200);
     expect(answer.body.equals(plain.body)).toBe(true);
-    expect(answer.trailers['x-result-kept']).toMatch(/^no; reason="storage fell 262144 bytes behind and took nothing more for 300 ms"/);
+    expect(keptOf(answer)).toMatch(/^no; reason="storage fell 262144 bytes behind and took nothing more for 300 ms"/);
     // The bound and one piece of the answer (at most a write batch's answer, about 2 MiB here).
     expect(heldMost).toBeLessThan(256 * 1024 + 4 * 1024 * 1024);
     expect(stalled!.destroyed).toBe(true);
@@ -229,7 +240,7 @@ describe('kept results in the app, over time and under failure (folder backend)'
     t = await serveTestApp({ maxUploadBytes: 16 * 1024 * 1024, threads: 1, results: { store: slow, retentionDays: 30, limits: { maxBehindBytes: 64 * 1024 * 1024, stallMs: 10_000 } } });
     // Past three write batches on one thread, the first batch's buffer is written into again.
     const answer = await predict(t.url, rowsCsv(200_000));
-    expect(answer.trailers['x-result-kept']).toMatch(/^yes/);
+    expect(keptOf(answer)).toMatch(/^yes/);
     const again = await download(t.url, String(answer.headers['x-job-id']));
     expect(again.body.length).toBe(answer.body.length);
     expect(again.body.equals(answer.body)).toBe(true);
@@ -245,7 +256,7 @@ describe('kept results in the app, over time and under failure (folder backend)'
     const answer = await predict(t.url, Buffer.from(await wb.xlsx.writeBuffer()), '?keep=true', TOKEN, 'colony.xlsx');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    expect(answer.trailers['x-result-kept']).toMatch(/^yes; until=/);
+    expect(keptOf(answer)).toMatch(/^yes; until=/);
     const again = await download(t.url, String(answer.headers['x-job-id']));
     expect([again.status, again.headers['content-type'], again.headers['content-disposition']]).toEqual([200, answer.headers['content-type'], answer.headers['content-disposition']]);
     expect(again.body.equals(answer.body)).toBe(true);
@@ -291,7 +302,7 @@ describe('kept results and who may download them (identity)', () => {
 
   it("keeps the answer as its caller's: another user gets 404 unknown-job, an admin and the caller get the bytes", async () => {
     const answer = await predictAs('alice@example.com');
-    expect(answer.trailers['x-result-kept']).toMatch(/^yes/);
+    expect(keptOf(answer)).toMatch(/^yes/);
     const id = String(answer.headers['x-job-id']);
 
     const bob = await downloadAs('bob@example.com', id);

@@ -98,3 +98,17 @@ export function recordRanges(bytes: Uint8Array, from: number, to: number, size: 
   if (start < to || ranges.length === 0) ranges.push({ start, end: to });
   return ranges;
 }
+
+/**
+ * The whole records in bytes[from, end): each must end with its line break, so text cut inside a
+ * record (even just after a line break in a quoted field) is told from a whole one. -1 when the
+ * last record has no line break of its own: the text was cut, or never ended its last line.
+ */
+export function wholeRecords(bytes: Uint8Array, from: number, delimiter: number = COMMA): number {
+  let n = 0;
+  for (let at = from; at < bytes.length; n++) {
+    at = nextRecordStart(bytes, at, at, delimiter);
+    if (at === -1) return -1;
+  }
+  return n;
+}

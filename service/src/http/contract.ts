@@ -94,7 +94,7 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
     description: "for a piece of a larger file: the data rows before it in the whole file (blank lines included), so errors name the whole file's rows",
   },
   BATCH_PARAM,
-  { name: 'keep', type: 'string', description: 'true keeps the answer for GET /v1/jobs/{id}/result (its outcome in the job log, and to a client sending TE: trailers in the X-Result-Kept trailer); with batch, also for GET /v1/batches/{batch}/result', enum: ['true', 'false'] },
+  { name: 'keep', type: 'string', description: 'true keeps the answer for GET /v1/jobs/{id}/result (its outcome in the job log, and in X-Result-Kept: a header on an answer sent with its Content-Length, else a trailer to a client sending TE: trailers); with batch, also for GET /v1/batches/{batch}/result', enum: ['true', 'false'] },
   {
     name: 'pieces',
     type: 'integer',

@@ -29,8 +29,9 @@ function takesTrailers(res: Response): boolean {
 }
 
 /**
- * Starts keeping the answer whose headers `res` holds. The answer goes chunked, without its
- * Content-Length, so it ends only once the keep is complete (a client may fetch it again at once).
+ * Starts keeping the answer whose headers `res` holds. A streamed answer goes chunked, without its
+ * Content-Length, so it ends only once the keep is complete (a client may fetch it again at once);
+ * one known whole is kept before it is sent (sendKeptHeader).
  * The outcome is only known then: to a client that takes trailers it is sent as one
  * (X-Result-Kept); every client finds it in the job log (`result`, or `errorSummary`).
  */
@@ -60,6 +61,16 @@ function pieceOf(res: Response): KeptPiece {
 }
 
 const COMMA = 0x2c;
+
+/**
+ * An answer kept whole before it is sent (a small job's): it goes with its Content-Length after
+ * all, and the outcome, known already, as a header to every client instead of a trailer.
+ */
+export function sendKeptHeader(res: Response, outcome: KeepOutcome, length: number): void {
+  res.removeHeader('Trailer');
+  res.locals.keptTrailer = false;
+  res.set({ 'Content-Length': String(length), 'X-Result-Kept': keptHeader(outcome) });
+}
 
 /** The keep's outcome in the trailer startKeeping promised, if it did. */
 export function sendKeptTrailer(res: Response, outcome: KeepOutcome): void {

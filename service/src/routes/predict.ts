@@ -11,7 +11,7 @@ import type { JobRecord } from '../jobs/job-store';
 import type { Caller } from '../identity/caller';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
 import type { Keeper, KeepOutcome } from '../results/answer-keeper';
-import { keepParameter, keptHeader, KeepSettings, sendKeptTrailer, startKeeping } from '../results/keep-request';
+import { keepParameter, keptHeader, KeepSettings, sendKeptHeader, sendKeptTrailer, startKeeping } from '../results/keep-request';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
@@ -133,7 +133,7 @@ export function predictRouter(deps: PredictDeps): Router {
     return deps.pool.predict(job, res.locals.admission as Admission);
   };
 
-  /** An answer written at once, or as it comes at the pace the client reads (never held whole); with a keeper, kept as it goes. */
+  /** An answer written at once, or as it comes at the pace the client reads (never held whole); with a keeper, kept before it is sent (known whole) or as it goes. */
   const sendBody = async (res: Response, body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> }, keeper?: Keeper) => {
     if ('bytes' in body) {
       // Its share of the budget is given back once the client has taken it ('close', above).
@@ -142,8 +142,14 @@ export function predictRouter(deps: PredictDeps): Router {
         endPaced(res, stallMs, body.bytes);
         return;
       }
+      // Kept first (a file write of a few ms), so it goes with its length, by which every client
+      // tells a cut answer, and with the keep's outcome as a header.
       await keeper.write(body.bytes);
-      res.write(body.bytes);
+      res.locals.kept = await keeper.finish();
+      res.locals.logFields.kept = keptHeader(res.locals.kept as KeepOutcome);
+      if (gone(res)) return;
+      sendKeptHeader(res, res.locals.kept as KeepOutcome, body.bytes.byteLength);
+      return void endPaced(res, stallMs, body.bytes);
     } else {
       res.locals.bytesOut = 0;
       for await (const piece of body.stream) {
