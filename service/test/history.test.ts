@@ -115,7 +115,7 @@ const LOG = fc.record({
   ),
 });
 
-function logOf(spec: fc.GeneratedValueType<typeof LOG>): JobRecord[] {
+function logOf(spec: typeof LOG extends fc.Arbitrary<infer T> ? T : never): JobRecord[] {
   const jobs = spec.singles.map((s) => job({ caller: s.caller, createdAt: at(s.second) }));
   for (const b of spec.batches) {
     b.offsets.forEach((attempts, i) => {
