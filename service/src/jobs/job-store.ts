@@ -242,11 +242,13 @@ export class JobStore {
   async history(limit: number, cursor?: [string, string], caller?: string, now = new Date()): Promise<HistoryPage> {
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
-    if (caller !== undefined) where.push(`j.caller = $${params.push(caller)}`);
+    // The caller as a parameter, not the row's: the earlier-piece lookup then uses the (caller, batch) index.
+    const sameCaller = caller !== undefined ? `e.caller = $${params.push(caller)}` : 'e.caller IS NOT DISTINCT FROM j.caller';
+    if (caller !== undefined) where.push(`j.caller = $${params.length}`);
     if (cursor) where.push(`(j.created_at, j.id) < ($${params.push(cursor[0])}::timestamptz, $${params.push(cursor[1])}::uuid)`);
     // A piece opens its batch's entry when no earlier piece of the same caller and batch exists.
     where.push(`(j.batch_id IS NULL OR NOT EXISTS (
-      SELECT 1 FROM jobs e WHERE e.batch_id = j.batch_id AND e.caller IS NOT DISTINCT FROM j.caller AND (e.created_at, e.id) < (j.created_at, j.id)))`);
+      SELECT 1 FROM jobs e WHERE e.batch_id = j.batch_id AND ${sameCaller} AND (e.created_at, e.id) < (j.created_at, j.id)))`);
     const rows = await this.db.query<JobRow>(
       `SELECT ${COLUMNS.map((c) => `j.${c}`).join(', ')} FROM jobs j WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC, j.id DESC LIMIT $1`,
       params,
