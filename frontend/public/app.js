@@ -4,7 +4,8 @@
 import { AnswerSummary } from './answer-summary.js';
 import { addAnswerWorkbook } from './answer-workbook.js';
 import { initialLanguage, MESSAGES } from './i18n.js';
-import { downloadAgainButton, keptNow, keptPredictUrl } from './kept-results.js';
+import { historyRows } from './history-rows.js';
+import { keptPredictUrl } from './kept-results.js';
 import { renderSheetChoice } from './sheet-choice.js';
 import { MAX_REQUEST_BYTES, pieceSettings, scoreInPieces } from './split-upload.js';
 import { fetchTemplate } from './template.js';
@@ -401,24 +402,17 @@ function renderCaller() {
   el.textContent = state.caller.caller.includes('@') ? t('signedInAs', state.caller.caller) : t('notSignedIn');
 }
 
-// ---- history (the service answers with the caller's own jobs) ------------------------------
+// ---- history (the caller's own jobs; a file sent in pieces as one row: history-rows.js) ----
 
 async function loadHistory() {
-  const res = await fetch('/api/jobs?limit=20').catch(() => null);
+  const res = await fetch('/api/history?limit=20').catch(() => null);
   if (!res?.ok) return;
-  state.jobs = (await res.json()).jobs;
+  state.jobs = (await res.json()).entries;
   renderHistory();
 }
 
 function renderHistory() {
-  const rows = state.jobs.map((j) => [
-    new Date(j.createdAt).toLocaleString(state.lang),
-    `${j.modelName}${j.modelVersion ? ` v${j.modelVersion}` : ''}`,
-    j.rows === null ? '—' : j.rows.toLocaleString(state.lang),
-    t('statusNames')[j.status] ?? j.status,
-    `${(j.durationMs / 1000).toFixed(2)} s`,
-    keptNow(j) ? downloadAgainButton(j, keptUi) : '',
-  ]);
+  const rows = historyRows(state.jobs, keptUi);
   renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '', '']]);
 }
 

@@ -74,6 +74,9 @@ export const MESSAGES = {
     downloadAgain: 'Download again',
     keptUntil: (when) => `Kept until ${when}`,
     statusNames: { succeeded: 'succeeded', rejected: 'rejected', failed: 'failed' },
+    batchFile: (name, pieces) => `${name}, sent in ${pieces} piece${pieces === 1 ? '' : 's'}`,
+    batchStatus: { complete: 'complete', incomplete: 'incomplete' },
+    batchErrors: (n) => `${n} problem${n === 1 ? '' : 's'}`,
   },
   ja: {
     title: '表計算データの予測',
@@ -141,6 +144,9 @@ export const MESSAGES = {
     keptAnswer: '結果',
     downloadAgain: 'もう一度ダウンロード',
     keptUntil: (when) => `${when} まで保管`,
+    batchFile: (name, pieces) => `${name}（${pieces} 分割で送信）`,
+    batchStatus: { complete: '完了', incomplete: '未完了' },
+    batchErrors: (n) => `${n} 件の問題`,
   },
 };
 

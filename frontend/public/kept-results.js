@@ -25,16 +25,25 @@ export function keptFileName(disposition, jobId) {
  * (`t`), its language, how it shows a problem (`showProblem`, `problemOf`) and saves a file (`save`).
  */
 export function downloadAgainButton(job, ui) {
+  return downloadButton(`/api/jobs/${encodeURIComponent(job.id)}/result`, job.result.expiresAt, job.id, ui);
+}
+
+/** The same for a file sent in pieces (a batch of the history, history-rows.js): its whole answer, under its original name. */
+export function downloadBatchAgainButton(batch, ui) {
+  return downloadButton(`/api/batches/${encodeURIComponent(batch.id)}/result`, batch.result.expiresAt, batch.id, ui);
+}
+
+function downloadButton(url, expiresAt, id, ui) {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'secondary';
   button.textContent = ui.t('downloadAgain');
-  button.title = ui.t('keptUntil', new Date(job.result.expiresAt).toLocaleString(ui.lang()));
+  button.title = ui.t('keptUntil', new Date(expiresAt).toLocaleString(ui.lang()));
   button.addEventListener('click', async () => {
-    const res = await fetch(`/api/jobs/${encodeURIComponent(job.id)}/result`).catch(() => null);
+    const res = await fetch(url).catch(() => null);
     if (!res) return ui.showProblem(-1, {});
     if (!res.ok) return ui.showProblem(0, { detail: (await ui.problemOf(res)).detail ?? ui.t('statusOther', res.status) });
-    ui.save(await res.blob(), keptFileName(res.headers.get('content-disposition'), job.id));
+    ui.save(await res.blob(), keptFileName(res.headers.get('content-disposition'), id));
   });
   return button;
 }

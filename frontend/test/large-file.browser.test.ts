@@ -76,6 +76,14 @@ async function sendWhole(bytes: Buffer, model = 'penguin-sex'): Promise<{ status
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 
+/** PGlite starts after the service does (slowly on a busy machine), and the history needs it. */
+async function databaseReady(): Promise<void> {
+  for (const started = Date.now(); (await fetch(`${service.url}/readyz?strict=true`)).status !== 200; ) {
+    if (Date.now() - started > 90_000) throw new Error('the job log database did not start within 90 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const predictUrls = () => flaky.seen.map((s) => new URL(s.url, 'http://proxy')).filter((u) => u.pathname.endsWith('/predict'));
 
 /**
@@ -126,6 +134,31 @@ describe('a file larger than one piece, from the page', () => {
     expect(peakInFlight).toBeLessThanOrEqual(4);
   });
 
+  it('shows the file in the history as one row (name, rows, pieces, complete) whose download again, after a reload, gives the same bytes', async () => {
+    await databaseReady();
+    await openPage(16);
+    const bytes = Buffer.from(surveyText(3000, '\r\n'));
+    const path = join(tempDir('pieces-history-'), 'history survey.csv');
+    writeFileSync(path, bytes);
+    await predictFile(path);
+    const first = await download();
+    const pieces = predictUrls().length;
+    expect(pieces).toBeGreaterThanOrEqual(6);
+    await page.reload();
+    const rows = page.locator('#history tbody tr', { hasText: 'history survey.csv' });
+    // The job log is written in the background: refresh until the last piece has landed.
+    for (let tries = 0; tries < 20 && (await rows.first().locator('td').nth(3).textContent({ timeout: 1000 }).catch(() => null)) !== 'complete'; tries++) {
+      await page.click('#refresh-history');
+    }
+    expect(await rows.count()).toBe(1);
+    const cells = await rows.first().locator('td').allTextContents();
+    expect(cells.slice(1, 4)).toEqual([`penguin-sex v1.0.0history survey.csv, sent in ${pieces} pieces`, '3,000', 'complete']);
+    const [again] = await Promise.all([page.waitForEvent('download'), rows.first().getByRole('button', { name: 'Download again' }).click()]);
+    expect(again.suggestedFilename()).toBe('history survey-predictions.csv');
+    expect(readFileSync((await again.path())!).equals(first.bytes)).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, '22-pieces-history.png'), fullPage: true });
+  });
+
   it('round-trips a Shift_JIS file in pieces, in Japanese, with LF line ends', async () => {
     await openPage(16, 'ja-JP');
     const sjis = iconv.encode(surveyText(2000, '\n'), 'Shift_JIS');
@@ -140,7 +173,8 @@ describe('a file larger than one piece, from the page', () => {
     expect(await page.textContent('#status')).toBe('2,000 行を予測しました。');
   });
 
-  it('lists bad rows of the last piece by the whole file’s rows, counts them all, and offers no download', async () => {
+  it('lists bad rows of the last piece by the whole file’s rows, counts them all, and offers no download; the history shows the file once with all its problems', async () => {
+    await databaseReady();
     await openPage(16);
     const lines = [['id', ...FEATURES].join(',')];
     // 3,000 rows; the last 150 have a word for a number; a blank line in the middle.
@@ -165,6 +199,11 @@ describe('a file larger than one piece, from the page', () => {
     expect(await page.isHidden('#result')).toBe(true);
     expect(await page.getAttribute('#download', 'href')).toBe('#');
     expect(predictUrls().length).toBeGreaterThan(3);
+    // In the history, one row with all the file's problems and nothing to download.
+    const row = page.locator('#history tbody tr', { hasText: 'colony.csv' });
+    await page.waitForFunction(() => [...document.querySelectorAll('#history tbody tr')].some((r) => r.textContent!.includes('150 problems')), null, { timeout: 10_000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.getByRole('button').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, '21-pieces-errors.png'), fullPage: true });
   });
 

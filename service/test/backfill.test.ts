@@ -35,6 +35,9 @@ function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
     createdAt: new Date(Date.UTC(2026, 10, 30, 9, 0, 0, i)).toISOString(),
     batch: i % 4 ? null : `batch-${i % 8}`,
     errorCount: i % 3 ? null : i,
+    // Pieces of a batch say where they sit in their file; kept answers where they are.
+    ...(i % 4 ? {} : { piece: { rowOffset: i * 10, pieces: i % 8 ? null : 3, fileName: i % 3 ? '売上 2026.csv' : null } }),
+    ...(i % 3 && i % 2 ? { result: { location: `file:///results/${i}`, expiresAt: new Date(Date.UTC(2026, 11, 30, 9, 0, 0, i)).toISOString() } } : {}),
     ...overrides,
   };
 }

@@ -39,7 +39,7 @@ describe.each(DATABASES)('job store on %s', (kind) => {
   afterAll(() => db.close());
 
   it('migrates once, idempotently', async () => {
-    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql', '003_job_batches.sql', '004_kept_results.sql']);
+    expect(await migrate(db)).toEqual(['001_create_jobs.sql', '002_job_caller.sql', '003_job_batches.sql', '004_kept_results.sql', '005_job_pieces.sql']);
     expect(await migrate(db)).toEqual([]);
   });
 

@@ -56,6 +56,7 @@ function record(r: Rng, maxChars = 2000): JobRecord {
     batch: nullable(r, () => text(r, 64)),
     errorCount: nullable(r, () => num(r)),
     ...(r.next() < 0.5 ? {} : { result: { location: text(r, maxChars), expiresAt: new Date(r.int(4102444800000)).toISOString() } }),
+    ...(r.next() < 0.5 ? {} : { piece: { rowOffset: num(r), pieces: nullable(r, () => num(r)), fileName: nullable(r, () => text(r, 300)) } }),
   };
 }
 
@@ -63,6 +64,7 @@ function record(r: Rng, maxChars = 2000): JobRecord {
 const throughUtf8 = (j: JobRecord): JobRecord => {
   const out = Object.fromEntries(Object.entries(j).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v).toString() : v])) as unknown as JobRecord;
   if (j.result) out.result = { ...j.result, location: Buffer.from(j.result.location).toString() };
+  if (j.piece) out.piece = { ...j.piece, fileName: j.piece.fileName === null ? null : Buffer.from(j.piece.fileName).toString() };
   return out;
 };
 

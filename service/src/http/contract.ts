@@ -6,7 +6,7 @@
 export type Method = 'get' | 'post';
 
 /** Names of the JSON bodies routes answer with (their schemas are in openapi-schemas.ts). */
-export type BodySchema = 'Health' | 'Ready' | 'ModelList' | 'Model' | 'ModelDetail' | 'JobPage' | 'Job' | 'OpenApi';
+export type BodySchema = 'Health' | 'Ready' | 'ModelList' | 'Model' | 'ModelDetail' | 'JobPage' | 'Job' | 'HistoryPage' | 'OpenApi';
 
 export interface RouteSpec {
   operationId: string;
@@ -110,6 +110,13 @@ export const TEMPLATE_QUERY: readonly QueryParameter[] = [
   { name: 'lang', type: 'string', description: "the language of the workbook's sheet names and notes (en, the default, or ja)", enum: ['en', 'ja'] },
 ];
 
+/** The job log's paging (GET /v1/jobs, GET /v1/history). */
+const PAGE_QUERY: readonly QueryParameter[] = [
+  { name: 'limit', type: 'integer', minimum: 1, maximum: 100, description: 'entries per page (default 20)' },
+  { name: 'cursor', type: 'string', description: 'nextCursor from the previous page' },
+  { name: 'all', type: 'boolean', description: "everyone's jobs (admins only)" },
+];
+
 const CSV_IN = ['multipart/form-data', 'text/csv', 'text/tab-separated-values', 'text/plain', XLSX_MEDIA_TYPE];
 const JSON_OUT = ['application/json'];
 const CSV_OUT = ['text/csv', 'text/tab-separated-values', XLSX_MEDIA_TYPE, 'application/problem+json'];
@@ -197,13 +204,19 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "Prediction job log, newest first (cursor pagination); with batch, that batch's pieces and totals",
     produces: JSON_OUT,
     responses: { 200: 'a page of the caller’s jobs (everyone’s with ?all=true, for admins)', 400: 'bad limit, cursor or batch', 401: 'unauthorized', 403: 'all=true by a caller who is not an admin', 503: 'job log unavailable' },
-    query: [
-      { name: 'limit', type: 'integer', minimum: 1, maximum: 100, description: 'jobs per page (default 20)' },
-      { name: 'cursor', type: 'string', description: 'nextCursor from the previous page' },
-      { name: 'all', type: 'boolean', description: "everyone's jobs (admins only)" },
-      BATCH_PARAM,
-    ],
+    query: [...PAGE_QUERY, BATCH_PARAM],
     body: 'JobPage',
+  },
+  {
+    operationId: 'listHistory',
+    method: 'get',
+    path: '/v1/history',
+    auth: true,
+    summary: "The job log as files, newest first (cursor pagination): a job outside a batch as it is, a batch's pieces as one entry at its first piece, with its totals, status and whether it downloads whole",
+    produces: JSON_OUT,
+    responses: { 200: 'a page of the caller’s history (everyone’s with ?all=true, for admins)', 400: 'bad limit or cursor', 401: 'unauthorized', 403: 'all=true by a caller who is not an admin', 503: 'job log unavailable' },
+    query: PAGE_QUERY,
+    body: 'HistoryPage',
   },
   {
     operationId: 'getJob',

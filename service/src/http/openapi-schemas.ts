@@ -7,7 +7,7 @@ const PROBLEM_TYPES = Object.entries(PROBLEMS).map(([key, spec]) => ({ const: `/
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
-export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals', Record<string, unknown>> = {
+export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals' | 'BatchEntry', Record<string, unknown>> = {
   Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
   Ready: {
     type: 'object',
@@ -93,6 +93,60 @@ export const SCHEMAS: Record<BodySchema | 'Problem' | 'RowError' | 'BatchTotals'
       createdAt: { type: 'string', format: 'date-time' },
       batch: nullable('string'),
       errorCount: nullable('integer'),
+      result: {
+        type: 'object',
+        description: 'where the answer was kept and until when (GET /v1/jobs/{id}/result); absent when it was not kept',
+        required: ['location', 'expiresAt'],
+        properties: { location: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+      },
+      piece: {
+        type: 'object',
+        description: 'for a piece of a batch: where it sits in its file',
+        required: ['rowOffset', 'pieces', 'fileName'],
+        properties: { rowOffset: { type: 'integer' }, pieces: nullable('integer'), fileName: nullable('string') },
+      },
+    },
+  },
+  BatchEntry: {
+    type: 'object',
+    description: "a batch's pieces as one file, each row offset counted once (a retried piece by its best attempt)",
+    required: ['id', 'caller', 'fileName', 'modelName', 'modelVersion', 'firstAt', 'lastAt', 'pieces', 'scored', 'requests', 'rows', 'errors', 'status'],
+    properties: {
+      id: { type: 'string', description: 'the batch id (GET /v1/batches/{id}/result, GET /v1/jobs?batch=)' },
+      caller: nullable('string'),
+      fileName: { ...nullable('string'), description: 'the file as its first piece was sent' },
+      modelName: { type: 'string' },
+      modelVersion: nullable('string'),
+      firstAt: { type: 'string', format: 'date-time', description: "its first piece's time: its place in the history" },
+      lastAt: { type: 'string', format: 'date-time' },
+      pieces: { type: 'integer', description: 'as the last piece declared (?pieces=), else the pieces seen so far' },
+      scored: { type: 'integer', description: 'pieces scored' },
+      requests: { type: 'integer', description: 'requests recorded, retries included' },
+      rows: { type: 'integer', description: 'rows of the scored pieces' },
+      errors: { type: 'integer', description: "the pieces' row errors, all of them" },
+      status: { enum: ['complete', 'errors', 'incomplete'], description: 'complete: every declared piece scored; errors: rows refused; incomplete: cancelled, refused otherwise, or still being sent' },
+      result: {
+        type: 'object',
+        description: 'present while every piece is kept and unexpired: GET /v1/batches/{id}/result serves the whole answer until expiresAt',
+        required: ['expiresAt'],
+        properties: { expiresAt: { type: 'string', format: 'date-time' } },
+      },
+    },
+  },
+  HistoryPage: {
+    type: 'object',
+    required: ['entries', 'nextCursor'],
+    properties: {
+      entries: {
+        type: 'array',
+        items: {
+          oneOf: [
+            { type: 'object', required: ['job'], properties: { job: { $ref: '#/components/schemas/Job' } }, additionalProperties: false },
+            { type: 'object', required: ['batch'], properties: { batch: { $ref: '#/components/schemas/BatchEntry' } }, additionalProperties: false },
+          ],
+        },
+      },
+      nextCursor: nullable('string'),
     },
   },
   BatchTotals: {

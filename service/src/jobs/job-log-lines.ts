@@ -27,6 +27,8 @@ const jobRecord = z.strictObject({
   // Absent from lines written before batches were recorded.
   batch: z.string().nullable().default(null),
   errorCount: z.number().int().nullable().default(null),
+  result: z.strictObject({ location: z.string(), expiresAt: z.iso.datetime({ offset: true }) }).optional(),
+  piece: z.strictObject({ rowOffset: z.number().int(), pieces: z.number().int().nullable(), fileName: z.string().nullable() }).optional(),
 }) satisfies z.ZodType<JobRecord>;
 
 export interface ReadLines {

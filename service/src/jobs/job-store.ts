@@ -22,6 +22,17 @@ export interface JobRecord {
   errorCount: number | null;
   /** Where the answer was kept and until when it may be downloaded again; absent when it was not kept. */
   result?: KeptResult;
+  /** For a piece of a batch: where it sits in its file; absent for other jobs (and pieces recorded before migration 005). */
+  piece?: PieceRecord;
+}
+
+export interface PieceRecord {
+  /** The data rows of the whole file before this piece (?row_offset=). */
+  rowOffset: number;
+  /** How many pieces the whole file was sent in (?pieces=, sent with the last piece at least), or null. */
+  pieces: number | null;
+  /** The uploaded file's name, or null when the request was refused before its upload was read. */
+  fileName: string | null;
 }
 
 export interface KeptResult {
@@ -48,6 +59,9 @@ const COLUMNS = [
   'error_count',
   'result_location',
   'result_expires_at',
+  'row_offset',
+  'piece_count',
+  'file_name',
 ] as const;
 
 type JobRow = Record<(typeof COLUMNS)[number], unknown>;
@@ -72,11 +86,14 @@ function toRecord(r: JobRow): JobRecord {
     ...(r.result_location === null || r.result_location === undefined
       ? {}
       : { result: { location: String(r.result_location), expiresAt: new Date(r.result_expires_at as string | Date).toISOString() } }),
+    ...(r.row_offset === null || r.row_offset === undefined
+      ? {}
+      : { piece: { rowOffset: Number(r.row_offset), pieces: r.piece_count === null ? null : Number(r.piece_count), fileName: (r.file_name as string | null) ?? null } }),
   };
 }
 
 function values(j: JobRecord): unknown[] {
-  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt, j.batch, j.errorCount, j.result?.location ?? null, j.result?.expiresAt ?? null];
+  return [j.id, j.modelName, j.modelVersion, j.status, j.httpStatus, j.rows, j.bytesIn, j.bytesOut, j.durationMs, j.errorSummary, j.tokenFingerprint, j.caller, j.createdAt, j.batch, j.errorCount, j.result?.location ?? null, j.result?.expiresAt ?? null, j.piece?.rowOffset ?? null, j.piece?.pieces ?? null, j.piece?.fileName ?? null];
 }
 
 export interface JobPage {
@@ -98,10 +115,50 @@ export interface BatchTotals {
   lastAt: string | null;
 }
 
+/**
+ * A batch as one file in the history: its pieces taken together, each row offset once (a retried
+ * piece counts by its best attempt: scored, then kept, then the latest).
+ */
+export interface BatchEntry {
+  id: string;
+  caller: string | null;
+  /** The file's name, as its first piece was sent. */
+  fileName: string | null;
+  modelName: string;
+  modelVersion: string | null;
+  /** When its first piece arrived: the entry's place in the history. */
+  firstAt: string;
+  lastAt: string;
+  /** The pieces the file was sent in: as its last piece declared (?pieces=), else the pieces seen so far. */
+  pieces: number;
+  /** Pieces scored (each row offset once). */
+  scored: number;
+  /** Requests recorded under the batch, retries included. */
+  requests: number;
+  /** Rows of the scored pieces. */
+  rows: number;
+  /** The pieces' row errors, all of them (their totalErrors summed). */
+  errors: number;
+  /** complete: every declared piece scored; errors: rows were refused; incomplete: cancelled, refused otherwise, or still being sent. */
+  status: 'complete' | 'errors' | 'incomplete';
+  /** Present while every piece is kept and none has expired: GET /v1/batches/{id}/result serves the whole answer until then. */
+  result?: { expiresAt: string };
+}
+
+/** One row of the history: an ordinary job, or a batch's pieces as one file. */
+export type HistoryEntry = { job: JobRecord } | { batch: BatchEntry };
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  nextCursor: string | null;
+}
+
 /** An opaque cursor: the (created_at, id) of the last job on the page. */
 export function encodeCursor(job: JobRecord): string {
   return Buffer.from(`${job.createdAt}|${job.id}`).toString('base64url');
 }
+
+const batchKey = (batch: string, caller: string | null) => JSON.stringify([batch, caller]);
 
 export function decodeCursor(cursor: string): [string, string] | undefined {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
@@ -175,6 +232,85 @@ export class JobStore {
       params,
     );
     return rows.map(toRecord);
+  }
+
+  /**
+   * A page of the history, newest first: jobs outside a batch as they are, each batch once, at its
+   * first piece (so a batch never spans two pages, and the cursor is a job's, as for `list`).
+   * `caller`'s own, or everyone's (a batch id is then one per caller: the client chooses it).
+   */
+  async history(limit: number, cursor?: [string, string], caller?: string, now = new Date()): Promise<HistoryPage> {
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    // The caller as a parameter, not the row's: the earlier-piece lookup then uses the (caller, batch) index.
+    const sameCaller = caller !== undefined ? `e.caller = $${params.push(caller)}` : 'e.caller IS NOT DISTINCT FROM j.caller';
+    if (caller !== undefined) where.push(`j.caller = $${params.length}`);
+    if (cursor) where.push(`(j.created_at, j.id) < ($${params.push(cursor[0])}::timestamptz, $${params.push(cursor[1])}::uuid)`);
+    // A piece opens its batch's entry when no earlier piece of the same caller and batch exists.
+    where.push(`(j.batch_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM jobs e WHERE e.batch_id = j.batch_id AND ${sameCaller} AND (e.created_at, e.id) < (j.created_at, j.id)))`);
+    const rows = await this.db.query<JobRow>(
+      `SELECT ${COLUMNS.map((c) => `j.${c}`).join(', ')} FROM jobs j WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC, j.id DESC LIMIT $1`,
+      params,
+    );
+    const jobs = rows.slice(0, limit).map(toRecord);
+    const firsts = jobs.filter((j) => j.batch !== null);
+    const batches = firsts.length ? await this.batchEntries(firsts, caller, now) : new Map<string, BatchEntry>();
+    return {
+      entries: jobs.map((j) => (j.batch === null ? { job: j } : { batch: batches.get(batchKey(j.batch, j.caller))! })),
+      nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1]) : null,
+    };
+  }
+
+  /** The batches whose first pieces are `firsts`, summed over all their pieces. */
+  private async batchEntries(firsts: readonly JobRecord[], caller: string | undefined, now: Date): Promise<Map<string, BatchEntry>> {
+    const params: unknown[] = [firsts.map((j) => j.batch), now.toISOString()];
+    const whose = caller !== undefined ? ` AND caller = $${params.push(caller)}` : '';
+    const rows = await this.db.query<Record<string, unknown>>(
+      `WITH best AS (
+         SELECT DISTINCT ON (batch_id, caller, coalesce(row_offset::text, id::text)) batch_id, caller, status, row_count, error_count, result_location, result_expires_at
+           FROM jobs WHERE batch_id = ANY($1::text[])${whose}
+          ORDER BY batch_id, caller, coalesce(row_offset::text, id::text), (status = 'succeeded') DESC, (result_location IS NOT NULL) DESC, created_at DESC, id DESC),
+       whole AS (
+         SELECT batch_id, caller, max(piece_count) AS declared, max(created_at) AS last_at, count(*) AS requests
+           FROM jobs WHERE batch_id = ANY($1::text[])${whose} GROUP BY batch_id, caller)
+       SELECT w.batch_id, w.caller, w.declared, w.last_at, w.requests,
+              count(*) AS offsets,
+              count(*) FILTER (WHERE b.status = 'succeeded') AS scored,
+              coalesce(sum(b.row_count) FILTER (WHERE b.status = 'succeeded'), 0) AS rows,
+              coalesce(sum(b.error_count), 0) AS errors,
+              count(*) FILTER (WHERE b.result_location IS NOT NULL AND b.result_expires_at > $2::timestamptz) AS kept,
+              min(b.result_expires_at) AS expires_at
+         FROM whole w JOIN best b ON b.batch_id = w.batch_id AND b.caller IS NOT DISTINCT FROM w.caller
+        GROUP BY w.batch_id, w.caller, w.declared, w.last_at, w.requests`,
+      params,
+    );
+    const byKey = new Map(rows.map((r) => [batchKey(String(r.batch_id), (r.caller as string | null) ?? null), r]));
+    const out = new Map<string, BatchEntry>();
+    for (const first of firsts) {
+      const key = batchKey(first.batch!, first.caller);
+      const r = byKey.get(key)!;
+      const declared = r.declared === null ? null : Number(r.declared);
+      const [scored, errors, kept] = [Number(r.scored), Number(r.errors), Number(r.kept)];
+      const status = errors > 0 ? 'errors' : declared !== null && scored === declared ? 'complete' : 'incomplete';
+      out.set(key, {
+        id: first.batch!,
+        caller: first.caller,
+        fileName: first.piece?.fileName ?? null,
+        modelName: first.modelName,
+        modelVersion: first.modelVersion,
+        firstAt: first.createdAt,
+        lastAt: new Date(r.last_at as string | Date).toISOString(),
+        pieces: declared ?? Number(r.offsets),
+        scored,
+        requests: Number(r.requests),
+        rows: Number(r.rows),
+        errors,
+        status,
+        ...(status === 'complete' && kept === declared ? { result: { expiresAt: new Date(r.expires_at as string | Date).toISOString() } } : {}),
+      });
+    }
+    return out;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

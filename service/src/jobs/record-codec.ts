@@ -21,6 +21,9 @@ const HAS_CALLER = 1 << 7;
 const HAS_BATCH = 1 << 8;
 const HAS_ERROR_COUNT = 1 << 9;
 const HAS_RESULT = 1 << 10;
+const HAS_PIECE = 1 << 11;
+const HAS_PIECE_COUNT = 1 << 12;
+const HAS_FILE_NAME = 1 << 13;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Lengths below this take one byte; longer ones a marker byte and four.
@@ -47,7 +50,8 @@ export function encodedSize(job: JobRecord): number {
     (job.caller !== null ? stringSize(job.caller) : 0) +
     (job.batch !== null ? stringSize(job.batch) : 0) +
     (job.errorCount !== null ? 8 : 0) +
-    (job.result ? stringSize(job.result.location) + 8 : 0)
+    (job.result ? stringSize(job.result.location) + 8 : 0) +
+    (job.piece ? 8 + (job.piece.pieces !== null ? 8 : 0) + (job.piece.fileName !== null ? stringSize(job.piece.fileName) : 0) : 0)
   );
 }
 
@@ -75,6 +79,9 @@ export function encode(job: JobRecord, buf: Buffer, offset: number): number {
   if (job.batch !== null) flags |= HAS_BATCH;
   if (job.errorCount !== null) flags |= HAS_ERROR_COUNT;
   if (job.result) flags |= HAS_RESULT;
+  if (job.piece) flags |= HAS_PIECE;
+  if (job.piece && job.piece.pieces !== null) flags |= HAS_PIECE_COUNT;
+  if (job.piece && job.piece.fileName !== null) flags |= HAS_FILE_NAME;
   let at = buf.writeUInt16LE(flags, offset);
   at = buf.writeUInt16LE(job.httpStatus, at);
   at += buf.write(job.id.replace(/-/g, ''), at, 16, 'hex');
@@ -93,6 +100,11 @@ export function encode(job: JobRecord, buf: Buffer, offset: number): number {
   if (job.result) {
     at = buf.writeDoubleLE(Date.parse(job.result.expiresAt), at);
     at = writeString(job.result.location, buf, at);
+  }
+  if (job.piece) {
+    at = buf.writeDoubleLE(job.piece.rowOffset, at);
+    if (job.piece.pieces !== null) at = buf.writeDoubleLE(job.piece.pieces, at);
+    if (job.piece.fileName !== null) at = writeString(job.piece.fileName, buf, at);
   }
   return at;
 }
@@ -132,6 +144,14 @@ export function decode(buf: Buffer, offset: number): { job: JobRecord; next: num
     at += 8;
     result = { location: read(), expiresAt };
   }
+  let piece: JobRecord['piece'];
+  if (flags & HAS_PIECE) {
+    const rowOffset = buf.readDoubleLE(at);
+    at += 8;
+    let pieces: number | null = null;
+    if (flags & HAS_PIECE_COUNT) (pieces = buf.readDoubleLE(at)), (at += 8);
+    piece = { rowOffset, pieces, fileName: flags & HAS_FILE_NAME ? read() : null };
+  }
   const job: JobRecord = {
     id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
     modelName,
@@ -149,6 +169,7 @@ export function decode(buf: Buffer, offset: number): { job: JobRecord; next: num
     batch,
     errorCount,
     ...(result ? { result } : {}),
+    ...(piece ? { piece } : {}),
   };
   return { job, next: at };
 }

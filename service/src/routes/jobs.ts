@@ -1,9 +1,10 @@
 /**
  * GET /v1/jobs (newest first, cursor pagination; ?batch= for one batch's pieces and totals) and
- * GET /v1/jobs/{id}: a caller's own jobs; an admin's `?all=true` lists everyone's, and an admin
+ * GET /v1/jobs/{id}: a caller's own jobs; GET /v1/history: the same log as files (a batch as one
+ * entry, jobs/job-store.ts), paged alike; an admin's `?all=true` lists everyone's, and an admin
  * fetches any job.
  */
-import { Router, Response } from 'express';
+import { Router, Request, Response } from 'express';
 import { parseBatchId } from '../http/piece-params';
 import { HttpProblem } from '../http/problem';
 import { Caller, canSee } from '../identity/caller';
@@ -36,22 +37,31 @@ function failed(res: Response, error: unknown, refused: () => HttpProblem): Http
   return new HttpProblem(503, 'job-log-unavailable', 'the job log database is unreachable; predictions still work', {}, { 'Retry-After': '5' });
 }
 
+/** A listing's page size, cursor and whose jobs: the caller's own, or everyone's for an admin's all=true. */
+function pageOf(req: Request, res: Response): { limit: number; cursor?: [string, string]; whose?: string } {
+  const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'bad-parameter', 'limit must be a whole number from 1 to 100');
+  const cursor = req.query.cursor === undefined ? undefined : parseCursor(req.query.cursor);
+  const caller = res.locals.caller as Caller;
+  if (req.query.all !== undefined && req.query.all !== 'true' && req.query.all !== 'false') throw new HttpProblem(400, 'bad-parameter', 'all must be true or false');
+  const all = req.query.all === 'true';
+  if (all && !caller.admin) throw new HttpProblem(403, 'not-admin', `${caller.id} is not an admin: all=true lists everyone's jobs (ADMIN_EMAILS, ADMIN_GROUP); leave it out to list your own`);
+  return { limit, cursor, whose: all ? undefined : caller.id };
+}
+
 export function jobsRouter(store: JobStore): Router {
   const router = Router();
   router.get('/v1/jobs', async (req, res) => {
-    const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'bad-parameter', 'limit must be a whole number from 1 to 100');
-    const cursor = req.query.cursor === undefined ? undefined : parseCursor(req.query.cursor);
-    const caller = res.locals.caller as Caller;
-    if (req.query.all !== undefined && req.query.all !== 'true' && req.query.all !== 'false') throw new HttpProblem(400, 'bad-parameter', 'all must be true or false');
-    const all = req.query.all === 'true';
-    if (all && !caller.admin) throw new HttpProblem(403, 'not-admin', `${caller.id} is not an admin: all=true lists everyone's jobs (ADMIN_EMAILS, ADMIN_GROUP); leave it out to list your own`);
+    const { limit, cursor, whose } = pageOf(req, res);
     const batch = parseBatchId(req.query.batch);
-    const whose = all ? undefined : caller.id;
     const page = await store.list(limit, cursor, whose, batch).catch((e) => Promise.reject(failed(res, e, badCursor)));
     if (batch === undefined) return void res.json(page);
     const totals = await store.batchTotals(batch, whose).catch((e) => Promise.reject(failed(res, e, badCursor)));
     res.json({ ...page, batch: totals });
+  });
+  router.get('/v1/history', async (req, res) => {
+    const { limit, cursor, whose } = pageOf(req, res);
+    res.json(await store.history(limit, cursor, whose).catch((e) => Promise.reject(failed(res, e, badCursor))));
   });
   router.get('/v1/jobs/:id', async (req, res) => {
     const notFound = new HttpProblem(404, 'unknown-job', `no job with id "${req.params.id}"`);

@@ -268,6 +268,7 @@ export function predictRouter(deps: PredictDeps): Router {
         batch: batch ?? null,
         errorCount: res.locals.errorCount ?? null,
         ...(kept?.kept ? { result: { location: kept.location, expiresAt: kept.expiresAt } } : {}),
+        ...(batch !== undefined ? { piece: pieceRecord(res) } : {}),
       };
       deps.jobLog.record(job);
     });
@@ -281,6 +282,16 @@ export function predictRouter(deps: PredictDeps): Router {
   router.post('/v1/models/:name/predict', record, prepare, admit, upload, run);
   router.post('/v1/predict', record, prepare, admit, upload, run);
   return router;
+}
+
+/** Where a piece of a batch sits in its file, for the history (jobs/job-store.ts). */
+function pieceRecord(res: Response): NonNullable<JobRecord['piece']> {
+  const upload = res.locals.upload as Pick<Upload, 'baseName' | 'extension'> | undefined;
+  return {
+    rowOffset: (res.locals.rowOffset as number | undefined) ?? 0,
+    pieces: (res.locals.pieces as number | undefined) ?? null,
+    fileName: upload ? `${upload.baseName}${upload.extension ? `.${upload.extension}` : ''}` : null,
+  };
 }
 
 /** A piece's row errors renumbered as rows of the whole file it was cut from (?row_offset=). */
