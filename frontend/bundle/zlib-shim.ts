@@ -10,7 +10,7 @@ import { Inflate } from 'fflate';
 const SLICE = 96 * 1024;
 
 export function createInflateRaw(_options?: { chunkSize?: number }) {
-  let stored = new Uint8Array(0);
+  let stored: Uint8Array = new Uint8Array(0);
   let stopped = false;
   return {
     on(_event: string, _listener: unknown) {
