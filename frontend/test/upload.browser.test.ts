@@ -232,6 +232,40 @@ describe('the upload page', () => {
     expect(after.length - before.length).toBe(1);
   });
 
+  it('reads a 50,000-row workbook answer in a worker: its row count, preview and class shares are those of the same table’s CSV answer', async () => {
+    const [header, ...body] = readFileSync(SAMPLE_PATH, 'utf8').trim().split('\n');
+    const csv = [header, ...Array.from({ length: 50_000 }, (_, i) => body[i % body.length].replace(/^\d+,/, `${i + 1},`))].join('\n') + '\n';
+    const dir = tempDir('large-xlsx-');
+    writeFileSync(join(dir, 'large.csv'), csv);
+    writeFileSync(join(dir, 'large.xlsx'), libreOfficeFiles({ large: csv }).large);
+    await openPage();
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(w.url()));
+    const seen = async (name: string) => {
+      await page.setInputFiles('#file', join(dir, name));
+      await page.click('#predict');
+      await page.waitForFunction(() => /50,000 rows predicted/.test(document.getElementById('status')!.textContent!), undefined, { timeout: 120_000 });
+      const preview = await page.$$eval('#preview tbody tr', (tr) => tr.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!)));
+      return {
+        rows: await page.textContent('#result-rows'),
+        fields: await page.$$eval('#preview thead th', (th) => th.map((x) => x.textContent)),
+        // The CSV answer rounds probabilities to 6 places; the workbook holds the number.
+        preview: preview.map((r) => [...r.slice(0, -1), Number(r.at(-1)).toFixed(6)]),
+        shares: await page.$$eval('#class-share li', (li) => li.map((x) => x.textContent)),
+      };
+    };
+    const fromWorkbook = await seen('large.xlsx');
+    expect(workers).toEqual([`${pages.url}/vendor/workbook-worker.js`]);
+    expect(await page.$$('script[src*="exceljs"]')).toHaveLength(0);
+    await page.reload();
+    await page.waitForSelector('#model:not([disabled])');
+    const fromCsv = await seen('large.csv');
+    expect(fromWorkbook.rows).toBe('50,000');
+    expect(fromWorkbook.preview).toHaveLength(10);
+    expect(fromWorkbook).toEqual(fromCsv);
+    expect(fromWorkbook.shares.length).toBe(2);
+  }, 240_000);
+
   it('names a workbook’s bad cells by their sheet row under a title row, and says what to save instead of an .xls', async () => {
     const calc = libreOfficeFiles({ 調査: ['調査票', 'bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g', '39.1,18.7,181,3750', '39.5,abc,186,3800'].join('\n') + '\n' });
     const xls = libreOfficeFiles({ old: 'bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\n39.1,18.7,181,3750\n' }, 'xls').old;

@@ -44,39 +44,44 @@ export function uploadKind(bytes: Uint8Array): UploadKind {
 
 /** The zip's entries, from its central directory, in the order they are stored. */
 export function zipEntries(bytes: Uint8Array): ZipEntry[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A DataView rather than a Buffer, so the page's workbook worker reads zips with this code too.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (at: number) => view.getUint32(at, true);
+  const u16 = (at: number) => view.getUint16(at, true);
   const unreadable = () => refuse('the file starts like a zip (an .xlsx workbook) but cannot be read as one: is it complete? Save it again as Excel Workbook (.xlsx)');
   let eocd = -1;
   // The end record is in the last 64 kB + 22 bytes (its comment is at most 65,535 bytes).
-  for (let at = buf.length - 22; at >= Math.max(0, buf.length - 65_557); at--) {
-    if (buf.readUInt32LE(at) === EOCD) {
+  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 65_557); at--) {
+    if (u32(at) === EOCD) {
       eocd = at;
       break;
     }
   }
   if (eocd === -1) throw unreadable();
-  const count = buf.readUInt16LE(eocd + 10);
-  let at = buf.readUInt32LE(eocd + 16);
+  const count = u16(eocd + 10);
+  let at = u32(eocd + 16);
   const entries: ZipEntry[] = [];
   for (let k = 0; k < count; k++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw unreadable();
-    const method = buf.readUInt16LE(at + 10);
-    const crc = buf.readUInt32LE(at + 16);
-    const compressedSize = buf.readUInt32LE(at + 20);
-    const size = buf.readUInt32LE(at + 24);
-    const nameLength = buf.readUInt16LE(at + 28);
-    const extraLength = buf.readUInt16LE(at + 30);
-    const commentLength = buf.readUInt16LE(at + 32);
-    const local = buf.readUInt32LE(at + 42);
-    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable();
-    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    if (dataStart + compressedSize > buf.length) throw unreadable();
+    if (at + 46 > bytes.length || u32(at) !== CENTRAL) throw unreadable();
+    const method = u16(at + 10);
+    const crc = u32(at + 16);
+    const compressedSize = u32(at + 20);
+    const size = u32(at + 24);
+    const nameLength = u16(at + 28);
+    const extraLength = u16(at + 30);
+    const commentLength = u16(at + 32);
+    const local = u32(at + 42);
+    const name = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    if (local + 30 > bytes.length || u32(local) !== LOCAL) throw unreadable();
+    const dataStart = local + 30 + u16(local + 26) + u16(local + 28);
+    if (dataStart + compressedSize > bytes.length) throw unreadable();
     entries.push({ name, method, crc, compressedSize, size, dataStart });
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries.sort((a, b) => a.dataStart - b.dataStart);
 }
+
+const utf8 = new TextDecoder('utf-8');
 
 /** A part's stored bytes (deflated or stored, as `entry.method` says). */
 export function storedBytes(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
