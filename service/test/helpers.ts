@@ -1,4 +1,5 @@
 /** Shared fixtures for the service tests: real models, real worker pool, real PGlite or Postgres. */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import type request from 'supertest';
 import { AppDeps, createApp } from '../src/app';
 import { InferencePool } from '../src/inference/pool';
 import { JobLog } from '../src/jobs/job-log';
-import { JobStore } from '../src/jobs/job-store';
+import { JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
 import { createPostgresClient } from '../src/jobs/postgres-client';
 import { createPgliteClient, SqlClient } from '../src/jobs/sql-client';
@@ -244,4 +245,26 @@ export const binaryParser = (res: request.Response, cb: (e: Error | null, b: Buf
 export function keptOf(answer: { headers: Record<string, string | string[] | undefined>; trailers: Record<string, string | undefined> }): string | undefined {
   const header = answer.headers['x-result-kept'];
   return (Array.isArray(header) ? header[0] : header) ?? answer.trailers['x-result-kept'];
+}
+
+/** A job record as the job log stores one: a succeeded 3-row job of penguin-sex, with `overrides`. */
+export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id: randomUUID(),
+    modelName: 'penguin-sex',
+    modelVersion: '1.0.0',
+    status: 'succeeded',
+    httpStatus: 200,
+    rows: 3,
+    bytesIn: 100,
+    bytesOut: 200,
+    durationMs: 5,
+    errorSummary: null,
+    tokenFingerprint: null,
+    caller: null,
+    createdAt: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    batch: null,
+    errorCount: null,
+    ...overrides,
+  };
 }

@@ -12,32 +12,13 @@ import { BatchEntry, decodeCursor, HistoryEntry, JobRecord, JobStore } from '../
 import { migrate } from '../src/jobs/migrate';
 import { FolderResultStore } from '../src/results/folder-store';
 import { AccessIssuer } from './access-issuer';
-import { AUTH, DATABASES, FEATURES, openTestDatabase, serveTestApp, ServedTestApp, tempDir } from './helpers';
+import { AUTH, DATABASES, FEATURES, jobRecord, openTestDatabase, serveTestApp, ServedTestApp, tempDir } from './helpers';
 import type { SqlClient } from '../src/jobs/sql-client';
 
 const NOW = new Date(Date.UTC(2026, 5, 1));
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 
-function job(overrides: Partial<JobRecord>): JobRecord {
-  return {
-    id: randomUUID(),
-    modelName: 'penguin-sex',
-    modelVersion: '1.0.0',
-    status: 'succeeded',
-    httpStatus: 200,
-    rows: 3,
-    bytesIn: 100,
-    bytesOut: 200,
-    durationMs: 5,
-    errorSummary: null,
-    tokenFingerprint: null,
-    caller: 'yamada@example.co.jp',
-    createdAt: at(0),
-    batch: null,
-    errorCount: null,
-    ...overrides,
-  };
-}
+const job = (overrides: Partial<JobRecord>): JobRecord => jobRecord({ caller: 'yamada@example.co.jp', createdAt: at(0), ...overrides });
 
 const newestFirst = (a: JobRecord, b: JobRecord) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);
 

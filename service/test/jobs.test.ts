@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { JobLog } from '../src/jobs/job-log';
@@ -6,27 +5,10 @@ import { decodeCursor, JobRecord, JobStore } from '../src/jobs/job-store';
 import { migrate } from '../src/jobs/migrate';
 import { createPostgresClient } from '../src/jobs/postgres-client';
 import { createPgliteClient, SqlClient } from '../src/jobs/sql-client';
-import { DATABASES, isolatedSchemaUrl, memoryLogger, openTestDatabase, TcpProxy, tempDir } from './helpers';
+import { DATABASES, isolatedSchemaUrl, jobRecord, memoryLogger, openTestDatabase, TcpProxy, tempDir } from './helpers';
 
 function job(i: number, overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: randomUUID(),
-    modelName: 'penguin-sex',
-    modelVersion: '1.0.0',
-    status: 'succeeded',
-    httpStatus: 200,
-    rows: i,
-    bytesIn: 100 + i,
-    bytesOut: 200 + i,
-    durationMs: 5,
-    errorSummary: null,
-    tokenFingerprint: 'abcdef012345',
-    caller: 'token:abcdef012345',
-    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-    batch: null,
-    errorCount: null,
-    ...overrides,
-  };
+  return jobRecord({ rows: i, bytesIn: 100 + i, bytesOut: 200 + i, tokenFingerprint: 'abcdef012345', caller: 'token:abcdef012345', createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), ...overrides });
 }
 
 describe.each(DATABASES)('job store on %s', (kind) => {
