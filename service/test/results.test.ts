@@ -4,13 +4,16 @@
  * 404 with a reason once expired or never kept, and a keep that fails or stalls never failing
  * the prediction.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { FolderResultStore } from '../src/results/folder-store';
+import { MAX_DECLARED_RESPONSE_BYTES } from '../src/routes/results';
 import type { ResultStore } from '../src/results/result-store';
 import { AccessIssuer } from './access-issuer';
 import { csv, FEATURES, keptOf, OTHER_TOKEN, serveTestApp, ServedTestApp, tempDir, TOKEN } from './helpers';
@@ -173,6 +176,22 @@ describe('kept results in the app, over time and under failure (folder backend)'
     expect((await jobRecord(id))?.result?.location).toBe(store.locationOf(id));
     const gone = await download(t.url, id);
     expect([gone.status, problem(gone).type]).toEqual([404, '/problems/result-expired']);
+  });
+
+  it('sends a kept answer over 32 MiB chunked, without a length (Cloud Run refuses a longer declared HTTP/1 response), and a smaller one with it', async () => {
+    const store = new FolderResultStore(tempDir('results-large-'), 30);
+    t = await serveTestApp({ results: { store, retentionDays: 30 } });
+    const small = await predict(t.url, csv([FEATURES, [39.1, 18.7, 181, 3750]]), '?keep=true', TOKEN);
+    const smallId = String(small.headers['x-job-id']);
+    const again = await download(t.url, smallId);
+    expect([again.headers['content-length'], again.headers['transfer-encoding']]).toEqual([String(small.body.length), undefined]);
+    // A kept answer just over the limit, as the caller's own (its meta taken from the small one's).
+    const { meta } = (await store.open(smallId))!;
+    const large = Buffer.alloc(MAX_DECLARED_RESPONSE_BYTES + 1, 0x61);
+    const largeId = randomUUID();
+    await pipeline(Readable.from([large]), store.create(largeId, meta));
+    const got = await download(t.url, largeId);
+    expect([got.status, got.headers['content-length'], got.headers['transfer-encoding'], got.body.equals(large)]).toEqual([200, undefined, 'chunked', true]);
   });
 
   it('delivers the whole prediction when keeping fails, says so in the trailer and the job log, and the download says why', async () => {

@@ -27,6 +27,11 @@ export function mayDownload(caller: Caller | undefined, owner: string | null): b
   return caller !== undefined && canSee(caller, { caller: owner === '' ? null : owner });
 }
 
+/** The largest response Cloud Run passes on with a Content-Length (HTTP/1); larger ones must stream chunked. */
+export const MAX_DECLARED_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+const withoutUndefined = (headers: Record<string, string | undefined>) => Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>;
+
 export function resultsRouter(store: ResultStore, jobStore: JobStore): Router {
   const router = Router();
   router.get('/v1/jobs/:id/result', async (req, res) => {
@@ -45,13 +50,16 @@ export function resultsRouter(store: ResultStore, jobStore: JobStore): Router {
         kept.body.destroy();
         throw expired(id, kept.meta.expiresAt);
       }
-      res.status(200).set({
+      res.status(200).set(withoutUndefined({
         'Content-Type': kept.meta.contentType,
         'Content-Disposition': attachment(kept.meta.fileName),
-        'Content-Length': String(kept.size),
+        // Cloud Run refuses an HTTP/1 response over 32 MiB that declares its length
+        // (cloud.google.com/run/quotas); one sent chunked streams. Below that, the length lets a
+        // client tell a cut answer from a whole one.
+        'Content-Length': kept.size <= MAX_DECLARED_RESPONSE_BYTES ? String(kept.size) : undefined,
         'X-Job-Id': id,
         'X-Result-Expires': kept.meta.expiresAt,
-      });
+      }));
       // pipeline waits for the client to take each piece; a client that leaves ends the read.
       await pipeline(kept.body, res).catch((error: unknown) => {
         if (!res.headersSent) throw error;
