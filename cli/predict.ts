@@ -1,5 +1,5 @@
 /**
- * npm run predict -- <file> [--model NAME] [--out FILE] [--concurrency N] [--keep]
+ * npm run predict -- <file> [--model NAME] [--out FILE] [--sheet NAME] [--format csv] [--keep] …
  *
  * Scores a CSV of any size against the API: locally the service itself, in the cloud the API
  * Gateway (with --api-key). Exit status 0 only when the whole file was scored and written.
@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROUTES } from '../service/src/http/contract';
+import { PREDICT_QUERY, ROUTES } from '../service/src/http/contract';
 import { progressBar } from './progress';
 import { scoreFile, ScoreResult } from './score-file';
 
@@ -15,10 +15,27 @@ const MiB = 1024 * 1024;
 /** The first piece's size: it is answered within about a second, so the bar moves early. */
 const FIRST_PIECE_BYTES = MiB;
 
-/** The answer's file type, as the service names it: a workbook's is a workbook, a .tsv or .txt keeps its own, else .csv. */
-function answerExtension(input: string): string {
+/** The answer's file type, as the service names it: a workbook's is a workbook (CSV with format=csv), a .tsv or .txt keeps its own, else .csv. */
+function answerExtension(input: string, format: string | undefined): string {
   const ext = extname(input).slice(1).toLowerCase();
-  return ext === 'xlsx' || ext === 'tsv' || ext === 'txt' ? ext : 'csv';
+  if (ext === 'xlsx') return format === 'csv' ? 'csv' : 'xlsx';
+  return ext === 'tsv' || ext === 'txt' ? ext : 'csv';
+}
+
+/** Options passed through as predict's query parameters, checked against the contract's list before anything is sent. */
+const PASS_THROUGH = { sheet: 'sheet', 'header-row': 'header_row', delimiter: 'delimiter', format: 'format' } as const;
+
+function passThrough(option: keyof typeof PASS_THROUGH, value: string): string {
+  const param = PREDICT_QUERY.find((p) => p.name === PASS_THROUGH[option])!;
+  if (value === '') throw new UsageError(`--${option} must not be empty`);
+  if (param.enum && !param.enum.includes(value)) throw new UsageError(`--${option} must be one of ${param.enum.join(', ')} (got ${JSON.stringify(value)})`);
+  if (param.type === 'integer') {
+    // header_row is a sheet row, from 1 (the contract states no minimum; the service refuses below 1).
+    const min = param.minimum ?? 1;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || (param.maximum !== undefined && n > param.maximum)) throw new UsageError(`--${option} must be a whole number from ${min}${param.maximum === undefined ? '' : ` to ${param.maximum}`} (got ${JSON.stringify(value)})`);
+  }
+  return value;
 }
 
 const USAGE = `usage: npm run predict -- <file> [options]
@@ -28,10 +45,15 @@ const USAGE = `usage: npm run predict -- <file> [options]
 
   --model NAME        the model (default: the service's default model)
   --out FILE          where the answer goes (default: <file>-predictions.<csv, tsv, txt or xlsx> beside the input)
+  --sheet NAME        a workbook's sheet to read (default: the first)
+  --header-row N      a workbook sheet's header row, from 1 (default: found in the first 20 rows)
+  --format F          a workbook's answer: auto or xlsx (the workbook, default) or csv (named .csv)
+  --delimiter D       auto (default: from the header), comma, tab or semicolon
   --concurrency N     pieces in flight at once (default 4)
   --piece-mib N       size of a piece in MiB (default 16; at most 31, under the 32 MiB request cap);
                       the first piece is 1 MiB and each after it twice the one before, up to N,
                       so progress shows within a second or so
+  --piece-kib N       size of a piece in KiB instead (at most 31744), e.g. to try pieces on a small file
   --url URL           the API (or API_URL), e.g. http://127.0.0.1:8080 or the gateway's https://…
   --token TOKEN       bearer token (or API_TOKEN)
   --api-key KEY       API Gateway key, sent as x-api-key (or API_KEY)
@@ -82,6 +104,11 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
         out: { type: 'string' },
         concurrency: { type: 'string' },
         'piece-mib': { type: 'string' },
+        'piece-kib': { type: 'string' },
+        sheet: { type: 'string' },
+        'header-row': { type: 'string' },
+        delimiter: { type: 'string' },
+        format: { type: 'string' },
         url: { type: 'string' },
         token: { type: 'string' },
         'api-key': { type: 'string' },
@@ -102,12 +129,17 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stder
     const batch = values.batch ?? randomUUID();
     const input = positionals[0];
     const query = new URLSearchParams({ batch, filename: basename(input, extname(input)) });
+    for (const option of Object.keys(PASS_THROUGH) as (keyof typeof PASS_THROUGH)[]) {
+      const value = values[option];
+      if (value !== undefined) query.set(PASS_THROUGH[option], passThrough(option, value));
+    }
+    if (values['piece-mib'] !== undefined && values['piece-kib'] !== undefined) throw new UsageError('give --piece-mib or --piece-kib, not both');
     const base = url.replace(/\/+$/, '');
     opts = {
       input,
-      output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.${answerExtension(input)}`),
+      output: values.out ?? join(dirname(input), `${basename(input, extname(input))}-predictions.${answerExtension(input, values.format)}`),
       concurrency: positiveInt(values.concurrency, 'concurrency', 4, 64),
-      pieceBytes: positiveInt(values['piece-mib'], 'piece-mib', 16, 31) * MiB,
+      pieceBytes: values['piece-kib'] !== undefined ? positiveInt(values['piece-kib'], 'piece-kib', 0, 31 * 1024) * 1024 : positiveInt(values['piece-mib'], 'piece-mib', 16, 31) * MiB,
       firstPieceBytes: FIRST_PIECE_BYTES,
       maxRequestBytes: 32 * MiB,
       endpoint: {

@@ -61,8 +61,10 @@ function retryAfterMs(value: string | null, policy: RetryPolicy): number {
 async function problemOf(res: Response): Promise<ProblemBody> {
   const text = await res.text();
   try {
-    const body = JSON.parse(text) as ProblemBody;
+    const body = JSON.parse(text) as ProblemBody & { message?: unknown };
     if (typeof body.detail === 'string') return body;
+    // Google's API Gateway refuses a missing or wrong API key with {code, message}.
+    if (typeof body.message === 'string') return { type: 'about:blank', title: res.statusText, status: res.status, detail: body.message };
   } catch {
     // Not a problem document (a proxy's HTML page): its status and first words say what happened.
   }

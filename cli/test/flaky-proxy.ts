@@ -2,11 +2,13 @@
  * A small real HTTP proxy in front of the service that misbehaves on cue, one request at a time:
  * answer 503 with a Retry-After, drop the connection before answering (as a restarted instance
  * does), cut the answer halfway, or end it halfway as if it were whole (chunked, as workerd
- * passes on an answer cut behind it). Every other request passes through untouched.
+ * passes on an answer cut behind it), or refuse it as API Gateway does. Every other request
+ * passes through untouched.
  */
 import { createServer, request, Server, IncomingMessage, ServerResponse } from 'node:http';
 
-export type Fault = 'pass' | { status503: number } | 'drop' | 'cut' | 'end-short';
+/** `refuse`: answered here with that status and a JSON body, as API Gateway refuses a request (`{code, message}`). */
+export type Fault = 'pass' | { status503: number } | { refuse: number; message: string } | 'drop' | 'cut' | 'end-short';
 
 /** The fault for the n-th request (from 0), by its place or by a rule that reads the request. */
 export type Faults = Fault[] | ((req: IncomingMessage, n: number) => Fault);
@@ -47,6 +49,11 @@ export class FlakyProxy {
     const fault = (typeof this.faults === 'function' ? this.faults(req, this.seen.length) : this.faults[this.seen.length]) ?? 'pass';
     this.seen.push({ at: performance.now(), fault, url: req.url ?? '' });
     if (fault === 'drop') return void req.socket.destroy();
+    if (typeof fault === 'object' && 'refuse' in fault) {
+      req.resume();
+      res.writeHead(fault.refuse, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify({ code: fault.refuse, message: fault.message }));
+    }
     if (typeof fault === 'object') {
       req.resume();
       res.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': String(fault.status503) });

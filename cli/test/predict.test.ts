@@ -3,7 +3,8 @@
  * same bytes as the file sent whole (generated files: Shift_JIS, BOM, quoted multi-line cells,
  * blank lines, CRLF or LF, across piece sizes); bad rows in the last piece come back with the
  * whole file's row numbers and no file is written; 503 Retry-After and dropped or cut
- * connections (a real misbehaving proxy) are tried again.
+ * connections (a real misbehaving proxy) are tried again; workbook options pass through; an API
+ * Gateway stand-in lets only the right x-api-key through.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { main } from '../predict';
 import type { Progress } from '../progress';
 import { scoreFile } from '../score-file';
 import { splitFile } from '../split-file';
-import { libreOfficeFiles } from '../../service/test/spreadsheets';
+import { libreOfficeFiles, libreOfficeSaved } from '../../service/test/spreadsheets';
+import { apiGatewayStandIn, MISSING_KEY, WRONG_KEY } from './api-gateway';
 import { FlakyProxy } from './flaky-proxy';
 
 let service: ServedTestApp;
@@ -32,8 +34,8 @@ afterAll(() => service.close());
 const endpoint = (url: string, query = '') => ({ url: `${url}/v1/predict${query}`, headers: { Authorization: `Bearer ${TOKEN}` }, timeoutMs: 30_000 });
 const fastRetries = { networkRetries: 4, overloadRetries: 4, backoffMs: 20, maxRetryAfterMs: 5000 };
 
-async function sendWhole(bytes: Buffer): Promise<{ status: number; body: Buffer; json?: any }> {
-  const res = await fetch(`${service.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body: bytes as Uint8Array<ArrayBuffer> });
+async function sendWhole(bytes: Buffer, query = ''): Promise<{ status: number; body: Buffer; json?: any }> {
+  const res = await fetch(`${service.url}/v1/predict${query}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/csv' }, body: bytes as Uint8Array<ArrayBuffer> });
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, body, json: res.headers.get('content-type')?.includes('json') ? JSON.parse(body.toString()) : undefined };
 }
@@ -159,7 +161,7 @@ describe('npm run predict', () => {
     expect(err.text()).not.toMatch(/^kept: /m);
   });
 
-  it('lists bad rows of the last piece by the whole file\'s rows, counts them all, and writes no file', async () => {
+  it('lists bad rows of the last piece by the whole file\'s rows, counts them all, and writes no file (the file in several pieces)', async () => {
     const dir = tempDir('cli-bad-');
     const lines = [['id', ...FEATURES].join(',')];
     // 3,000 rows (~100 KB): the last 150 rows have a word for a number; a blank line in the middle.
@@ -172,15 +174,31 @@ describe('npm run predict', () => {
     writeFileSync(input, bytes);
     const whole = await sendWhole(bytes);
     expect(whole.status).toBe(422);
+    expect(whole.json.totalErrors).toBe(150);
 
+    // A proxy that passes everything, to count the requests: pieces of 8 KiB, so about ten.
+    const proxy = new FlakyProxy(new URL(service.url), []);
+    await proxy.start();
     const err = capture();
-    const code = await main([input, '--piece-mib', '1', '--concurrency', '3'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream });
+    let code: number;
+    try {
+      code = await main([input, '--piece-kib', '8', '--concurrency', '3'], { env: { API_URL: proxy.url, API_TOKEN: TOKEN }, stderr: err.stream });
+    } finally {
+      await proxy.stop();
+    }
     expect(code).toBe(1);
+    const offsets = proxy.seen.map((s) => Number(new URL(s.url, proxy.url).searchParams.get('row_offset')));
+    expect(offsets.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(offsets).size).toBe(offsets.length);
+    // The bad rows are in the last piece(s), far from the file's start: their rows are the whole file's.
+    expect(Math.max(...offsets)).toBeGreaterThan(2500);
     expect(existsSync(join(dir, 'colony-predictions.csv'))).toBe(false);
     expect(readdirSync(dir)).toEqual(['colony.csv']);
     const listed = [...err.text().matchAll(/^row (\d+), column (\S+): (.*)$/gm)].map((m) => ({ row: Number(m[1]), column: m[2], message: m[3] }));
     expect(listed).toEqual(whole.json.errors);
+    expect(listed).toHaveLength(100);
     expect(listed[0].row).toBe(2852); // data row 2851 is after the blank line: record 2852
+    expect(listed.at(-1)!.row).toBe(2951);
     expect(err.text()).toContain('150 problem(s) in the file (the first 100 listed)');
   });
 
@@ -395,5 +413,120 @@ describe('npm run predict', () => {
     const sum = (kind: string) => events.filter((e) => e.startsWith(kind)).reduce((n, e) => n + Number(e.split(' ')[1]), 0);
     expect(sum('sent')).toBe(bytes.length);
     expect(sum('done')).toBe(bytes.length);
+  });
+
+  it('passes --sheet, --header-row, --format and --delimiter to the service (a LibreOffice workbook, its data on the second sheet under a title row; answered as CSV, named .csv); a bad value is a usage error naming the option, and nothing is sent', async () => {
+    const dir = tempDir('cli-sheet-');
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Cover').getCell('A1').value = 'Colony survey 2026';
+    const birds = wb.addWorksheet('Birds');
+    birds.addRow(['Colony survey 2026, by bird']);
+    birds.addRow([]);
+    birds.addRow(['name', ...FEATURES]);
+    for (let i = 0; i < 120; i++) birds.addRow([`bird ${i}`, 39 + (i % 9), 18.7, 181, 3750]);
+    const book = libreOfficeSaved({ 'survey.xlsx': Buffer.from(await wb.xlsx.writeBuffer()) }, 'xlsx').survey;
+    const input = join(dir, 'survey.xlsx');
+    writeFileSync(input, book);
+    const env = { API_URL: service.url, API_TOKEN: TOKEN };
+
+    // The first sheet holds no table: the service says so, naming the sheets.
+    const first = capture();
+    expect(await main([input], { env, stderr: first.stream })).toBe(1);
+    expect(first.text()).toMatch(/Birds/);
+    expect(readdirSync(dir)).toEqual(['survey.xlsx']);
+
+    // The second sheet, its header on row 3, answered as CSV: the same bytes as the service's own answer, named .csv.
+    const err = capture();
+    const code = await main([input, '--sheet', 'Birds', '--header-row', '3', '--format', 'csv'], { env, stderr: err.stream });
+    expect({ code, err: err.text().slice(-300) }).toMatchObject({ code: 0 });
+    expect(err.text()).toMatch(/scored 120 rows in 1 piece/);
+    const csv = readFileSync(join(dir, 'survey-predictions.csv'));
+    const whole = await sendWhole(book, '?sheet=Birds&header_row=3&format=csv');
+    expect(whole.status).toBe(200);
+    expect(csv.equals(whole.body)).toBe(true);
+    expect(csv.toString('utf8').replace(/^\ufeff/, '').split('\r\n')[0]).toBe(`name,${FEATURES.join(',')},prediction,probability`);
+    // The header row is passed on: row 1 (the title) names none of the model's columns.
+    const titleRow = capture();
+    expect(await main([input, '--sheet', 'Birds', '--header-row', '1', '--out', join(dir, 'no.xlsx')], { env, stderr: titleRow.stream })).toBe(1);
+    expect(titleRow.text()).toMatch(/names none of the model's columns/);
+    // Without --format the answer is the workbook (a zip: PK), named .xlsx.
+    expect(await main([input, '--sheet', 'Birds'], { env, stderr: capture().stream })).toBe(0);
+    expect(readFileSync(join(dir, 'survey-predictions.xlsx')).subarray(0, 2).toString('latin1')).toBe('PK');
+
+    // A semicolon CSV with --delimiter semicolon, in pieces: the bytes of the file sent whole with it.
+    const rows = [['id', ...FEATURES].join(';'), ...Array.from({ length: 2000 }, (_, i) => [i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(';'))];
+    const semi = Buffer.from(rows.join('\r\n') + '\r\n');
+    writeFileSync(join(dir, 'semi.csv'), semi);
+    const semiErr = capture();
+    const semiCode = await main([join(dir, 'semi.csv'), '--delimiter', 'semicolon', '--piece-kib', '8'], { env, stderr: semiErr.stream });
+    expect({ semiCode, err: semiErr.text().slice(-300) }).toMatchObject({ semiCode: 0 });
+    expect(semiErr.text()).toMatch(/scored 2000 rows in [3-9] piece/);
+    const semiWhole = await sendWhole(semi, '?delimiter=semicolon');
+    expect(semiWhole.status).toBe(200);
+    expect(readFileSync(join(dir, 'semi-predictions.csv')).equals(semiWhole.body)).toBe(true);
+
+    // Bad values: exit 2 naming the option, before any request (a proxy counts them).
+    const proxy = new FlakyProxy(new URL(service.url), []);
+    await proxy.start();
+    try {
+      for (const [option, value, allowed] of [
+        ['--format', 'pdf', /auto, xlsx, csv/],
+        ['--delimiter', 'pipe', /auto, comma, tab, semicolon/],
+        ['--header-row', '0', /whole number from 1/],
+        ['--header-row', 'three', /whole number from 1/],
+        ['--sheet', '', /must not be empty/],
+      ] as const) {
+        const bad = capture();
+        expect(await main([input, option, value], { env: { ...env, API_URL: proxy.url }, stderr: bad.stream })).toBe(2);
+        expect(bad.text().split('\n')[0]).toMatch(new RegExp(`^${option} `));
+        expect(bad.text()).toMatch(allowed);
+      }
+    } finally {
+      await proxy.stop();
+    }
+    expect(proxy.seen).toEqual([]);
+  }, 240_000);
+
+  it('scores a file in pieces through an API Gateway stand-in that wants the x-api-key (API_KEY or --api-key); without it or with a wrong one exits 1 with the gateway\'s message, writing nothing', async () => {
+    const dir = tempDir('cli-gateway-');
+    const lines = [['id', ...FEATURES].join(',')];
+    for (let i = 1; i <= 3000; i++) lines.push([i, (39 + (i % 9)).toFixed(1), 18.7, 181, 3750].join(','));
+    const bytes = Buffer.from(lines.join('\r\n') + '\r\n');
+    const input = join(dir, 'colony.csv');
+    writeFileSync(input, bytes);
+    const expected = (await sendWhole(bytes)).body;
+    const gateway = apiGatewayStandIn(new URL(service.url), 'gw-key-1');
+    await gateway.start();
+    try {
+      const env = { API_URL: gateway.url, API_TOKEN: TOKEN };
+      for (const [how, args, extraEnv] of [
+        ['API_KEY', [], { API_KEY: 'gw-key-1' }],
+        ['--api-key', ['--api-key', 'gw-key-1'], {}],
+      ] as const) {
+        const before = gateway.seen.length;
+        const err = capture();
+        const out = join(dir, `answer-${how}.csv`);
+        const code = await main([input, '--piece-kib', '8', '--out', out, ...args], { env: { ...env, ...extraEnv }, stderr: err.stream });
+        expect({ how, code, err: err.text().slice(-300) }).toMatchObject({ code: 0 });
+        expect(readFileSync(out).equals(expected)).toBe(true);
+        const seen = gateway.seen.slice(before);
+        expect(seen.length).toBeGreaterThanOrEqual(5);
+        expect(seen.every((s) => s.fault === 'pass')).toBe(true);
+      }
+      for (const [key, status, message] of [
+        [undefined, 401, MISSING_KEY],
+        ['not-the-key', 403, WRONG_KEY],
+      ] as const) {
+        const err = capture();
+        const out = join(dir, `refused-${status}.csv`);
+        const code = await main([input, '--piece-kib', '8', '--out', out, ...(key ? ['--api-key', key] : [])], { env, stderr: err.stream });
+        expect(code).toBe(1);
+        expect(err.text()).toContain(`was refused: ${status} ${message}; nothing was written`);
+        expect(existsSync(out)).toBe(false);
+      }
+    } finally {
+      await gateway.stop();
+    }
+    expect(readdirSync(dir).sort()).toEqual(['answer---api-key.csv', 'answer-API_KEY.csv', 'colony.csv']);
   });
 });
