@@ -5,7 +5,7 @@
  * (service/src/csv/decode.ts): a BOM means UTF-8, else valid UTF-8 throughout, else Shift_JIS.
  * Shared by the CLI and the page: the UTF-8 check is passed in (node:buffer's isUtf8, or a
  * fatal TextDecoder in the browser). A UTF-16 BOM means UTF-16 text (Excel's "Unicode text"),
- * which the CLI turns into UTF-8 to cut (utf16-file.ts) and the page sends whole.
+ * which the CLI (utf16-file.ts) and the page (frontend/bundle/utf16.ts) turn into UTF-8 to cut.
  */
 import type { TextEncoding } from '../service/src/csv/decode';
 import type { Utf16 } from '../service/src/csv/utf16';

@@ -148,7 +148,7 @@ function setBusy(phase, fraction = 0, secondsLeft = null) {
   $('status').textContent = $('progress-label').textContent;
 }
 
-/** A CSV over one piece: sent in pieces, answered as one file. False when it cannot be cut (a workbook, UTF-16 text) and fits one request. */
+/** A CSV (or UTF-16 text) over one piece: sent in pieces, answered as one file. False when it cannot be cut (a workbook) and fits one request. */
 async function predictInPieces(model, settings) {
   const summary = new AnswerSummary(model);
   const controller = new AbortController();
@@ -181,6 +181,8 @@ async function predictInPieces(model, settings) {
       showProblem(422, { detail: t('fileErrors', outcome.totalErrors), errors: outcome.errors, totalErrors: outcome.totalErrors });
     } else if (outcome.kind === 'refused') {
       showProblem(outcome.status, outcome.problem);
+    } else if (outcome.kind === 'not-utf16') {
+      showProblem(0, { detail: t('notUtf16', outcome.at) });
     } else if (state.file.size > MAX_REQUEST_BYTES) {
       showProblem(0, { detail: t('notSplittable', outcome.what) });
     } else {

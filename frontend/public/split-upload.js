@@ -2,8 +2,9 @@
 // built from cli/ by `npm run build:frontend`): cut at record boundaries with the header on every
 // piece, at most 4 pieces in flight through /api, one batch id, 503 Retry-After waited out and
 // network failures tried again, the answers joined in order into one Blob. The whole answer or the
-// errors, never part of a file.
-import { answerPart, blobSource, fileKind, FIRST_PIECE_BYTES, isUtf8, scorePieces, splitFile } from './vendor/pieces.js';
+// errors, never part of a file. A UTF-16 file is cut as the CLI cuts it: a UTF-8 copy (a Blob) is
+// cut and sent, and each piece's answer turned back into UTF-16, so the download is the whole file's.
+import { answerPart, blobSource, fileKind, FIRST_PIECE_BYTES, isUtf8, NotUtf16, scorePieces, splitFile, utf8Blob, Utf16Writer } from './vendor/pieces.js';
 
 const MiB = 1024 * 1024;
 /** The largest request the API takes (Cloud Run's and API Gateway's cap): a file that cannot be split must fit. */
@@ -26,36 +27,51 @@ export function pieceSettings(search = location.search) {
  *   { ok: true, blob, rows, pieces, headers }: the whole answer (headers: the first piece's response headers),
  *   { ok: false, kind: 'rows', errors, totalErrors }: row errors of the whole file, rows numbered in it,
  *   { ok: false, kind: 'refused', status, problem }: a piece the API refused,
- *   { ok: false, kind: 'not-text', what }: a workbook or UTF-16 text, which cannot be cut (send it whole);
+ *   { ok: false, kind: 'not-text', what }: a workbook, which cannot be cut (send it whole),
+ *   { ok: false, kind: 'not-utf16', at }: a UTF-16 BOM on text that is not UTF-16 (`at`: about which byte);
  * rejects when the API stays out of reach, or with an AbortError when `signal` cancels.
  * `onAnswer(text)` gets each piece's answer as text, in order, for the summary.
  */
 export async function scoreInPieces({ file, model, settings, signal, onProgress, onRetry, onAnswer }) {
   const started = performance.now();
-  const source = blobSource(file);
+  let source = blobSource(file);
   const kind = await fileKind(source, isUtf8);
-  // A workbook or UTF-16 text (which the CLI cuts through a UTF-8 copy on disk) goes whole.
-  if (kind.kind !== 'text') return { ok: false, kind: 'not-text', what: kind.kind === 'utf16' ? 'UTF-16 text' : kind.what };
+  // A workbook goes whole.
+  if (kind.kind === 'other') return { ok: false, kind: 'not-text', what: kind.what };
+  // UTF-16 text: its UTF-8 copy is cut and sent; the answers come back UTF-8 and are written as the file was (BOM once, same byte order).
+  let encode = (bytes) => bytes;
+  if (kind.kind === 'utf16') {
+    try {
+      source = blobSource(await utf8Blob(file, kind.order));
+    } catch (error) {
+      if (error instanceof NotUtf16) return { ok: false, kind: 'not-utf16', at: error.at };
+      throw error;
+    }
+    const writer = new Utf16Writer(kind.order);
+    encode = (bytes) => writer.write(bytes);
+  }
   // keep=true: the page's jobs are always kept; the last piece's count lets the batch be served as one file.
-  const query = new URLSearchParams({ encoding: kind.encoding, batch: crypto.randomUUID(), filename: file.name, keep: 'true' });
+  const query = new URLSearchParams({ encoding: kind.kind === 'utf16' ? 'utf-8' : kind.encoding, batch: crypto.randomUUID(), filename: file.name, keep: 'true' });
   const endpoint = { url: `/api/models/${encodeURIComponent(model)}/predict?${query}`, headers: {}, timeoutMs: 300_000 };
   // Blob parts: the browser keeps them out of the page's heap (on disk when large), and the download is one Blob of them.
   const parts = [];
   const decoder = new TextDecoder();
   let headers = null;
   let done = 0;
-  onProgress({ done: 0, total: file.size, secondsLeft: null });
+  // Progress in the bytes sent (a UTF-16 file's UTF-8 copy).
+  const total = source.size;
+  onProgress({ done: 0, total, secondsLeft: null });
   const pieces = splitFile(source, settings.pieceBytes, Math.min(settings.pieceBytes, FIRST_PIECE_BYTES));
   const outcome = await scorePieces(pieces, endpoint, { concurrency: settings.concurrency, signal, countPieces: true }, {
     answer(piece, got) {
       headers ??= got.headers;
-      parts.push(new Blob([answerPart(piece.index, got.body)]));
+      parts.push(new Blob([encode(answerPart(piece.index, got.body))]));
       onAnswer?.(decoder.decode(got.body));
     },
     advance(piece) {
       done += piece.fileBytes;
       const seconds = (performance.now() - started) / 1000;
-      onProgress({ done, total: file.size, secondsLeft: done > 0 ? (seconds / done) * (file.size - done) : null });
+      onProgress({ done, total, secondsLeft: done > 0 ? (seconds / done) * (total - done) : null });
     },
     retrying: (piece, why, waitMs) => onRetry?.({ piece: piece.index, why, waitMs }),
   });

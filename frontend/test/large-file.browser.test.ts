@@ -90,12 +90,12 @@ const predictUrls = () => flaky.seen.map((s) => new URL(s.url, 'http://proxy')).
  * Rows with what spreadsheets export: quoted commas and quotes, multi-line cells (one far longer
  * than a piece, so a cut must fall inside it), blank lines, Japanese text.
  */
-function surveyText(rows: number, eol: string): string {
+function surveyText(rows: number, eol: string, delimiter = ','): string {
   const notes = ['plain', '観察', '"quoted, with comma"', `"two${eol}lines"`, '"say ""hi"""', '5" tall', `"three\nlines\rhere"`];
-  const lines = [['note', ...FEATURES].join(',')];
+  const lines = [['note', ...FEATURES].join(delimiter)];
   for (let i = 0; i < rows; i++) {
     const note = i === 700 ? `"${'a long\r\nnote, '.repeat(2500)}"` : notes[i % notes.length];
-    lines.push([note, (35 + (i % 200) / 10).toFixed(1), (15 + (i % 50) / 10).toFixed(1), 180 + (i % 40), 3000 + (i % 3000)].join(','));
+    lines.push([note, (35 + (i % 200) / 10).toFixed(1), (15 + (i % 50) / 10).toFixed(1), 180 + (i % 40), 3000 + (i % 3000)].join(delimiter));
     if (i % 97 === 0) lines.push('');
   }
   return lines.join(eol) + eol;
@@ -171,6 +171,49 @@ describe('a file larger than one piece, from the page', () => {
     expect(got.bytes.toString('utf8')).toContain('観察');
     expect(new Set(predictUrls().map((u) => u.searchParams.get('encoding')))).toEqual(new Set(['shift_jis']));
     expect(await page.textContent('#status')).toBe('2,000 行を予測しました。');
+  });
+
+  it.each(['utf-16le', 'utf-16be'] as const)('cuts %s “Unicode text” (tabs, Japanese, multi-line cells) through a UTF-8 copy and downloads the whole file’s UTF-16 answer', async (order) => {
+    await openPage(16);
+    const text = '\ufeff' + surveyText(2000, '\r\n', '\t');
+    const le = Buffer.from(text, 'utf16le');
+    const bytes = order === 'utf-16be' ? Buffer.from(le).swap16() : le;
+    const path = join(tempDir('pieces-utf16-'), `観察 ${order}.txt`);
+    writeFileSync(path, bytes);
+    await predictFile(path);
+    const got = await download();
+    const whole = await sendWhole(bytes);
+    expect(whole.status).toBe(200);
+    expect(got.name).toBe(`観察 ${order}-predictions.txt`);
+    expect(got.bytes.equals(whole.body)).toBe(true);
+    // Same byte order and BOM, tab-separated, the Japanese text intact.
+    expect([...got.bytes.subarray(0, 2)]).toEqual(order === 'utf-16le' ? [0xff, 0xfe] : [0xfe, 0xff]);
+    const answer = new TextDecoder(order).decode(got.bytes);
+    expect(answer.split('\r\n')[0]).toContain('\t');
+    expect(answer).toContain('観察');
+    expect(await page.textContent('#result-rows')).toBe('2,000');
+    expect(await page.$$eval('#preview tbody tr', (r) => r.length)).toBe(10);
+    const urls = predictUrls();
+    // About 85 KB of UTF-8 in pieces of 16 KiB (one runs on to finish the 35 KB cell).
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(urls.map((u) => u.searchParams.get('batch'))).size).toBe(1);
+    expect(urls.every((u) => u.searchParams.get('encoding') === 'utf-8' && u.searchParams.get('keep') === 'true' && u.searchParams.get('filename') === `観察 ${order}.txt`)).toBe(true);
+  });
+
+  it('says a file with a UTF-16 BOM but not UTF-16 inside cannot be read, sends nothing and offers no download', async () => {
+    await openPage(16);
+    // Valid UTF-16 LE for 2,000 rows, then a lone high surrogate: what a file cut short or glued together looks like.
+    const good = Buffer.from('\ufeff' + surveyText(2000, '\r\n', '\t'), 'utf16le');
+    const bytes = Buffer.concat([good, Buffer.from([0x00, 0xd8, 0x41, 0x00]), good.subarray(2)]);
+    const path = join(tempDir('pieces-bad-utf16-'), 'broken.txt');
+    writeFileSync(path, bytes);
+    await predictFile(path);
+    await page.waitForSelector('#errors:not([hidden])', { timeout: 60_000 });
+    expect(await page.textContent('#error-text')).toMatch(/^This file starts as UTF-16 \(“Unicode text”\) but is not valid UTF-16 near byte [\d,]+, so it cannot be read\./);
+    expect(predictUrls()).toEqual([]);
+    expect(await page.isHidden('#result')).toBe(true);
+    expect(await page.getAttribute('#download', 'href')).toBe('#');
+    expect(await page.isEnabled('#predict')).toBe(true);
   });
 
   it('lists bad rows of the last piece by the whole file’s rows, counts them all, and offers no download; the history shows the file once with all its problems', async () => {
