@@ -130,12 +130,13 @@ export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, adm
     const added = outputColumns(job.manifest);
     const regression = job.manifest.task === 'regression';
     thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow, added, regression });
-    const table = await thread.next<WorkbookTable>();
+    let table: WorkbookTable | undefined = await thread.next<WorkbookTable>();
     if (table.kind === 'problem') return { ok: false, problem: table.problem };
-    const outcome = await pool.predict({ model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA }, admission);
+    const where = { headerRow: table.headerRow, header: table.header };
+    let outcome: PoolOutcome | undefined = await pool.predict({ model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA }, admission);
     if (!outcome.ok) {
       thread.send({ kind: 'stop' });
-      const problem: ProblemBody = { ...outcome.problem, errors: withCells(outcome.problem.errors, table) };
+      const problem: ProblemBody = { ...outcome.problem, errors: withCells(outcome.problem.errors, where) };
       return { ok: false, problem };
     }
     const summary = { rows: outcome.rows, classCounts: outcome.classCounts };
@@ -143,7 +144,12 @@ export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, adm
       thread.send({ kind: 'stop' });
       return { ok: true, ...summary, format: 'csv', body: outcome.body };
     }
+    // The table (shared memory, about the upload's size) is not needed once it is predicted:
+    // nothing here keeps it, and the pool's threads free their hold before the write-back starts.
+    table = undefined;
     await feedAnswer(thread, outcome.body);
+    outcome = undefined;
+    await pool.collectNow();
     thread.send({ kind: 'end' });
     // The first piece, or the problem that stops the workbook being written, before the answer starts.
     const first = await thread.next<WorkbookOut>();

@@ -17,6 +17,9 @@ import type { WorkbookAnswer, WorkbookMore, WorkbookOut, WorkbookStart, Workbook
 
 const port = parentPort!;
 
+/** Answer bytes taken between the thread's collections while the answer streams in. */
+const ANSWER_COLLECT_BYTES = 8 << 20;
+
 /** Messages from the main thread, in order, however fast they come. */
 const inbox: unknown[] = [];
 let waiting: ((message: unknown) => void) | undefined;
@@ -50,11 +53,19 @@ async function main(job: WorkbookStart): Promise<void> {
   table = undefined as unknown as typeof table;
   freeFinishedJob();
   const answer = new AnswerCells(job.added.length, job.regression);
+  let uncollected = 0;
   for (;;) {
     const message = await receive<WorkbookAnswer>();
     if (message.kind === 'stop') return;
     if (message.kind === 'end') break;
     answer.push(message.bytes);
+    // Each piece leaves its text (a large, old-space string) and its copy behind; collected every
+    // few pieces, the heap stays near what the answer keeps instead of growing to tens of MB.
+    uncollected += message.bytes.byteLength;
+    if (uncollected >= ANSWER_COLLECT_BYTES) {
+      uncollected = 0;
+      freeFinishedJob();
+    }
     port.postMessage({ kind: 'ack' } satisfies WorkbookOut);
   }
   answer.end();
