@@ -146,6 +146,10 @@ describe('server process', () => {
     const viaProxy = new URL(direct);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const server = await startServer({ DATABASE_URL: viaProxy.toString(), JOB_LOG_RETRY_MAX_MS: '300' });
+    // The outage starts once the job log has connected and migrated (on a loaded machine that can
+    // come after the first answer), so the table the rows land in exists.
+    for (const until = Date.now() + 30_000; (await fetch(`${server.url}/readyz?strict=true`)).status !== 200 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${server.url}/readyz?strict=true`)).status).toBe(200);
     expect((await predict(server.url, small)).status).toBe(200);
 
     const port = proxy.port;
