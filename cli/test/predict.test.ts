@@ -15,7 +15,7 @@ import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { PROJECT_ROOT } from '../../service/src/paths';
-import { FEATURES, ServedTestApp, serveTestApp, tempDir, TOKEN } from '../../service/test/helpers';
+import { FEATURES, inSmallRequests, ServedTestApp, serveTestApp, tempDir, TOKEN, wideRows } from '../../service/test/helpers';
 import { FolderResultStore } from '../../service/src/results/folder-store';
 import { main } from '../predict';
 import type { Progress } from '../progress';
@@ -203,14 +203,7 @@ describe('npm run predict', () => {
   });
 
   it('scores a file over 32 MiB (pieces of 1, 2, 4, 8, then 16 MiB) with the bytes of the same rows sent in small requests', async () => {
-    const extra = Array.from({ length: 26 }, (_, i) => `col_${i + 1}`);
-    const header = [...FEATURES, ...extra].join(',');
-    const rows: string[] = [];
-    for (let i = 0, size = 0; size < 33.5 * 1024 * 1024; i++) {
-      const line = `${(35 + (i % 200) / 10).toFixed(1)},${(15 + (i % 50) / 10).toFixed(1)},${180 + (i % 40)},${3000 + (i % 3000)},` + extra.map((_, c) => (c % 3 === 0 ? `text ${i % 977}` : `${(i * (c + 1)) % 100000}.${c}`)).join(',');
-      rows.push(line);
-      size += line.length + 2;
-    }
+    const { header, rows } = wideRows(33.5 * 1024 * 1024);
     const bytes = Buffer.from(`${header}\r\n${rows.join('\r\n')}\r\n`);
     expect(bytes.length).toBeGreaterThan(32 * 1024 * 1024);
     const dir = tempDir('cli-over-32-');
@@ -219,14 +212,9 @@ describe('npm run predict', () => {
     const err = capture();
     const code = await main([input, '--concurrency', '4'], { env: { API_URL: service.url, API_TOKEN: TOKEN }, stderr: err.stream });
     expect({ code, err: err.text().slice(-300) }).toMatchObject({ code: 0 });
-    // The reference: whole lines (no quotes in this file) in requests of 20,000 rows, headers dropped after the first.
-    const answers: Buffer[] = [];
-    for (let i = 0; i < rows.length; i += 20_000) {
-      const answer = await sendWhole(Buffer.from(`${header}\r\n${rows.slice(i, i + 20_000).join('\r\n')}\r\n`));
-      expect(answer.status).toBe(200);
-      answers.push(i === 0 ? answer.body : answer.body.subarray(answer.body.indexOf('\r\n') + 2));
-    }
-    expect(readFileSync(join(dir, 'large-predictions.csv')).equals(Buffer.concat(answers))).toBe(true);
+    // The reference: whole lines (no quotes in this file) in requests of 20,000 rows.
+    const reference = await inSmallRequests(header, rows, sendWhole);
+    expect(readFileSync(join(dir, 'large-predictions.csv')).equals(reference)).toBe(true);
   }, 180_000);
 
   it('scores a file larger than one piece against the real service, in order, with the batch recorded', async () => {

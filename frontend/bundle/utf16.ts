@@ -1,10 +1,10 @@
 /**
  * A UTF-16 file (Excel's "Unicode text") cut on the page as the CLI cuts it (cli/utf16-file.ts):
  * its text as a UTF-8 Blob, cut like any UTF-8 file, and each piece's UTF-8 answer turned back into
- * UTF-16 as the service answers a UTF-16 upload (service/src/csv/utf16.ts's Utf16Writer, which leans
- * on Node's Buffer; frontend/test/pieces-bundle.test.ts holds this one to it).
+ * UTF-16 as the service answers a UTF-16 upload, by the service's own Utf16Writer (re-exported).
  */
 import type { Utf16 } from '../../service/src/csv/utf16';
+export { Utf16Writer } from '../../service/src/csv/utf16-writer';
 
 const SLICE_BYTES = 4 * 1024 * 1024;
 
@@ -40,20 +40,3 @@ export async function utf8Blob(file: Blob, order: Utf16, sliceBytes = SLICE_BYTE
   return new Blob(parts as BlobPart[]);
 }
 
-/** Turns an answer's UTF-8 pieces into UTF-16 with a BOM first; a character split between pieces survives. */
-export class Utf16Writer {
-  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: false });
-  private started = false;
-
-  constructor(private readonly order: Utf16) {}
-
-  write(utf8: Uint8Array, last = false): Uint8Array {
-    const text = (this.started ? '' : '\ufeff') + this.decoder.decode(utf8, { stream: !last });
-    this.started = true;
-    const out = new Uint8Array(text.length * 2);
-    const view = new DataView(out.buffer);
-    const little = this.order === 'utf-16le';
-    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), little);
-    return out;
-  }
-}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { FlakyProxy, Fault } from '../../cli/test/flaky-proxy';
-import { AUTH, FEATURES, tempDir, TOKEN } from '../../service/test/helpers';
+import { AUTH, FEATURES, inSmallRequests, tempDir, TOKEN, wideRows } from '../../service/test/helpers';
 import { ServerProcess, startServerProcess } from '../../service/test/server-process';
 import { PagesDev, startPagesDev } from '../dev/pages-dev';
 import { launchChromium, SCREENSHOTS } from './browser';
@@ -308,14 +308,7 @@ describe('a file larger than one piece, from the page', () => {
 
   it('scores a file over 32 MiB in pieces of up to 16 MiB with the bytes of the same rows sent in small requests', async () => {
     await openPage();
-    const extra = Array.from({ length: 26 }, (_, i) => `col_${i + 1}`);
-    const header = [...FEATURES, ...extra].join(',');
-    const rows: string[] = [];
-    for (let i = 0, size = 0; size < 33.5 * 1024 * 1024; i++) {
-      const line = `${(35 + (i % 200) / 10).toFixed(1)},${(15 + (i % 50) / 10).toFixed(1)},${180 + (i % 40)},${3000 + (i % 3000)},` + extra.map((_, c) => (c % 3 === 0 ? `text ${i % 977}` : `${(i * (c + 1)) % 100000}.${c}`)).join(',');
-      rows.push(line);
-      size += line.length + 2;
-    }
+    const { header, rows } = wideRows(33.5 * 1024 * 1024);
     const bytes = Buffer.from(`${header}\r\n${rows.join('\r\n')}\r\n`);
     expect(bytes.length).toBeGreaterThan(32 * 1024 * 1024);
     const path = join(tempDir('pieces-large-'), 'large.csv');
@@ -324,15 +317,10 @@ describe('a file larger than one piece, from the page', () => {
     await predictFile(path);
     const got = await download();
     const pageMs = Date.now() - started;
-    // The reference: whole lines (no quotes in this file) in requests of 20,000 rows, headers dropped after the first.
-    const answers: Buffer[] = [];
-    for (let i = 0; i < rows.length; i += 20_000) {
-      const answer = await sendWhole(Buffer.from(`${header}\r\n${rows.slice(i, i + 20_000).join('\r\n')}\r\n`));
-      expect(answer.status).toBe(200);
-      answers.push(i === 0 ? answer.body : answer.body.subarray(answer.body.indexOf('\r\n') + 2));
-    }
-    expect(got.bytes.length).toBe(Buffer.concat(answers).length);
-    expect(got.bytes.equals(Buffer.concat(answers))).toBe(true);
+    // The reference: whole lines (no quotes in this file) in requests of 20,000 rows.
+    const reference = await inSmallRequests(header, rows, (csv) => sendWhole(csv));
+    expect(got.bytes.length).toBe(reference.length);
+    expect(got.bytes.equals(reference)).toBe(true);
     expect(await page.textContent('#result-rows')).toBe(rows.length.toLocaleString('en'));
     // A first piece of 1 MiB (progress shows early), each after it twice the one before up to 16 MiB: 1, 2, 4, 8, 16 and the rest.
     expect(predictUrls().length).toBe(6);

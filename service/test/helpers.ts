@@ -268,3 +268,30 @@ export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
     ...overrides,
   };
 }
+
+/**
+ * A file over `minBytes` of 30 columns (the penguin features and 26 others, numbers and text, no
+ * quotes), as header and data lines; and `inSmallRequests` scores the same rows in requests of
+ * 20,000 lines, the reference a file sent in pieces must equal.
+ */
+export function wideRows(minBytes: number): { header: string; rows: string[] } {
+  const extra = Array.from({ length: 26 }, (_, i) => `col_${i + 1}`);
+  const rows: string[] = [];
+  for (let i = 0, size = 0; size < minBytes; i++) {
+    const line = `${(35 + (i % 200) / 10).toFixed(1)},${(15 + (i % 50) / 10).toFixed(1)},${180 + (i % 40)},${3000 + (i % 3000)},` + extra.map((_, c) => (c % 3 === 0 ? `text ${i % 977}` : `${(i * (c + 1)) % 100000}.${c}`)).join(',');
+    rows.push(line);
+    size += line.length + 2;
+  }
+  return { header: [...FEATURES, ...extra].join(','), rows };
+}
+
+/** The answers of `rows` sent in requests of 20,000 lines (CRLF), headers dropped after the first. */
+export async function inSmallRequests(header: string, rows: readonly string[], send: (csv: Buffer) => Promise<{ status: number; body: Buffer }>): Promise<Buffer> {
+  const answers: Buffer[] = [];
+  for (let i = 0; i < rows.length; i += 20_000) {
+    const answer = await send(Buffer.from(`${header}\r\n${rows.slice(i, i + 20_000).join('\r\n')}\r\n`));
+    if (answer.status !== 200) throw new Error(`rows from ${i + 1} answered ${answer.status}`);
+    answers.push(i === 0 ? answer.body : answer.body.subarray(answer.body.indexOf('\r\n') + 2));
+  }
+  return Buffer.concat(answers);
+}

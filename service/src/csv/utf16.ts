@@ -27,17 +27,4 @@ export function fromUtf16(bytes: Uint8Array, order: Utf16): Uint8Array {
   return Buffer.from(text, 'utf8');
 }
 
-/** Turns an answer's UTF-8 pieces into UTF-16 with a BOM first; a character split between pieces survives. */
-export class Utf16Writer {
-  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: false });
-  private started = false;
-
-  constructor(private readonly order: Utf16) {}
-
-  write(utf8: Uint8Array, last = false): Uint8Array {
-    const text = (this.started ? '' : '\ufeff') + this.decoder.decode(utf8, { stream: !last });
-    this.started = true;
-    const out = Buffer.from(text, 'utf16le');
-    return this.order === 'utf-16be' ? out.swap16() : out;
-  }
-}
+export { Utf16Writer } from './utf16-writer';

@@ -166,9 +166,28 @@ export function predictRouter(deps: PredictDeps): Router {
     if (!gone(res)) endPaced(res, stallMs);
   };
 
+  /** A job's answer, whatever its format: its headers, then its body, kept as it goes when asked (its name and type come back with it). */
+  const sendAnswer = async (res: Response, model: LoadedModel, answer: { contentType: string; disposition: string; rows: number; classCounts?: Record<string, number> | null; body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> } }) => {
+    const headers: Record<string, string | undefined> = {
+      'Content-Type': answer.contentType,
+      'Content-Disposition': answer.disposition,
+      'X-Model-Name': model.manifest.name,
+      'X-Model-Version': model.manifest.version,
+      'X-Row-Count': String(answer.rows),
+      'X-Class-Counts': answer.classCounts ? JSON.stringify(answer.classCounts) : undefined,
+      'Content-Length': 'bytes' in answer.body ? String(answer.body.bytes.byteLength) : undefined,
+    };
+    res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+    const keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
+    try {
+      await sendBody(res, answer.body, keeper);
+    } finally {
+      if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
+    }
+  };
+
   const run = async (req: Request, res: Response, next: NextFunction) => {
     const model = res.locals.model as LoadedModel;
-    let keeper: Keeper | undefined;
     if (uploadKind((res.locals.upload as Upload).bytes) === 'workbook') return runWorkbook(res, next);
     try {
       const outcome = await startJob(req, res);
@@ -181,23 +200,13 @@ export function predictRouter(deps: PredictDeps): Router {
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
       res.locals.answerDelimiter = outcome.delimiter;
-      const headers: Record<string, string | undefined> = {
-        'Content-Type': `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
-        'Content-Disposition': contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
-        'X-Model-Name': model.manifest.name,
-        'X-Model-Version': model.manifest.version,
-        'X-Row-Count': String(outcome.rows),
-        'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
-      };
-      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      // Kept from the headers as sent, whatever the answer's format: its name and type come back with it.
-      keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
-      await sendBody(res, outcome.body, keeper);
+      await sendAnswer(res, model, {
+        contentType: `${outcome.delimiter === TAB ? 'text/tab-separated-values' : 'text/csv'}; charset=${outcome.outputEncoding}`,
+        disposition: contentDisposition(baseName, answerExtension(extension, outcome.delimiter)),
+        ...outcome,
+      });
     } catch (error) {
       next(error);
-    } finally {
-      if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
     }
   };
 
@@ -206,7 +215,6 @@ export function predictRouter(deps: PredictDeps): Router {
     const model = res.locals.model as LoadedModel;
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
-    let keeper: Keeper | undefined;
     try {
       const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
       const outcome = await predictWorkbook(job, deps.pool, res.locals.admission as Admission | undefined);
@@ -217,22 +225,13 @@ export function predictRouter(deps: PredictDeps): Router {
       }
       res.locals.rows = outcome.rows;
       res.locals.logFields.rows = outcome.rows;
-      const headers: Record<string, string | undefined> = {
-        'Content-Type': outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
-        'Content-Disposition': contentDisposition(upload.baseName, outcome.format),
-        'X-Model-Name': model.manifest.name,
-        'X-Model-Version': model.manifest.version,
-        'X-Row-Count': String(outcome.rows),
-        'X-Class-Counts': outcome.classCounts ? JSON.stringify(outcome.classCounts) : undefined,
-        'Content-Length': 'bytes' in outcome.body ? String(outcome.body.bytes.byteLength) : undefined,
-      };
-      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-      keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
-      await sendBody(res, outcome.body, keeper);
+      await sendAnswer(res, model, {
+        contentType: outcome.format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
+        disposition: contentDisposition(upload.baseName, outcome.format),
+        ...outcome,
+      });
     } catch (error) {
       next(error);
-    } finally {
-      if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
     }
   };
 
