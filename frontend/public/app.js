@@ -20,7 +20,8 @@ const state = {
   sheet: null, // a workbook's sheet, chosen after the service said the first one lacks the columns
   result: null, // { blob, name, rows, model, version, task, classes, summary }
   problem: null, // { status, body, retryAfter }
-  jobs: [],
+  jobs: null, // the caller's history; null until /api/history has answered
+  historyFailed: false, // the first /api/history failed
   caller: null, // { caller, admin } from /api/me
   cancel: null, // aborts a file being sent in pieces
   cancelled: false,
@@ -408,14 +409,20 @@ function renderCaller() {
 
 async function loadHistory() {
   const res = await fetch('/api/history?limit=20').catch(() => null);
-  if (!res?.ok) return;
-  state.jobs = (await res.json()).entries;
+  const body = res?.ok ? await res.json().catch(() => null) : null;
+  // A failed refresh keeps the rows shown; a first load that failed says so instead of "loading".
+  if (body) state.jobs = body.entries;
+  else if (state.jobs === null) state.historyFailed = true;
   renderHistory();
 }
 
 function renderHistory() {
-  const rows = historyRows(state.jobs, keptUi);
-  renderTable($('history'), null, rows.length ? rows : [[t('noJobs'), '', '', '', '', '']]);
+  // Until the history has answered it says so, rather than "no jobs" (which would be wrong for a moment).
+  const table = $('history');
+  const rows = state.jobs === null ? [] : historyRows(state.jobs, keptUi);
+  const empty = state.jobs !== null ? 'noJobs' : state.historyFailed ? 'historyUnavailable' : 'loadingJobs';
+  table.setAttribute('aria-busy', String(empty === 'loadingJobs' && rows.length === 0));
+  renderTable(table, null, rows.length ? rows : [[t(empty), '', '', '', '', '']]);
 }
 
 $('refresh-history').addEventListener('click', loadHistory);

@@ -225,7 +225,7 @@ describe('the upload page', () => {
     const got = await download();
     expect(got.name).toBe('観察記録-predictions.xlsx');
     const sheet = (await readBook(got.bytes)).getWorksheet('観察記録')!;
-    expect(sheet.getCell('A1').value).toBe('観察記録 2026年11月');
+    expect(sheet.getCell('A1').text).toBe('観察記録 2026年11月');
     expect([3, 4, 5].map((r) => sheet.getCell(`H${r}`).value)).toEqual(expected.map((r) => r.prediction));
     // One upload, one job: the page read its preview from the answer instead of asking again for CSV.
     const after = await jobIds(who);
@@ -425,17 +425,38 @@ describe('the upload page', () => {
     expect(unnamed).toBe(0);
   });
 
+  it('says the history is loading until it has answered, and that it could not be loaded when it fails', async () => {
+    context = await browser.newContext({ locale: 'en-US', extraHTTPHeaders: { 'cf-access-jwt-assertion': await issuer.assertion({ email: USER }) } });
+    page = await context.newPage();
+    let answer: (status: number) => void = () => {};
+    await page.route('**/api/history*', (route) => new Promise<number>((r) => (answer = r)).then((status) => route.fulfill({ status, body: '{}' })));
+    await page.goto(pages.url);
+    await page.waitForSelector('#history[aria-busy="true"]');
+    expect(await page.textContent('#history tbody')).toBe('Loading your jobs…');
+    answer(500);
+    await page.waitForSelector('#history[aria-busy="false"]');
+    expect(await page.textContent('#history tbody')).toBe('Your jobs could not be loaded. Press “Refresh” to try again.');
+    await page.unroute('**/api/history*');
+    await page.click('#refresh-history');
+    await page.waitForFunction(() => !document.querySelector('#history tbody')!.textContent!.includes('could not be loaded'));
+    expect(await page.$$eval('#history tbody tr', (tr) => tr.length)).toBeGreaterThan(0);
+  });
+
   it('says who is signed in and shows only their own history; another user sees theirs', async () => {
     const predictAs = async (email: string) => {
       const res = await fetch(`${pages.url}/api/predict`, { method: 'POST', body: readFileSync(SAMPLE_PATH), headers: { 'content-type': 'text/csv', 'cf-access-jwt-assertion': await issuer.assertion({ email }) } });
       expect(res.status).toBe(200);
+      // The job is logged when the service has sent the whole answer, so read it before flushing.
+      await res.arrayBuffer();
     };
     for (const email of ['sato@example.co.jp', 'sato@example.co.jp', 'kato@example.co.jp']) await predictAs(email);
     await service.jobLog.flush(5000);
     for (const [email, jobs] of [['sato@example.co.jp', 2], ['kato@example.co.jp', 1]] as const) {
       await openPage('en-US', email);
+      await page.waitForSelector('#signed-in:not([hidden])');
       expect(await page.textContent('#signed-in')).toBe(`Signed in as ${email}`);
-      await page.waitForFunction((n) => document.querySelectorAll('#history tbody tr').length === n, jobs);
+      await page.waitForSelector('#history[aria-busy="false"]');
+      expect(await page.$$eval('#history tbody tr', (tr) => tr.length)).toBe(jobs);
       expect(await page.$$eval('#history tbody tr td:nth-child(2)', (td) => td.map((x) => x.textContent))).toEqual(Array(jobs).fill('penguin-sex v1.0.0'));
       await shot(`09-signed-in-${email.split('@')[0]}`);
       await context.close();

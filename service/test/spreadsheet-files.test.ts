@@ -90,7 +90,7 @@ describe('Excel workbooks written by LibreOffice Calc', () => {
     const res = await post('/v1/predict', calc['調査票'], '調査票.xlsx');
     expect(res.status).toBe(200);
     const sheet = (await readBook(res.body as Buffer)).getWorksheet('調査票')!;
-    expect(sheet.getCell('A1').value).toBe('2026年 ペンギン調査');
+    expect(sheet.getCell('A1').text).toBe('2026年 ペンギン調査');
     // 個体, four features, 観察日 (A–F), then the answer's columns.
     expect([sheet.getCell('G3').value, sheet.getCell('H3').value]).toEqual(['prediction', 'probability']);
     expect(sheet.getCell('B6').value).toMatchObject({ formula: '40+9.5', result: 49.5 });

@@ -65,7 +65,7 @@ describe('workbooks written by LibreOffice Calc', () => {
     expect(res.headers['x-row-count']).toBe('3');
     const wb = await readBook(res.body as Buffer);
     const sheet = wb.getWorksheet('ペンギン')!;
-    expect(sheet.getCell('A1').value).toBe('ペンギン調査 2026');
+    expect(sheet.getCell('A1').text).toBe('ペンギン調査 2026');
     expect(sheet.getCell('G2').value).toBe('二倍');
     expect(sheet.getCell('H2').value).toBe('prediction');
     expect(sheet.getCell('I2').value).toBe('probability');
@@ -80,7 +80,7 @@ describe('workbooks written by LibreOffice Calc', () => {
     // The empty row stays empty; formulas stay formulas, with their values.
     expect(sheet.getCell('H5').value).toBeNull();
     expect(sheet.getCell('G3').value).toMatchObject({ formula: 'B3*2' });
-    expect(sheet.getCell('F4').value).toBe('カンマ, 入り');
+    expect(sheet.getCell('F4').text).toBe('カンマ, 入り');
   });
 
   it('reads the sheet named by ?sheet= (a Japanese name) and says which sheets there are for an unknown one', async () => {
