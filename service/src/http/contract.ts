@@ -104,10 +104,14 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
   },
 ];
 
+/** The languages a template workbook is written in (its sheet names and notes). */
+export const TEMPLATE_LANGUAGES = ['en', 'ja'] as const;
+export type TemplateLanguage = (typeof TEMPLATE_LANGUAGES)[number];
+
 /** GET /v1/models/{name}/template's query parameters. */
 export const TEMPLATE_QUERY: readonly QueryParameter[] = [
   { name: 'format', type: 'string', description: 'a workbook whose first sheet holds the header, with a sheet explaining the columns (xlsx, the default), or the header alone as CSV (UTF-8 with BOM)', enum: ['xlsx', 'csv'] },
-  { name: 'lang', type: 'string', description: "the language of the workbook's sheet names and notes (en, the default, or ja)", enum: ['en', 'ja'] },
+  { name: 'lang', type: 'string', description: "the language of the workbook's sheet names and notes (en, the default, or ja)", enum: [...TEMPLATE_LANGUAGES] },
 ];
 
 /** The job log's paging (GET /v1/jobs, GET /v1/history). */

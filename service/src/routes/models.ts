@@ -1,10 +1,9 @@
 /** GET /v1/models, GET /v1/models/{name} and its template: the manifests, the default model marked. */
 import { Router } from 'express';
 import { outputColumns } from '../csv/write-output';
-import { PREDICT_QUERY, UPLOAD_FORMATS } from '../http/contract';
+import { PREDICT_QUERY, TEMPLATE_LANGUAGES, type TemplateLanguage, UPLOAD_FORMATS } from '../http/contract';
 import { HttpProblem } from '../http/problem';
 import type { LoadedModel, ModelRegistry } from '../models/registry';
-import { TEMPLATE_LANGUAGES, type TemplateLanguage } from '../workbook/template';
 import { templateFile, type TemplateFormat } from '../workbook/template-file';
 
 function describe(model: LoadedModel, registry: ModelRegistry) {

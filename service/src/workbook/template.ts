@@ -7,10 +7,10 @@
  * template carrying them could not be read back.
  */
 import ExcelJS from 'exceljs';
+import type { TemplateLanguage } from '../http/contract';
 import type { Feature, Manifest } from '../models/manifest';
 
-export const TEMPLATE_LANGUAGES = ['en', 'ja'] as const;
-export type TemplateLanguage = (typeof TEMPLATE_LANGUAGES)[number];
+export type { TemplateLanguage };
 
 interface Texts {
   dataSheet: string;
