@@ -71,6 +71,15 @@ function predictionCells(manifest: Manifest, predictions: Predictions, delimiter
   };
 }
 
+/** The prediction cells alone of a chunk's `rows` rows, a line each (comma-separated): for a caller that keeps the rows itself. */
+export function writePredictions(rows: number, predictions: Predictions, manifest: Manifest): string {
+  const after = predictionCells(manifest, predictions, COMMA);
+  let out = '';
+  // Each row's cells begin with the delimiter that would follow the row's own cells.
+  for (let i = 0; i < rows; i++) out += after(i).slice(1);
+  return out;
+}
+
 /** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */
 export function writeRows(chunk: ChunkRows, manifest: Manifest): string {
   const { text, spans, neutralised } = chunk;

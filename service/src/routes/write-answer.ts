@@ -35,8 +35,8 @@ function cutOff(res: Response, stallMs: number): void {
 /** When the socket last took a slice of the answer. */
 const progress = new WeakMap<Response, number>();
 
-/** Resolves once `settled` fires or the client is gone; a client that takes no slice for `stallMs` is cut off. */
-function untilSettled(res: Response, event: 'drain' | 'finish', stallMs: number): Promise<void> {
+/** Resolves once `settled` fires (or resolves) or the client is gone; a client that takes no slice for `stallMs` is cut off. */
+function untilSettled(res: Response, settled: 'finish' | Promise<void>, stallMs: number): Promise<void> {
   if (gone(res)) return Promise.resolve();
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout;
@@ -48,24 +48,35 @@ function untilSettled(res: Response, event: 'drain' | 'finish', stallMs: number)
     };
     const done = () => {
       clearTimeout(timer);
-      res.off(event, done);
+      if (typeof settled === 'string') res.off(settled, done);
       res.off('close', done);
       resolve();
     };
     progress.set(res, performance.now());
     timer = setTimeout(check, stallMs);
-    res.on(event, done);
+    if (typeof settled === 'string') res.on(settled, done);
+    else void settled.then(done);
     res.on('close', done);
   });
 }
 
-/** Writes `bytes`, and waits until the socket wants more; false once the client is gone. */
+/**
+ * Writes `bytes`, and waits until the socket has taken all of them (so the caller may write into
+ * their buffer again: the pool's batches and a workbook's pieces are); false once the client is gone.
+ * Waiting for the socket to want more is not enough: a write under its high-water mark is held
+ * (corked) until the next tick, and returns true meanwhile.
+ */
 export async function writePaced(res: Response, bytes: Uint8Array, stallMs: number): Promise<boolean> {
   if (gone(res)) return false;
   const took = () => progress.set(res, performance.now());
-  let more = true;
-  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) more = res.write(bytes.subarray(at, at + SLICE_BYTES), took);
-  if (!more) await untilSettled(res, 'drain', stallMs);
+  let allTaken!: () => void;
+  const taken = new Promise<void>((resolve) => (allTaken = resolve));
+  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) {
+    const last = at + SLICE_BYTES >= bytes.byteLength;
+    res.write(bytes.subarray(at, at + SLICE_BYTES), last ? () => (took(), allTaken()) : took);
+  }
+  if (bytes.byteLength === 0) allTaken();
+  await untilSettled(res, taken, stallMs);
   return !gone(res);
 }
 

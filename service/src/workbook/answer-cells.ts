@@ -1,6 +1,7 @@
 /**
- * The prediction columns of a CSV answer (our own UTF-8, comma output), kept a few bytes a row
- * while the answer streams past: the label as a code into the labels seen, the numbers as numbers.
+ * The prediction columns of an answer (our own UTF-8, comma output: the columns alone, or ending
+ * each row), kept a few bytes a row while the answer streams past: the label as a code into the
+ * labels seen, the numbers as numbers.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { isFormulaLike } from '../csv/cells';

@@ -79,8 +79,8 @@ class WorkbookThread {
     return Promise.race([new Promise<T>((resolve) => (this.waiting = resolve as (m: unknown) => void)), this.ended]);
   }
 
-  send(message: WorkbookAnswer | WorkbookMore): void {
-    this.worker.postMessage(message);
+  send(message: WorkbookAnswer | WorkbookMore, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 
   async end(): Promise<void> {
@@ -100,7 +100,10 @@ async function* workbookOut(thread: WorkbookThread, first: WorkbookOut): AsyncGe
       if (out.kind === 'problem') throw new Error(out.problem.detail);
       if (out.kind !== 'piece') continue;
       yield out.bytes;
-      thread.send({ kind: 'more' });
+      // The socket has taken the piece: its buffer goes back for the next one, as the pool's
+      // batches do, instead of waiting for a full collection (the main thread allocates too little to prompt one).
+      const spare = out.bytes.buffer as ArrayBuffer;
+      thread.send({ kind: 'more', spare }, [spare]);
     }
   } finally {
     await thread.end();
@@ -133,7 +136,11 @@ export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, adm
     let table: WorkbookTable | undefined = await thread.next<WorkbookTable>();
     if (table.kind === 'problem') return { ok: false, problem: table.problem };
     const where = { headerRow: table.headerRow, header: table.header };
-    let outcome: PoolOutcome | undefined = await pool.predict({ model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA }, admission);
+    let outcome: PoolOutcome | undefined = await pool.predict(
+      // The write-back takes the prediction columns alone: the table's rows are the sheet's, which it has.
+      { model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA, answer: job.csv ? 'rows' : 'predictions' },
+      admission,
+    );
     if (!outcome.ok) {
       thread.send({ kind: 'stop' });
       const problem: ProblemBody = { ...outcome.problem, errors: withCells(outcome.problem.errors, where) };

@@ -26,7 +26,7 @@ export type WorkbookAnswer = { kind: 'piece'; bytes: Uint8Array } | { kind: 'end
 /** thread → main: a piece of the workbook with the predictions (main answers `more`), then `done`; or why not. */
 export type WorkbookOut = { kind: 'ack' } | { kind: 'piece'; bytes: Uint8Array } | { kind: 'done' } | WorkbookProblem;
 
-/** main → thread: the last piece has been taken. */
-export type WorkbookMore = { kind: 'more' };
+/** main → thread: the last piece has been taken; its buffer comes back to be written into again. */
+export type WorkbookMore = { kind: 'more'; spare: ArrayBuffer };
 
 export type WorkbookProblem = { kind: 'problem'; problem: ProblemBody };

@@ -72,10 +72,9 @@ async function main(job: WorkbookStart): Promise<void> {
   if (answer.rows !== rows.length) throw new Error(`the answer has ${answer.rows} rows for the sheet's ${rows.length}`);
   const { sheet, width, headerStyle, extent } = reading;
   await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: job.added, regression: job.regression, rows, answer }, async (bytes) => {
-    // Moved, not copied; a small piece may be a slice of Node's shared pool, so it is copied out first.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-    port.postMessage({ kind: 'piece', bytes: own } satisfies WorkbookOut, [own.buffer as ArrayBuffer]);
-    await receive<WorkbookMore>();
+    // Moved, not copied: the batch's buffer is its own (write-back.ts), and comes back once sent.
+    port.postMessage({ kind: 'piece', bytes } satisfies WorkbookOut, [bytes.buffer as ArrayBuffer]);
+    return (await receive<WorkbookMore>()).spare;
   });
   port.postMessage({ kind: 'done' } satisfies WorkbookOut);
 }

@@ -83,8 +83,12 @@ function numberCell(p: string, ref: string, value: number, style = 0): string {
   return `<${p}c r="${ref}"${style ? ` s="${style}"` : ''}><${p}v>${value}</${p}v></${p}c>`;
 }
 
-/** The workbook with the predictions, handed to `send` a batch at a time (the next waits for it). */
-export async function writeBack(w: WriteBack, send: (bytes: Uint8Array) => Promise<void>): Promise<void> {
+/**
+ * The workbook with the predictions, handed to `send` a batch at a time (the next waits for it).
+ * Each batch is a buffer of its own, from its start; `send` may give a buffer back that the
+ * receiver is done with, which the next batch is written into.
+ */
+export async function writeBack(w: WriteBack, send: (bytes: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer | void>): Promise<void> {
   const { book, answer } = w;
   const first = Math.max(w.extent.lastColumn, w.width) + 1;
   const letters = w.added.map((_, k) => columnLetters(first + k));
@@ -116,13 +120,18 @@ export async function writeBack(w: WriteBack, send: (bytes: Uint8Array) => Promi
     }
     if (final || error) finished();
   });
+  let spare: ArrayBuffer | void;
   const flush = async (all = false) => {
     if (failure) throw failure;
     if (pendingBytes === 0 || (!all && pendingBytes < OUT_BATCH_BYTES)) return;
-    const batch = Buffer.concat(pending, pendingBytes);
+    // Buffers that crossed to the main thread are freed only by its full collections, which seldom
+    // come: the one that comes back is written into again (about 30 MB less on a 32 MiB workbook).
+    const into = spare && spare.byteLength >= pendingBytes ? spare : new ArrayBuffer(Math.max(pendingBytes, OUT_BATCH_BYTES * 1.25));
+    const batch = new Uint8Array(into, 0, pendingBytes);
+    pending.reduce((at, piece) => (batch.set(piece, at), at + piece.length), 0);
     pending = [];
     pendingBytes = 0;
-    await send(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength));
+    spare = await send(batch);
   };
 
   for (const entry of book.entries) {
