@@ -24,6 +24,7 @@ import { predictRouter } from './routes/predict';
 import { referenceRouter } from './routes/reference';
 import { resultsRouter } from './routes/results';
 import type { KeepSettings } from './results/keep-request';
+import { WorkbookSlots } from './workbook/workbook-slots';
 
 export interface AppDeps {
   apiTokens: readonly (string | ApiToken)[];
@@ -37,6 +38,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   registry: ModelRegistry;
   pool: InferencePool;
+  /** @default one workbook at a time */
+  workbookSlots?: WorkbookSlots;
   jobLog: JobLog;
   jobStore: JobStore;
   logger: Logger;
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(modelsRouter(deps.registry));
   app.use(jobsRouter(deps.jobStore));
   if (deps.results) app.use(resultsRouter(deps.results.store, deps.jobStore));
-  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs, results: deps.results }));
+  app.use(predictRouter({ registry: deps.registry, pool: deps.pool, workbookSlots: deps.workbookSlots ?? new WorkbookSlots(1), jobLog: deps.jobLog, maxUploadBytes: deps.maxUploadBytes, answerStallMs: deps.answerStallMs, results: deps.results }));
 
   for (const path of new Set(ROUTES.map((r) => r.path))) {
     const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());

@@ -25,6 +25,7 @@ const envSchema = z.object({
   INFERENCE_THREADS: positiveInt(Math.max(1, availableParallelism())),
   MAX_QUEUED_JOBS: positiveInt(1000),
   MAX_PENDING_BYTES: positiveInt(128 * MiB),
+  WORKBOOK_JOBS: positiveInt(1),
   // 48 MiB holds about 420k typical records (120 bytes with the caller): 5 minutes at 1,150 a second is 345k (record-codec.ts).
   JOB_LOG_QUEUE_BYTES: positiveInt(48 * MiB),
   JOB_LOG_RETRY_MAX_MS: positiveInt(1_000),
@@ -71,6 +72,8 @@ export interface Config {
   inferenceThreads: number;
   maxQueuedJobs: number;
   maxPendingBytes: number;
+  /** Workbooks read and written at once (workbook/workbook-slots.ts); the rest wait their turn. */
+  workbookJobs: number;
   /** Memory the job records waiting for the database may take. */
   jobLogQueueBytes: number;
   /** The longest wait between two tries to reach the database: how late rows resume after an outage. */
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inferenceThreads: e.INFERENCE_THREADS,
     maxQueuedJobs: e.MAX_QUEUED_JOBS,
     maxPendingBytes: e.MAX_PENDING_BYTES,
+    workbookJobs: e.WORKBOOK_JOBS,
     jobLogQueueBytes: e.JOB_LOG_QUEUE_BYTES,
     jobLogRetryMaxMs: e.JOB_LOG_RETRY_MAX_MS,
     databaseTimeouts: { connectMs: e.DATABASE_CONNECT_TIMEOUT_MS, queryMs: e.DATABASE_QUERY_TIMEOUT_MS },

@@ -9,6 +9,7 @@ import type { SqlClient } from './jobs/sql-client';
 import type { Logger } from './logging';
 import { lockDataDir } from './jobs/data-dir-lock';
 import { ModelRegistry } from './models/registry';
+import { WorkbookSlots } from './workbook/workbook-slots';
 
 export interface RunningService {
   server: Server;
@@ -70,6 +71,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     maxUploadBytes: config.maxUploadBytes,
     registry,
     pool,
+    workbookSlots: new WorkbookSlots(config.workbookJobs),
     jobLog,
     jobStore,
     logger,

@@ -84,6 +84,7 @@ export interface TestAppOptions {
   admins?: AppDeps['admins'];
   results?: KeepSettings;
   answerStallMs?: number;
+  workbookSlots?: AppDeps['workbookSlots'];
 }
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -108,6 +109,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     maxUploadBytes: opts.maxUploadBytes ?? 32 * 1024 * 1024,
     registry,
     pool,
+    workbookSlots: opts.workbookSlots,
     jobLog,
     jobStore,
     logger,

@@ -14,6 +14,7 @@ import type { Keeper, KeepOutcome } from '../results/answer-keeper';
 import { keepParameter, keptHeader, KeepSettings, sendKeptHeader, sendKeptTrailer, startKeeping } from '../results/keep-request';
 import { uploadKind } from '../workbook/container';
 import { predictWorkbook, XLSX_TYPE } from '../workbook/predict-workbook';
+import type { WorkbookSlots } from '../workbook/workbook-slots';
 import { parseHeaderRow, parseSheetName } from '../workbook/sheet-table';
 import { ANSWER_STALL_MS, endPaced, gone, writePaced } from './write-answer';
 
@@ -29,6 +30,7 @@ export function boundedName(name: string): string {
 export interface PredictDeps {
   registry: ModelRegistry;
   pool: InferencePool;
+  workbookSlots: WorkbookSlots;
   jobLog: JobLog;
   maxUploadBytes: number;
   /** Where answers asked to be kept go; without it `?keep=true` answers say they were not kept. */
@@ -217,7 +219,7 @@ export function predictRouter(deps: PredictDeps): Router {
     res.locals.bytesIn = upload.bytes.length;
     try {
       const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
-      const outcome = await predictWorkbook(job, deps.pool, res.locals.admission as Admission | undefined);
+      const outcome = await predictWorkbook(job, { pool: deps.pool, slots: deps.workbookSlots, admission: res.locals.admission as Admission | undefined });
       if (!outcome.ok) {
         // Sheet rows are numbered as the workbook shows them; a row offset is for pieces of a CSV.
         res.locals.errorCount = outcome.problem.totalErrors ?? null;

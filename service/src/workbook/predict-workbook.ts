@@ -14,6 +14,7 @@ import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
 import { checkWorkbook } from './container';
 import { SheetChoice, withCells } from './sheet-table';
+import type { WorkbookSlots } from './workbook-slots';
 import type { WorkbookAnswer, WorkbookMore, WorkbookOut, WorkbookStart, WorkbookTable } from './workbook-protocol';
 
 export { XLSX_MEDIA_TYPE as XLSX_TYPE } from '../http/contract';
@@ -51,7 +52,11 @@ class WorkbookThread {
   private readonly inbox: unknown[] = [];
   private waiting: ((message: unknown) => void) | undefined;
 
-  constructor(start: WorkbookStart) {
+  /** `freeSlot` is called once the thread has ended. */
+  constructor(
+    start: WorkbookStart,
+    private readonly freeSlot: () => void,
+  ) {
     const { buffer, byteOffset, byteLength } = start.bytes;
     // The upload moves to the thread when it is a buffer of its own (not a slice of Node's pool): the thread then holds its only copy.
     const own = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
@@ -71,6 +76,7 @@ class WorkbookThread {
       this.worker.once('error', (error: Error & { code?: string }) => reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? tooLarge() : error));
       this.worker.once('exit', () => reject(new Error('the workbook thread ended without an answer')));
     });
+    this.worker.once('exit', freeSlot);
     this.ended.catch(() => undefined);
   }
 
@@ -85,6 +91,7 @@ class WorkbookThread {
 
   async end(): Promise<void> {
     await this.worker.terminate();
+    this.freeSlot();
   }
 }
 
@@ -121,18 +128,29 @@ async function feedAnswer(thread: WorkbookThread, body: Extract<PoolOutcome, { o
   }
 }
 
-/**
- * `admission` is the request's hold on the pool's budget (taken before the upload was read), if
- * any. The upload's bytes may move to the workbook's thread: the caller must not read them after.
- */
-export async function predictWorkbook(job: WorkbookJob, pool: InferencePool, admission?: Admission): Promise<WorkbookOutcome> {
+export interface WorkbookRun {
+  pool: InferencePool;
+  /** Whose turn it is: a job waits for a slot before its thread starts. */
+  slots: WorkbookSlots;
+  /** The request's hold on the pool's budget (taken before the upload was read), if any. */
+  admission?: Admission;
+}
+
+/** The upload's bytes may move to the workbook's thread: the caller must not read them after. */
+export async function predictWorkbook(job: WorkbookJob, { pool, slots, admission }: WorkbookRun): Promise<WorkbookOutcome> {
   let thread: WorkbookThread | undefined;
   let handedOver = false;
   try {
     checkWorkbook(job.bytes);
     const added = outputColumns(job.manifest);
     const regression = job.manifest.task === 'regression';
-    thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow, added, regression });
+    const freeSlot = await slots.take();
+    try {
+      thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow, added, regression }, freeSlot);
+    } catch (error) {
+      freeSlot();
+      throw error;
+    }
     let table: WorkbookTable | undefined = await thread.next<WorkbookTable>();
     if (table.kind === 'problem') return { ok: false, problem: table.problem };
     const where = { headerRow: table.headerRow, header: table.header };
