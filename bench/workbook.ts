@@ -5,6 +5,7 @@
  * peak RSS (a refusal is printed).
  * Usage: tsx bench/workbook.ts [rows…]   (default: 3000, 100000 and 210000, the last a workbook
  * just under the 32 MiB upload limit)
+ *        tsx bench/workbook.ts --at-once N [rows]   N uploads of one workbook at once (default 210000 rows)
  */
 import ExcelJS from 'exceljs';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -68,10 +69,39 @@ async function measure(modelsDir: string, body: Uint8Array, type: string): Promi
   return { seconds, out, peak, idle };
 }
 
+/** `n` uploads of the same workbook at once on a fresh server: each answer's status, and the server's peak RSS. */
+async function atOnce(modelsDir: string, body: Uint8Array, n: number): Promise<{ statuses: number[]; seconds: number; peak: number; idle: number }> {
+  const server = await start(modelsDir);
+  const idle = peakRssMb(server.child.pid!);
+  const t0 = performance.now();
+  const statuses = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/octet-stream' }, body: new Blob([body as Uint8Array<ArrayBuffer>]) });
+      await res.arrayBuffer();
+      return res.status;
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const peak = peakRssMb(server.child.pid!);
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.on('exit', r));
+  return { statuses, seconds, peak, idle };
+}
+
 async function main(): Promise<void> {
   const modelsDir = writeBenchModel();
-  const asked = process.argv.slice(2).map(Number);
+  const args = process.argv.slice(2);
+  const together = args.indexOf('--at-once');
+  const n = together >= 0 ? Number(args.splice(together, 2)[1]) : 0;
+  const asked = args.map(Number);
   const sizes = asked.length > 0 ? asked : [3_000, 100_000, 210_000];
+  if (n > 0) {
+    // The largest size's workbook, `n` times at once (WORKBOOK_JOBS decides how many run together).
+    const rows = Math.max(...sizes);
+    const m = await atOnce(modelsDir, new Uint8Array(readFileSync(await workbookOf(rows))), n);
+    console.log(`${n} workbooks of ${rows} rows at once: statuses ${m.statuses.join(' ')}, ${m.seconds.toFixed(1)} s, peak RSS ${m.peak.toFixed(0)} MB (idle ${m.idle.toFixed(0)} MB)`);
+    return;
+  }
   for (const rows of sizes) {
     const file = await workbookOf(rows);
     const xlsx = new Uint8Array(readFileSync(file));
