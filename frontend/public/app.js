@@ -408,10 +408,15 @@ function renderCaller() {
 // ---- history (the caller's own jobs; a file sent in pieces as one row: history-rows.js) ----
 
 async function loadHistory() {
+  if (state.jobs === null && state.historyFailed) {
+    // Trying again after a failed first load: loading, not failed, until it answers.
+    state.historyFailed = false;
+    renderHistory();
+  }
   const res = await fetch('/api/history?limit=20').catch(() => null);
   const body = res?.ok ? await res.json().catch(() => null) : null;
   // A failed refresh keeps the rows shown; a first load that failed says so instead of "loading".
-  if (body) state.jobs = body.entries;
+  if (Array.isArray(body?.entries)) state.jobs = body.entries;
   else if (state.jobs === null) state.historyFailed = true;
   renderHistory();
 }

@@ -429,16 +429,23 @@ describe('the upload page', () => {
     context = await browser.newContext({ locale: 'en-US', extraHTTPHeaders: { 'cf-access-jwt-assertion': await issuer.assertion({ email: USER }) } });
     page = await context.newPage();
     let answer: (status: number) => void = () => {};
-    await page.route('**/api/history*', (route) => new Promise<number>((r) => (answer = r)).then((status) => route.fulfill({ status, body: '{}' })));
+    // Each history request waits for answer(): a status to answer with, or 0 to let it through to the real one.
+    await page.route('**/api/history*', (route) => new Promise<number>((r) => (answer = r)).then((status) => (status === 0 ? route.continue() : route.fulfill({ status, body: '{}' }))));
     await page.goto(pages.url);
     await page.waitForSelector('#history[aria-busy="true"]');
     expect(await page.textContent('#history tbody')).toBe('Loading your jobs…');
     answer(500);
     await page.waitForSelector('#history[aria-busy="false"]');
     expect(await page.textContent('#history tbody')).toBe('Your jobs could not be loaded. Press “Refresh” to try again.');
-    await page.unroute('**/api/history*');
+    // Tried again: loading until it answers, then the rows.
     await page.click('#refresh-history');
-    await page.waitForFunction(() => !document.querySelector('#history tbody')!.textContent!.includes('could not be loaded'));
+    await page.waitForSelector('#history[aria-busy="true"]');
+    expect(await page.textContent('#history tbody')).toBe('Loading your jobs…');
+    answer(0);
+    await page.waitForSelector('#history[aria-busy="false"]');
+    const shown = await page.textContent('#history tbody');
+    expect(shown).not.toContain('could not be loaded');
+    expect(shown).not.toContain('Loading');
     expect(await page.$$eval('#history tbody tr', (tr) => tr.length)).toBeGreaterThan(0);
   });
 

@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import request from 'supertest';
 import { createDeflateRaw } from 'node:zlib';
+import { PREDICT_QUERY } from '../src/http/contract';
 import { MAX_WORKBOOK_PART_BYTES } from '../src/workbook/container';
 import { XLSX_TYPE } from '../src/workbook/predict-workbook';
 import { AUTH, binaryParser, buildTestApp, FEATURES, TestApp } from './helpers';
@@ -173,7 +174,15 @@ describe('workbooks written by exceljs', () => {
     expect(problem(await post('/v1/predict?header_row=1', bytes, 'a.xlsx')).detail).toMatch(/^row 1 of sheet "S" names none of the model's columns/);
     const bad = await post('/v1/predict?header_row=zero', bytes, 'a.xlsx');
     expect(bad.status).toBe(400);
-    expect(problem(bad).detail).toBe('header_row must be a sheet row number from 1 (got "zero")');
+    expect(problem(bad).detail).toBe('header_row must be a sheet row number from 1 to 1048576 (got "zero")');
+    // The bounds the gateway's document declares (contract.ts) are the service's own.
+    const declared = PREDICT_QUERY.find((p) => p.name === 'header_row')!;
+    expect([declared.minimum, declared.maximum]).toEqual([1, 1048576]);
+    for (const value of [String(declared.minimum! - 1), String(declared.maximum! + 1)]) {
+      const out = await post(`/v1/predict?header_row=${value}`, bytes, 'a.xlsx');
+      expect([out.status, problem(out).detail]).toEqual([400, `header_row must be a sheet row number from 1 to 1048576 (got "${value}")`]);
+    }
+    expect((await post('/v1/predict?header_row=1048576', bytes, 'a.xlsx')).status).toBe(422);
   });
 
   it('tells a workbook by its content, whatever its name and Content-Type', async () => {

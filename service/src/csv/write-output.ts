@@ -2,7 +2,7 @@
 import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
-import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
+import { COMMA, Delimiter, neutraliseRow, quote, writeRow } from './cells';
 import type { TextEncoding } from './decode';
 
 export const PROBABILITY_DIGITS = 6;
@@ -57,11 +57,14 @@ export function writtenProbabilities(manifest: Manifest, predictions: Prediction
   return classes.length === 2 ? [classes.indexOf(manifest.positiveClass!)] : classes.map((_, k) => k);
 }
 
-/** The text each row's output ends with: its prediction, its probabilities, and the line break. */
-function predictionCells(manifest: Manifest, predictions: Predictions, delimiter: Delimiter): (row: number) => string {
+/**
+ * The text each row's output ends with: its prediction, its probabilities, and the line break.
+ * Labels are written as a CSV cell (a formula-like one neutralised), or by `labelCell`.
+ */
+function predictionCells(manifest: Manifest, predictions: Predictions, delimiter: Delimiter, labelCell = (label: string) => writeRow([label], delimiter)): (row: number) => string {
   const width = manifest.classes?.length ?? 0;
   const written = writtenProbabilities(manifest, predictions);
-  const cells = predictions.labels.map((label) => writeRow([label], delimiter));
+  const cells = predictions.labels.map(labelCell);
   const p = predictions.probabilities!;
   const d = String.fromCharCode(delimiter);
   return (i) => {
@@ -71,9 +74,13 @@ function predictionCells(manifest: Manifest, predictions: Predictions, delimiter
   };
 }
 
-/** The prediction cells alone of a chunk's `rows` rows, a line each (comma-separated): for a caller that keeps the rows itself. */
+/**
+ * The prediction cells alone of a chunk's `rows` rows, a line each (comma-separated), for a caller
+ * that writes the rows itself: a workbook's write-back, whose text cells never run, so labels are
+ * quoted but not neutralised (a label that begins with a quote comes back as it is).
+ */
 export function writePredictions(rows: number, predictions: Predictions, manifest: Manifest): string {
-  const after = predictionCells(manifest, predictions, COMMA);
+  const after = predictionCells(manifest, predictions, COMMA, (label) => quote(label));
   let out = '';
   // Each row's cells begin with the delimiter that would follow the row's own cells.
   for (let i = 0; i < rows; i++) out += after(i).slice(1);

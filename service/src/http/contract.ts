@@ -75,6 +75,8 @@ export const BATCH_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const MAX_ROW_OFFSET = 2 ** 31 - 1;
 /** The most pieces a batch may declare (?pieces=): 16 MiB pieces of a 160 GB file. */
 export const MAX_PIECES = 10_000;
+/** The rows a worksheet can have (Excel's specifications and limits: 1,048,576 rows by 16,384 columns). */
+export const MAX_SHEET_ROWS = 1_048_576;
 const BATCH_PARAM: QueryParameter = { name: 'batch', type: 'string', pattern: BATCH_ID_PATTERN, description: 'ties the pieces of one large file together in the job log (any id the client chooses, e.g. a UUID)' };
 
 /** The predict routes' query parameters. */
@@ -83,7 +85,7 @@ export const PREDICT_QUERY: readonly QueryParameter[] = [
   { name: 'output_encoding', type: 'string', description: 'the answer\'s text encoding; by default UTF-8 (a UTF-16 upload is answered in UTF-16)', enum: ['auto', 'utf-8', 'shift_jis'] },
   { name: 'delimiter', type: 'string', description: 'the field delimiter; detected from the header when left out', enum: ['auto', 'comma', 'tab', 'semicolon'] },
   { name: 'sheet', type: 'string', description: 'a workbook\'s sheet to read, by name; the first sheet when left out' },
-  { name: 'header_row', type: 'integer', description: 'a workbook sheet\'s header row (from 1); found in the first 20 rows when left out' },
+  { name: 'header_row', type: 'integer', minimum: 1, maximum: MAX_SHEET_ROWS, description: 'a workbook sheet\'s header row (from 1); found in the first 20 rows when left out' },
   { name: 'format', type: 'string', description: 'a workbook\'s answer: the workbook (auto, xlsx) or CSV (csv; also Accept: text/csv)', enum: ['auto', 'xlsx', 'csv'] },
   { name: 'filename', type: 'string', description: 'the upload\'s file name, for a raw body (the answer is named after it)' },
   {

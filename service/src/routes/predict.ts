@@ -42,6 +42,11 @@ export interface PredictDeps {
   answerStallMs?: number;
 }
 
+/** JSON for a header: characters past ASCII escaped (\\uXXXX), which JSON.parse reads back; a header cannot carry them raw (a class label in Japanese). */
+export function headerJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function contentDisposition(baseName: string, extension: string): string {
   const file = `${baseName}-predictions.${extension}`;
   const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -176,15 +181,18 @@ export function predictRouter(deps: PredictDeps): Router {
       'X-Model-Name': model.manifest.name,
       'X-Model-Version': model.manifest.version,
       'X-Row-Count': String(answer.rows),
-      'X-Class-Counts': answer.classCounts ? JSON.stringify(answer.classCounts) : undefined,
+      'X-Class-Counts': answer.classCounts ? headerJson(answer.classCounts) : undefined,
       'Content-Length': 'bytes' in answer.body ? String(answer.body.bytes.byteLength) : undefined,
     };
-    res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
-    const keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
+    let keeper: Keeper | undefined;
     try {
+      res.status(200).set(Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)));
+      keeper = res.locals.keep ? startKeeping(res, deps.results) : undefined;
       await sendBody(res, answer.body, keeper);
     } finally {
       if (keeper && !res.locals.kept) res.locals.kept = keeper.abandon('the answer failed before it was complete');
+      // A stream stopped before its end (or never begun) ends its job: a workbook's thread, and its turn.
+      if ('stream' in answer.body) await answer.body.stream[Symbol.asyncIterator]().return?.();
     }
   };
 

@@ -1,10 +1,9 @@
 /**
- * The prediction columns of an answer (our own UTF-8, comma output: the columns alone, or ending
- * each row), kept a few bytes a row while the answer streams past: the label as a code into the
- * labels seen, the numbers as numbers.
+ * The prediction columns of the pool's predictions answer (UTF-8, comma; csv-writer.ts), kept a
+ * few bytes a row while the answer streams past: the label as a code into the labels seen, the
+ * numbers as numbers.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { isFormulaLike } from '../csv/cells';
 import { TextRecords } from '../csv/text-records';
 
 export class AnswerCells {
@@ -69,8 +68,8 @@ export class AnswerCells {
     }
     const tail = cells.slice(-this.added);
     if (!this.regression) {
-      // The CSV answer neutralised a label a spreadsheet would run; a workbook's text cell never runs.
-      const label = tail[0].startsWith("'") && isFormulaLike(tail[0].slice(1)) ? tail[0].slice(1) : tail[0];
+      // The label as the model gives it: the predictions answer does not neutralise it (write-output.ts writePredictions).
+      const label = tail[0];
       let code = this.codeOf.get(label);
       if (code === undefined) this.codeOf.set(label, (code = this.labels.push(label) - 1));
       this.codes[row] = code;

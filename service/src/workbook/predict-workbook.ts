@@ -100,20 +100,60 @@ const problemOf = (error: unknown): Problem => {
   throw error;
 };
 
-/** The workbook with the predictions, as the thread writes it, after its first piece; the thread ends with the stream. */
-async function* workbookOut(thread: WorkbookThread, first: WorkbookOut): AsyncGenerator<Uint8Array> {
-  try {
-    for (let out = first; out.kind !== 'done'; out = await thread.next<WorkbookOut>()) {
-      if (out.kind === 'problem') throw new Error(out.problem.detail);
-      if (out.kind !== 'piece') continue;
-      yield out.bytes;
-      // The socket has taken the piece: its buffer goes back for the next one, as the pool's
-      // batches do, instead of waiting for a full collection (the main thread allocates too little to prompt one).
-      const spare = out.bytes.buffer as ArrayBuffer;
-      thread.send({ kind: 'more', spare }, [spare]);
+/**
+ * The workbook with the predictions, as the thread writes it, from its first piece. The thread
+ * ends with the stream: at its end, on a problem, or when the stream is returned, even before it
+ * was begun (a generator's `finally` would not run then, and the thread would keep its turn).
+ */
+class WorkbookPieces implements AsyncIterableIterator<Uint8Array> {
+  private first: WorkbookOut | undefined;
+  /** The piece handed out last: once the next is asked for, the socket has taken it. */
+  private taken: Uint8Array | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly thread: WorkbookThread,
+    first: WorkbookOut,
+  ) {
+    this.first = first;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.ended) return { done: true, value: undefined };
+    try {
+      if (this.taken) {
+        // Its buffer goes back for the next piece, as the pool's batches do, instead of waiting for a
+        // full collection (the main thread allocates too little to prompt one).
+        const spare = this.taken.buffer as ArrayBuffer;
+        this.taken = undefined;
+        this.thread.send({ kind: 'more', spare }, [spare]);
+      }
+      let out = this.first ?? (await this.thread.next<WorkbookOut>());
+      this.first = undefined;
+      while (out.kind !== 'piece') {
+        if (out.kind === 'done') return await this.return();
+        if (out.kind === 'problem') throw new Error(out.problem.detail);
+        out = await this.thread.next<WorkbookOut>();
+      }
+      this.taken = out.bytes;
+      return { done: false, value: out.bytes };
+    } catch (error) {
+      await this.return();
+      throw error;
     }
-  } finally {
-    await thread.end();
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.ended) {
+      this.ended = true;
+      this.taken = undefined;
+      await this.thread.end();
+    }
+    return { done: true, value: undefined };
   }
 }
 
@@ -180,7 +220,7 @@ export async function predictWorkbook(job: WorkbookJob, { pool, slots, admission
     const first = await thread.next<WorkbookOut>();
     if (first.kind === 'problem') return { ok: false, problem: first.problem };
     handedOver = true;
-    return { ok: true, ...summary, format: 'xlsx', body: { stream: workbookOut(thread, first) } };
+    return { ok: true, ...summary, format: 'xlsx', body: { stream: new WorkbookPieces(thread, first) } };
   } catch (error) {
     return problemOf(error);
   } finally {

@@ -5,6 +5,7 @@
  * sheet row less the header row; a cell's reference is its column letters and that row). Empty
  * rows and columns after the table are left out.
  */
+import { MAX_SHEET_ROWS } from '../http/contract';
 import { HttpProblem, RowError } from '../http/problem';
 import type { Book, SheetPart } from './book';
 import { columnLetters, sheetRows, type SheetExtent, type SheetRow } from './sheet-rows';
@@ -48,11 +49,11 @@ export interface SheetReading {
 /** A cell's reference: D6. */
 export const cellRef = (column: number, row: number) => `${columnLetters(column)}${row}`;
 
-/** Reads `?header_row=`: a sheet row from 1. */
+/** Reads `?header_row=`: a sheet row, from 1 to the last row a sheet can have. */
 export function parseHeaderRow(value: unknown): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1)) throw new HttpProblem(400, 'bad-parameter', `header_row must be a sheet row number from 1 (got ${JSON.stringify(value)})`);
+  if (!(n >= 1 && n <= MAX_SHEET_ROWS)) throw new HttpProblem(400, 'bad-parameter', `header_row must be a sheet row number from 1 to ${MAX_SHEET_ROWS} (got ${JSON.stringify(value)})`);
   return n;
 }
 
