@@ -53,25 +53,25 @@ describe('workbook slots', () => {
     );
   });
 
-  it('over HTTP: workbooks sent at once come back whole, one at a time, and a refused one frees its slot', async () => {
+  it('over HTTP: workbooks sent at once come back whole, one at a time, and a refused one frees its turn', async () => {
     const slots = new WatchedSlots(1);
     const t = await buildTestApp({ workbookSlots: slots, threads: 2 });
     try {
       const wb = new ExcelJS.Workbook();
       const sheet = wb.addWorksheet('data');
       sheet.addRow(FEATURES);
-      for (let i = 0; i < 2000; i++) sheet.addRow([35 + (i % 15), 15 + (i % 5), 180 + (i % 30), 3000 + i]);
+      for (let i = 0; i < 500; i++) sheet.addRow([35 + (i % 15), 15 + (i % 5), 180 + (i % 30), 3000 + i]);
       const book = Buffer.from(await wb.xlsx.writeBuffer());
       const bad = new ExcelJS.Workbook();
       bad.addWorksheet('data').addRow(FEATURES).commit();
       bad.getWorksheet('data')!.addRow(['x', 18, 181, 3750]);
       const badBook = Buffer.from(await bad.xlsx.writeBuffer());
       const send = (body: Buffer) => request(t.app).post('/v1/predict').set(AUTH).set('Content-Type', 'application/octet-stream').send(body).buffer(true).parse(binaryParser);
-      const answers = await Promise.all([send(book), send(badBook), send(book), send(book)]);
-      expect(answers.map((a) => a.status)).toEqual([200, 422, 200, 200]);
+      const answers = await Promise.all([send(book), send(badBook), send(book)]);
+      expect(answers.map((a) => a.status)).toEqual([200, 422, 200]);
       expect(slots.most).toBe(1);
       // The same parts, byte for byte (the zip's own entries carry the time they were written).
-      const [first, ...rest] = [answers[0], answers[2], answers[3]].map((a) => unzipSync(a.body as Buffer));
+      const [first, ...rest] = [answers[0], answers[2]].map((a) => unzipSync(a.body as Buffer));
       expect(Object.keys(first)).toContain('xl/worksheets/sheet1.xml');
       for (const other of rest) expect(other).toEqual(first);
       expect(slots.now).toBe(0);
