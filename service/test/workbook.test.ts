@@ -155,7 +155,9 @@ describe('workbooks written by exceljs', () => {
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
     const res = await post('/v1/predict', bytes, 'a.xlsx');
     expect(res.status).toBe(422);
+    // Every problem of the sheet at once, in row order, as for a CSV.
     expect(problem(res).errors).toEqual([
+      { row: 2, column: 'flipper_length_mm', cell: 'D5', message: 'D5: "abc" is not a number' },
       { row: 3, column: 'bill_depth_mm', cell: 'C6', message: expect.stringMatching(/^C6: the formula has no saved value; open the file in Excel/) },
     ]);
     s.getCell('C6').value = 18;

@@ -117,7 +117,7 @@ function outputOf(job: JobOptions, text: UploadText): { outputEncoding: TextEnco
  * the model's own arithmetic (3.4e38 scaled and summed is Infinity, and Infinity − Infinity NaN).
  * The column named is the row's largest value, the likeliest cause.
  */
-function checkFinite(predictions: Predictions, rows: RowsRead, errors: ErrorList): void {
+export function checkFinite(predictions: Predictions, rows: RowsRead, errors: ErrorList): void {
   const { values, probabilities } = predictions;
   const width = probabilities ? probabilities.length / rows.rows : 0;
   for (let i = 0; i < rows.rows; i++) {

@@ -226,8 +226,8 @@ export function predictRouter(deps: PredictDeps): Router {
     const upload = res.locals.upload as Upload;
     res.locals.bytesIn = upload.bytes.length;
     try {
-      const job = { bytes: upload.bytes, manifest: model.manifest, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
-      const outcome = await predictWorkbook(job, { pool: deps.pool, slots: deps.workbookSlots, admission: res.locals.admission as Admission | undefined });
+      const job = { bytes: upload.bytes, model, sheet: res.locals.sheet, headerRow: res.locals.headerRow, csv: res.locals.answerCsv === true };
+      const outcome = await predictWorkbook(job, { slots: deps.workbookSlots });
       if (!outcome.ok) {
         // Sheet rows are numbered as the workbook shows them; a row offset is for pieces of a CSV.
         res.locals.errorCount = outcome.problem.totalErrors ?? null;

@@ -116,7 +116,7 @@ export async function* partPieces(bytes: Uint8Array, entry: ZipEntry, budget: In
     yield Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
     return;
   }
-  const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
+  const inflate = createInflateRaw({ chunkSize: 64 * 1024 });
   inflate.on('error', () => undefined);
   inflate.end(stored);
   let size = 0;

@@ -1,34 +1,30 @@
 /**
- * A prediction job for an Excel workbook: checked as a container here (container.ts), then its
- * sheet read in a thread of its own (workbook-thread.ts) into the CSV rules' table, predicted by
- * the inference pool as a CSV is (in chunks, by every thread), and answered as the workbook with
- * the prediction columns added, or as CSV; either streams out.
+ * A prediction job for an Excel workbook: checked as a container here (container.ts), then read,
+ * predicted and answered in a thread of its own (workbook-thread.ts), which streams the answer out
+ * piece by piece: the workbook with the prediction columns added, or CSV.
  */
 import { Worker } from 'node:worker_threads';
-import { COMMA } from '../csv/cells';
-import { outputColumns } from '../csv/write-output';
-import { HttpProblem, ProblemBody } from '../http/problem';
-import type { Admission, InferencePool, PoolOutcome } from '../inference/pool';
+import { HttpProblem } from '../http/problem';
 import type { Problem } from '../inference/predict-csv';
-import type { Manifest } from '../models/manifest';
+import type { LoadedModel } from '../models/registry';
 import { threadFile } from '../thread-file';
 import { checkWorkbook } from './container';
-import { SheetChoice, withCells } from './sheet-table';
+import type { SheetChoice } from './sheet-table';
 import type { WorkbookSlots } from './workbook-slots';
-import type { WorkbookAnswer, WorkbookMore, WorkbookOut, WorkbookStart, WorkbookTable } from './workbook-protocol';
+import type { WorkbookMore, WorkbookOut, WorkbookRead, WorkbookStart } from './workbook-protocol';
 
 export { XLSX_MEDIA_TYPE as XLSX_TYPE } from '../http/contract';
 
 /**
  * The heap a workbook's thread may use. It holds the shared strings, one piece of the sheet's
- * XML and a row at a time, and a few bytes a row of predictions; past this the thread alone
- * ends, and the job is refused (413).
+ * XML and a run of rows at a time, and a few bytes a row of predictions; past this the thread
+ * alone ends, and the job is refused (413).
  */
 export const WORKBOOK_HEAP_MB = 160;
 
 export interface WorkbookJob extends SheetChoice {
   bytes: Uint8Array;
-  manifest: Manifest;
+  model: LoadedModel;
   /** Answer as CSV instead of the workbook. */
   csv: boolean;
 }
@@ -85,7 +81,7 @@ class WorkbookThread {
     return Promise.race([new Promise<T>((resolve) => (this.waiting = resolve as (m: unknown) => void)), this.ended]);
   }
 
-  send(message: WorkbookAnswer | WorkbookMore, transfer: ArrayBuffer[] = []): void {
+  send(message: WorkbookMore, transfer: ArrayBuffer[] = []): void {
     this.worker.postMessage(message, transfer);
   }
 
@@ -157,70 +153,31 @@ class WorkbookPieces implements AsyncIterableIterator<Uint8Array> {
   }
 }
 
-/** Hands the CSV answer to the thread, piece by piece, each taken before the next. */
-async function feedAnswer(thread: WorkbookThread, body: Extract<PoolOutcome, { ok: true }>['body']): Promise<void> {
-  const pieces = 'bytes' in body ? [body.bytes] : body.stream;
-  for await (const piece of pieces) {
-    // Copied, not moved: the pool writes its next batch into a buffer the consumer is done with.
-    thread.send({ kind: 'piece', bytes: piece });
-    const ack = await thread.next<WorkbookOut>();
-    if (ack.kind === 'problem') throw new Error(ack.problem.detail);
-  }
-}
-
 export interface WorkbookRun {
-  pool: InferencePool;
   /** Whose turn it is: a job waits for a slot before its thread starts. */
   slots: WorkbookSlots;
-  /** The request's hold on the pool's budget (taken before the upload was read), if any. */
-  admission?: Admission;
 }
 
 /** The upload's bytes may move to the workbook's thread: the caller must not read them after. */
-export async function predictWorkbook(job: WorkbookJob, { pool, slots, admission }: WorkbookRun): Promise<WorkbookOutcome> {
+export async function predictWorkbook(job: WorkbookJob, { slots }: WorkbookRun): Promise<WorkbookOutcome> {
   let thread: WorkbookThread | undefined;
   let handedOver = false;
   try {
     checkWorkbook(job.bytes);
-    const added = outputColumns(job.manifest);
-    const regression = job.manifest.task === 'regression';
     const freeSlot = await slots.take();
     try {
-      thread = new WorkbookThread({ bytes: job.bytes, features: job.manifest.features.map((f) => f.name), sheet: job.sheet, headerRow: job.headerRow, added, regression }, freeSlot);
+      thread = new WorkbookThread({ bytes: job.bytes, model: job.model, sheet: job.sheet, headerRow: job.headerRow, csv: job.csv }, freeSlot);
     } catch (error) {
       freeSlot();
       throw error;
     }
-    let table: WorkbookTable | undefined = await thread.next<WorkbookTable>();
-    if (table.kind === 'problem') return { ok: false, problem: table.problem };
-    const where = { headerRow: table.headerRow, header: table.header };
-    let outcome: PoolOutcome | undefined = await pool.predict(
-      // The write-back takes the prediction columns alone: the table's rows are the sheet's, which it has.
-      { model: job.manifest.name, bytes: table.csv, encoding: 'utf-8', outputEncoding: 'utf-8', delimiter: COMMA, answer: job.csv ? 'rows' : 'predictions' },
-      admission,
-    );
-    if (!outcome.ok) {
-      thread.send({ kind: 'stop' });
-      const problem: ProblemBody = { ...outcome.problem, errors: withCells(outcome.problem.errors, where) };
-      return { ok: false, problem };
-    }
-    const summary = { rows: outcome.rows, classCounts: outcome.classCounts };
-    if (job.csv) {
-      thread.send({ kind: 'stop' });
-      return { ok: true, ...summary, format: 'csv', body: outcome.body };
-    }
-    // The table (shared memory, about the upload's size) is not needed once it is predicted:
-    // nothing here keeps it, and the pool's threads free their hold before the write-back starts.
-    table = undefined;
-    await feedAnswer(thread, outcome.body);
-    outcome = undefined;
-    await pool.collectNow();
-    thread.send({ kind: 'end' });
-    // The first piece, or the problem that stops the workbook being written, before the answer starts.
+    const read = await thread.next<WorkbookRead>();
+    if (read.kind === 'problem') return { ok: false, problem: read.problem };
+    // The first piece, or the problem that stops the answer being written, before the answer starts.
     const first = await thread.next<WorkbookOut>();
     if (first.kind === 'problem') return { ok: false, problem: first.problem };
     handedOver = true;
-    return { ok: true, ...summary, format: 'xlsx', body: { stream: new WorkbookPieces(thread, first) } };
+    return { ok: true, rows: read.rows, classCounts: read.classCounts, format: job.csv ? 'csv' : 'xlsx', body: { stream: new WorkbookPieces(thread, first) } };
   } catch (error) {
     return problemOf(error);
   } finally {

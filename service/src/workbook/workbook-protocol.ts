@@ -1,30 +1,27 @@
 /**
  * What the main thread and a workbook thread (workbook-thread.ts) send each other, in order. Each
- * side sends one message and waits for the other's before the next, so neither piles up pieces.
+ * answer piece waits for the main thread's `more` before the next, so pieces never pile up.
  */
 import type { ProblemBody } from '../http/problem';
+import type { LoadedModel } from '../models/registry';
 import type { SheetChoice } from './sheet-table';
 
-/** main → thread, first: the upload and what to read of it. */
+/** main → thread, first: the upload, the model, what to read of the upload and how to answer. */
 export interface WorkbookStart extends SheetChoice {
   bytes: Uint8Array;
-  features: string[];
-  /** The columns the answer adds, and whether the model is a regressor (its one column a number). */
-  added: string[];
-  regression: boolean;
+  model: LoadedModel;
+  /** Answer as CSV instead of the workbook. */
+  csv: boolean;
 }
 
-/** thread → main: the sheet as the CSV rules' table (in shared memory), and where it is in the sheet; or why it cannot be read. */
-export type WorkbookTable = { kind: 'table'; csv: Uint8Array; headerRow: number; header: string[] } | WorkbookProblem;
-
 /**
- * main → thread, after the table: the CSV answer, a piece at a time (each acknowledged by an
- * `ack`), then `end` (write the workbook) or `stop` (the job ends here: a CSV answer, or a problem).
+ * thread → main, once the sheet is read and predicted: how many rows, the predictions' classes, and
+ * that the answer follows; or why the sheet cannot be predicted.
  */
-export type WorkbookAnswer = { kind: 'piece'; bytes: Uint8Array } | { kind: 'end' } | { kind: 'stop' };
+export type WorkbookRead = { kind: 'read'; rows: number; classCounts?: Record<string, number> } | WorkbookProblem;
 
-/** thread → main: a piece of the workbook with the predictions (main answers `more`), then `done`; or why not. */
-export type WorkbookOut = { kind: 'ack' } | { kind: 'piece'; bytes: Uint8Array } | { kind: 'done' } | WorkbookProblem;
+/** thread → main, then: a piece of the answer (main answers `more`), then `done`; or why not. */
+export type WorkbookOut = { kind: 'piece'; bytes: Uint8Array } | { kind: 'done' } | WorkbookProblem;
 
 /** main → thread: the last piece has been taken; its buffer comes back to be written into again. */
 export type WorkbookMore = { kind: 'more'; spare: ArrayBuffer };

@@ -1,24 +1,23 @@
 /**
- * A workbook job's thread: reads the chosen sheet as it inflates into the table the CSV rules
- * take, keeps the answer's prediction columns as they stream past, then writes the workbook back
- * as it streams out. XML parsing makes much short-lived garbage; here it runs beside the service,
- * so the main thread's event loop goes on and its small young generation (process-settings.ts)
- * does not slow the parser down, and the thread's heap limit (predict-workbook.ts) bounds it.
+ * A workbook job's thread: reads the chosen sheet as it inflates, validates and predicts its rows
+ * run by run with the model's own onnxruntime session (predict-sheet.ts), then writes the answer
+ * as it streams out: the workbook with the prediction columns added (write-back.ts), or CSV
+ * (sheet-csv.ts). XML parsing makes much short-lived garbage; here it runs beside the service, so
+ * the main thread's event loop goes on and its small young generation (process-settings.ts) does
+ * not slow the parser down, and the thread's heap limit (predict-workbook.ts) bounds it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
 import { HttpProblem } from '../http/problem';
-import { freeFinishedJob } from '../memory';
-import { AnswerCells } from './answer-cells';
 import { openBook } from './book';
+import { predictSheet } from './predict-sheet';
+import { writeSheetCsv } from './sheet-csv';
 import { readSheet } from './sheet-table';
-import { tableCsv } from './table-csv';
 import { writeBack } from './write-back';
-import type { WorkbookAnswer, WorkbookMore, WorkbookOut, WorkbookStart, WorkbookTable } from './workbook-protocol';
+import { outputColumns } from '../csv/write-output';
+import type { WorkbookMore, WorkbookOut, WorkbookRead, WorkbookStart } from './workbook-protocol';
 
 const port = parentPort!;
-
-/** Answer bytes taken between the thread's collections while the answer streams in. */
-const ANSWER_COLLECT_BYTES = 8 << 20;
 
 /** Messages from the main thread, in order, however fast they come. */
 const inbox: unknown[] = [];
@@ -32,50 +31,39 @@ port.on('message', (message: unknown) => {
 });
 const receive = <T>(): Promise<T> => (inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => (waiting = resolve as (m: unknown) => void)));
 
+/** Hands a piece of the answer to the main thread and waits until it is taken. */
+async function send(bytes: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+  // Moved, not copied: the batch's buffer is its own (out-batches.ts), and comes back once sent.
+  port.postMessage({ kind: 'piece', bytes } satisfies WorkbookOut, [bytes.buffer]);
+  return (await receive<WorkbookMore>()).spare;
+}
+
 async function main(job: WorkbookStart): Promise<void> {
-  let table: Awaited<ReturnType<typeof tableCsv>>;
-  let reading: Awaited<ReturnType<typeof readSheet>>;
+  const { model } = job;
+  // One thread of onnxruntime's own: this thread is the job's, and the pool's threads go on with other jobs.
+  const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const features = model.manifest.features.map((f) => f.name);
   let book: Awaited<ReturnType<typeof openBook>>;
+  let predicted: Awaited<ReturnType<typeof predictSheet>>;
+  let reading: Awaited<ReturnType<typeof readSheet>>;
   try {
     book = await openBook(job.bytes);
-    reading = await readSheet(book, job.features, job);
-    table = await tableCsv(reading, job.features);
+    reading = await readSheet(book, features, job);
+    predicted = await predictSheet(reading, model, session);
   } catch (error) {
     if (!(error instanceof HttpProblem)) throw error;
-    port.postMessage({ kind: 'problem', problem: error.toBody() } satisfies WorkbookTable);
+    port.postMessage({ kind: 'problem', problem: error.toBody() } satisfies WorkbookRead);
     return;
   }
-  const { headerRow, header } = reading;
-  const { rows } = table;
-  port.postMessage({ kind: 'table', csv: table.csv, headerRow, header } satisfies WorkbookTable);
-  // The table's text is the pool's now: nothing here may keep it alive, and the reading's garbage
-  // is collected before the thread waits out the prediction.
-  table = undefined as unknown as typeof table;
-  freeFinishedJob();
-  const answer = new AnswerCells(job.added.length, job.regression);
-  let uncollected = 0;
-  for (;;) {
-    const message = await receive<WorkbookAnswer>();
-    if (message.kind === 'stop') return;
-    if (message.kind === 'end') break;
-    answer.push(message.bytes);
-    // Each piece leaves its text (a large, old-space string) and its copy behind; collected every
-    // few pieces, the heap stays near what the answer keeps instead of growing to tens of MB.
-    uncollected += message.bytes.byteLength;
-    if (uncollected >= ANSWER_COLLECT_BYTES) {
-      uncollected = 0;
-      freeFinishedJob();
-    }
-    port.postMessage({ kind: 'ack' } satisfies WorkbookOut);
+  const { predictions } = predicted;
+  port.postMessage({ kind: 'read', rows: predictions.rows, classCounts: predictions.classCounts() } satisfies WorkbookRead);
+  // The answer is written from a second reading of the sheet: nothing of the first was kept.
+  if (job.csv) await writeSheetCsv(await readSheet(book, features, { sheet: job.sheet, headerRow: reading.headerRow }), model.manifest, predicted, send);
+  else {
+    // The first reading has run to the sheet's end, so its extent is the whole sheet's.
+    const { sheet, headerRow, width, headerStyle, extent } = reading;
+    await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: outputColumns(model.manifest), rows: predicted.rows, predictions }, send);
   }
-  answer.end();
-  if (answer.rows !== rows.length) throw new Error(`the answer has ${answer.rows} rows for the sheet's ${rows.length}`);
-  const { sheet, width, headerStyle, extent } = reading;
-  await writeBack({ book, sheet, headerRow, width, headerStyle, extent, added: job.added, regression: job.regression, rows, answer }, async (bytes) => {
-    // Moved, not copied: the batch's buffer is its own (write-back.ts), and comes back once sent.
-    port.postMessage({ kind: 'piece', bytes } satisfies WorkbookOut, [bytes.buffer as ArrayBuffer]);
-    return (await receive<WorkbookMore>()).spare;
-  });
   port.postMessage({ kind: 'done' } satisfies WorkbookOut);
 }
 

@@ -12,13 +12,11 @@ import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import { strToU8, Zip, ZipDeflate, type ZipInputFile } from 'fflate';
 import { partPieces, partText, storedBytes } from './container';
 import type { Book, SheetPart } from './book';
-import type { AnswerCells } from './answer-cells';
+import type { SheetPredictions } from './sheet-predictions';
+import { OutBatches, type SendBatch } from './out-batches';
 import { SheetRewriter } from './sheet-rewrite';
 import { columnLetters, type SheetExtent } from './sheet-rows';
 import { addProbabilityStyle } from './styles-patch';
-
-/** Bytes of the answer handed out at a time. */
-const OUT_BATCH_BYTES = 1024 * 1024;
 
 export interface WriteBack {
   book: Book;
@@ -29,10 +27,9 @@ export interface WriteBack {
   extent: SheetExtent;
   /** The added columns' header names. */
   added: string[];
-  regression: boolean;
-  /** The sheet row of each answer row, ascending. */
+  /** The sheet row of each predicted row, ascending. */
   rows: Int32Array;
-  answer: AnswerCells;
+  predictions: SheetPredictions;
 }
 
 /**
@@ -88,50 +85,36 @@ function numberCell(p: string, ref: string, value: number, style = 0): string {
  * Each batch is a buffer of its own, from its start; `send` may give a buffer back that the
  * receiver is done with, which the next batch is written into.
  */
-export async function writeBack(w: WriteBack, send: (bytes: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer | void>): Promise<void> {
-  const { book, answer } = w;
+export async function writeBack(w: WriteBack, send: SendBatch): Promise<void> {
+  const { book, predictions } = w;
   const first = Math.max(w.extent.lastColumn, w.width) + 1;
   const letters = w.added.map((_, k) => columnLetters(first + k));
   const stylesPart = w.book.styles ? addProbabilityStyle(await partText(book.bytes, w.book.styles, book.budget)) : undefined;
   const probabilityStyle = stylesPart?.index ?? 0;
   let next = 0;
-  const numeric = w.regression ? w.added.length : w.added.length - 1;
   const cellsOf = (row: number, p: string): string => {
     if (row === w.headerRow) return w.added.map((name, k) => textCell(p, `${letters[k]}${row}`, name, w.headerStyle)).join('');
     while (next < w.rows.length && w.rows[next] < row) next++;
     if (next === w.rows.length || w.rows[next] !== row) return '';
-    const k = next++;
-    let out = w.regression ? '' : textCell(p, `${letters[0]}${row}`, answer.label(k));
-    const from = w.added.length - numeric;
-    for (let j = 0; j < numeric; j++) out += numberCell(p, `${letters[from + j]}${row}`, answer.number(k, j), w.regression ? 0 : probabilityStyle);
+    const { label, numbers } = predictions.cells(next++);
+    let out = label === undefined ? '' : textCell(p, `${letters[0]}${row}`, label);
+    const from = w.added.length - numbers.length;
+    for (let j = 0; j < numbers.length; j++) out += numberCell(p, `${letters[from + j]}${row}`, numbers[j], label === undefined ? 0 : probabilityStyle);
     return out;
   };
 
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
+  const out = new OutBatches(send);
   let failure: Error | undefined;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const zip = new Zip((error, data, final) => {
     if (error) failure = error;
-    else {
-      pending.push(data);
-      pendingBytes += data.length;
-    }
+    else out.push(data);
     if (final || error) finished();
   });
-  let spare: ArrayBuffer | void;
   const flush = async (all = false) => {
     if (failure) throw failure;
-    if (pendingBytes === 0 || (!all && pendingBytes < OUT_BATCH_BYTES)) return;
-    // Buffers that crossed to the main thread are freed only by its full collections, which seldom
-    // come: the one that comes back is written into again (about 30 MB less on a 32 MiB workbook).
-    const into = spare && spare.byteLength >= pendingBytes ? spare : new ArrayBuffer(Math.max(pendingBytes, OUT_BATCH_BYTES * 1.25));
-    const batch = new Uint8Array(into, 0, pendingBytes);
-    pending.reduce((at, piece) => (batch.set(piece, at), at + piece.length), 0);
-    pending = [];
-    pendingBytes = 0;
-    spare = await send(batch);
+    await out.flush(all);
   };
 
   for (const entry of book.entries) {
