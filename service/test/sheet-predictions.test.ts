@@ -29,7 +29,7 @@ const case_ = fc
   .record({
     task: fc.constantFrom('classification' as const, 'regression' as const),
     // Labels as a classifier may have them: Japanese, with quotes, commas, a leading '='.
-    classes: fc.constantFrom(['no', 'yes'], ['Adelie', 'Chinstrap', 'Gentoo'], ['雄', '雌'], ['a,b', '"q"', '=1+1']),
+    classes: fc.constantFrom<string[]>(['no', 'yes'], ['Adelie', 'Chinstrap', 'Gentoo'], ['雄', '雌'], ['a,b', '"q"', '=1+1']),
     rows: fc.integer({ min: 1, max: 300 }),
     seed: fc.integer(),
   })
