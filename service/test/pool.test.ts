@@ -51,37 +51,6 @@ describe('the inference pool', () => {
   });
 });
 
-describe('an answer of the prediction columns alone (a workbook’s write-back takes it)', () => {
-  it('holds, row for row, the columns that end the full answer’s rows: one thread at once, and many chunks streamed by two', async () => {
-    const registry = await ModelRegistry.load(MODELS_DIR);
-    const streaming = new InferencePool(registry, { threads: 2, maxQueued: 10, maxPendingBytes: 256 << 20, cpus: 2, chunkBytes: 64 * 1024 });
-    const text = async (outcome: Awaited<ReturnType<InferencePool['predict']>>) => {
-      if (!outcome.ok) throw new Error(outcome.problem.detail);
-      const pieces: Uint8Array[] = [];
-      if ('bytes' in outcome.body) pieces.push(outcome.body.bytes);
-      else for await (const piece of outcome.body.stream) pieces.push(Buffer.from(piece));
-      return Buffer.concat(pieces).toString('utf8');
-    };
-    try {
-      // A label that needs quoting ("Adelie, …" is not one) and a cell a spreadsheet would run in the rows' own columns.
-      const rowOf = (i: number) => [30 + ((i * 7) % 300) / 10, 14 + (i % 80) / 10, 170 + (i % 60), 2700 + ((i * 37) % 3600), i % 5 === 0 ? '=1+1' : 'x'];
-      for (const [rows, name] of [[300, 'penguin-species'], [150_000, 'penguin-species'], [150_000, 'penguin-sex']] as const) {
-        const body = csv([[...FEATURES, 'note'], ...Array.from({ length: rows }, (_, i) => rowOf(i))]);
-        const predict = (answer: 'rows' | 'predictions') => streaming.predict({ model: name, bytes: new Uint8Array(Buffer.from(body)), answer });
-        const full = (await text(await predict('rows'))).trimEnd().split('\r\n');
-        const alone = (await text(await predict('predictions'))).trimEnd().split('\r\n');
-        const added = alone[0].split(',').length;
-        expect(alone[0]).toBe(full[0].split(',').slice(-added).join(','));
-        expect(alone).toHaveLength(rows + 1);
-        // Labels and probabilities carry no commas or quotes, so the columns are the lines' last cells.
-        expect(alone.slice(1)).toEqual(full.slice(1).map((line) => line.split(',').slice(-added).join(',')));
-      }
-    } finally {
-      await streaming.close();
-    }
-  });
-});
-
 describe('a pool starting up', () => {
   it('is ready once one thread has its sessions, and closes only after the others have theirs', async () => {
     const registry = await ModelRegistry.load(MODELS_DIR);

@@ -1,12 +1,14 @@
 /**
  * A workbook's predictions, kept run by run (workbook/sheet-predictions.ts), against the CSV
- * answer's writer as the reference: the cells written back for every row are what the predictions
- * answer (csv/write-output.ts writePredictions) says for it, however the rows were cut into runs;
- * a slice is the rows asked for; the class counts are the labels counted.
+ * answer's writer as the reference: the cells written back for every row are what the CSV answer
+ * (csv/write-output.ts writeRows) ends the row with, however the rows were cut into runs (a label is
+ * neutralised in CSV only: a workbook's text cell never runs); a slice is the rows asked for; the
+ * class counts are the labels counted.
  */
 import fc from 'fast-check';
+import { COMMA, neutralise } from '../src/csv/cells';
 import { TextRecords } from '../src/csv/text-records';
-import { writePredictions } from '../src/csv/write-output';
+import { writeRows } from '../src/csv/write-output';
 import type { Manifest } from '../src/models/manifest';
 import type { Predictions } from '../src/models/predictions';
 import { SheetPredictions } from '../src/workbook/sheet-predictions';
@@ -55,7 +57,7 @@ function run(p: Predictions, from: number, to: number, width: number): Predictio
 }
 
 describe('a workbook’s predictions, kept run by run', () => {
-  it('give every row the cells the predictions answer writes for it, wherever the runs were cut', () => {
+  it('give every row the cells the CSV answer ends it with, wherever the runs were cut', () => {
     fc.assert(
       fc.property(case_, ({ c, cuts }) => {
         const manifest = manifestOf(c.task, c.classes);
@@ -65,14 +67,17 @@ describe('a workbook’s predictions, kept run by run', () => {
         const bounds = [0, ...[...cuts].filter((x) => x < c.rows).sort((a, b) => a - b), c.rows];
         for (let k = 0; k + 1 < bounds.length; k++) if (bounds[k + 1] > bounds[k]) kept.add(run(whole, bounds[k], bounds[k + 1], width), bounds[k + 1] - bounds[k]);
         expect(kept.rows).toBe(c.rows);
-        // The reference: the predictions answer's lines, read back as CSV.
-        const records = new TextRecords(writePredictions(c.rows, whole, manifest));
+        // The reference: the CSV answer of empty rows, read back; each line is an empty cell, then the predictions.
+        const answer = writeRows({ text: '', spans: new Int32Array(c.rows * 2), neutralised: new Int32Array(0), predictions: whole, delimiter: COMMA }, manifest);
+        const records = new TextRecords(answer);
         for (let i = 0; i < c.rows; i++) {
           expect(records.advance()).toBe(true);
-          const [first, ...rest] = records.cells;
+          const [empty, first, ...rest] = records.cells;
+          expect(empty).toBe('');
           const { label, numbers } = kept.cells(i);
           if (c.task === 'regression') expect([label, numbers]).toEqual([undefined, [Number(first)]]);
-          else expect([label, numbers]).toEqual([first, rest.map(Number)]);
+          else expect([neutralise(label!), numbers]).toEqual([first, rest.map(Number)]);
+          if (label !== undefined) expect(c.classes).toContain(label);
         }
         // A slice within a run is those rows' predictions; the counts are the labels counted.
         for (let k = 0; k + 1 < bounds.length; k++) {

@@ -9,11 +9,11 @@
 import { isAscii } from 'node:buffer';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
-import { COMMA, type Delimiter, writeRow } from './cells';
+import type { Delimiter } from './cells';
 import { textOffsets } from './char-offsets';
 import type { TextEncoding } from './decode';
 import { utf8Rows } from './utf8-output';
-import { BOM, encodeText, fitsShiftJis, outputColumns, writePredictions, writeRows } from './write-output';
+import { BOM, encodeText, fitsShiftJis, writeRows } from './write-output';
 
 /** Output bytes whose size is known before they are written, so a batch can go into one buffer. */
 export interface OutputPart {
@@ -46,24 +46,8 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
 
-/**
- * What an answer holds: every row as uploaded with its predictions (the CSV answer), or the
- * prediction columns alone, a line a row under their names (UTF-8, comma), for a caller that
- * writes the rows itself (a workbook's write-back: the table's rows are a copy of the sheet's).
- */
-export type AnswerContent = 'rows' | 'predictions';
-
-/** The writer of the prediction columns alone. */
-function predictionsWriter(manifest: Manifest): AnswerWriter {
-  return {
-    head: (_headerLine, bom) => bytesPart(Buffer.from(`${bom ? '\ufeff' : ''}${writeRow(outputColumns(manifest), COMMA)}\r\n`)),
-    rows: ({ spans, predictions }) => bytesPart(Buffer.from(writePredictions(spans.length / 2, predictions, manifest))),
-  };
-}
-
 /** The answer's writer for an upload in `input` answered in `output`. */
-export function answerWriter(manifest: Manifest, delimiter: Delimiter, input: TextEncoding, output: TextEncoding, content: AnswerContent = 'rows'): AnswerWriter {
-  if (content === 'predictions') return predictionsWriter(manifest);
+export function answerWriter(manifest: Manifest, delimiter: Delimiter, input: TextEncoding, output: TextEncoding): AnswerWriter {
   const decoder = new TextDecoder(input, { ignoreBOM: true });
   const asText = ({ bytes, spans, neutralised, predictions }: ChunkToWrite) =>
     bytesPart(encodeText(writeRows({ text: decoder.decode(bytes), spans: textOffsets(bytes, spans, input), neutralised, predictions, delimiter }, manifest), output));

@@ -2,7 +2,7 @@
 import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
-import { COMMA, Delimiter, neutraliseRow, quote, writeRow } from './cells';
+import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
 import type { TextEncoding } from './decode';
 
 export const PROBABILITY_DIGITS = 6;
@@ -59,12 +59,12 @@ export function writtenProbabilities(manifest: Manifest, predictions: Prediction
 
 /**
  * The text each row's output ends with: its prediction, its probabilities, and the line break.
- * Labels are written as a CSV cell (a formula-like one neutralised), or by `labelCell`.
+ * Labels are written as a CSV cell (a formula-like one neutralised).
  */
-function predictionCells(manifest: Manifest, predictions: Predictions, delimiter: Delimiter, labelCell = (label: string) => writeRow([label], delimiter)): (row: number) => string {
+function predictionCells(manifest: Manifest, predictions: Predictions, delimiter: Delimiter): (row: number) => string {
   const width = manifest.classes?.length ?? 0;
   const written = writtenProbabilities(manifest, predictions);
-  const cells = predictions.labels.map(labelCell);
+  const cells = predictions.labels.map((label) => writeRow([label], delimiter));
   const p = predictions.probabilities!;
   const d = String.fromCharCode(delimiter);
   return (i) => {
@@ -72,19 +72,6 @@ function predictionCells(manifest: Manifest, predictions: Predictions, delimiter
     for (const k of written) out += `${d}${p[i * width + k].toFixed(PROBABILITY_DIGITS)}`;
     return `${out}\r\n`;
   };
-}
-
-/**
- * The prediction cells alone of a chunk's `rows` rows, a line each (comma-separated), for a caller
- * that writes the rows itself: a workbook's write-back, whose text cells never run, so labels are
- * quoted but not neutralised (a label that begins with a quote comes back as it is).
- */
-export function writePredictions(rows: number, predictions: Predictions, manifest: Manifest): string {
-  const after = predictionCells(manifest, predictions, COMMA, (label) => quote(label));
-  let out = '';
-  // Each row's cells begin with the delimiter that would follow the row's own cells.
-  for (let i = 0; i < rows; i++) out += after(i).slice(1);
-  return out;
 }
 
 /** Writes the output text of one chunk: each row as uploaded (or neutralised), then its predictions. */

@@ -367,7 +367,7 @@ export class InferencePool {
       const read = await this.readAll(upload.bytes, job);
       if (!read.ok) return read;
       const { chunks, prefix, bom, ...summary } = read;
-      const stream = this.writeAll(batchesOf(chunks, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter, answer: job.answer }, prefix, bom, () => {
+      const stream = this.writeAll(batchesOf(chunks, this.registry.get(job.model)!.manifest), upload, { model: job.model, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter }, prefix, bom, () => {
         held.release();
         this.jobEnded(size);
       });

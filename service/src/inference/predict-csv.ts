@@ -12,7 +12,7 @@ import type { Delimiter } from '../csv/cells';
 import { CsvChunks } from '../csv/csv-chunk';
 import { TextEncoding, uploadText, UploadText } from '../csv/decode';
 import { recordRanges } from '../csv/record-bounds';
-import { type AnswerContent, answerWriter, type OutputPart } from '../csv/csv-writer';
+import { answerWriter, type OutputPart } from '../csv/csv-writer';
 import { headerLine, outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
 import type { Predictions } from '../models/predictions';
@@ -30,8 +30,6 @@ export interface JobOptions {
   delimiter?: Delimiter;
   /** Bytes per chunk (tests make it small to exercise many chunks on small files). */
   chunkBytes?: number;
-  /** The rows with their predictions (the default), or the predictions alone (csv-writer.ts). */
-  answer?: AnswerContent;
 }
 
 /** A whole job in one task: read, then write. */
@@ -87,7 +85,6 @@ export interface WriteTask {
   inputEncoding: TextEncoding;
   outputEncoding: TextEncoding;
   delimiter: Delimiter;
-  answer?: AnswerContent;
   prefix?: string;
   bom?: boolean;
   /** A buffer to write the batch into (moved from the main thread, which is done with it). */
@@ -147,7 +144,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
     const { delimiter } = text;
     const size = job.chunkBytes ?? CHUNK_BYTES;
     const { outputEncoding, bom } = outputOf(job, text);
-    const writer = answerWriter(model.manifest, delimiter, text.encoding, outputEncoding, job.answer);
+    const writer = answerWriter(model.manifest, delimiter, text.encoding, outputEncoding);
     const reader = new TableReader({
       features: model.manifest.features,
       imputed: new Set(model.plan.imputed),
@@ -202,7 +199,7 @@ export async function readPiece(upload: Uint8Array, piece: Piece | undefined, jo
 /** The output of a run of chunks, part by part, by the answer's writer (csv-writer.ts). */
 function outputParts(task: WriteTask, model: LoadedModel): OutputPart[] {
   const { upload } = task;
-  const writer = answerWriter(model.manifest, task.delimiter, task.inputEncoding, task.outputEncoding, task.answer);
+  const writer = answerWriter(model.manifest, task.delimiter, task.inputEncoding, task.outputEncoding);
   const head = task.prefix || task.bom ? [writer.head(task.prefix ?? '', task.bom ?? false)] : [];
   const rows = task.chunks.map(({ start, end, spans, neutralised, predictions }) => writer.rows({ bytes: Buffer.from(upload.buffer, upload.byteOffset + start, end - start), spans, neutralised, predictions }));
   return [...head, ...rows];
@@ -227,7 +224,7 @@ export async function predictCsv(task: PredictTask, model: LoadedModel, session:
   const read = await readPiece(task.bytes, undefined, task, model, session);
   if (!read.ok) return read;
   const { chunks, prefix, bom, ok, ...summary } = read;
-  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter, answer: task.answer, prefix, bom };
+  const write = { model: task.model, upload: task.bytes, chunks, inputEncoding: read.inputEncoding, outputEncoding: read.outputEncoding, delimiter: read.delimiter, prefix, bom };
   // Written once, so exactly its size.
   const body = writeBatch(write, model, 1);
   return { ok, ...summary, body };
