@@ -3,7 +3,7 @@
  *   server.bundle.js, worker.bundle.js   the main thread's and an inference thread's code, one file each (esbuild)
  *   server.js, worker.js                 launchers that run those with their V8 code cache (launch/code-cache.ts)
  *   pglite-thread.js                     the thread embedded PGlite runs in (jobs/pglite-thread.ts)
- *   workbook-thread.js                   the thread a workbook job reads and writes its workbook in
+ *   workbook-thread.js                   the thread a workbook job reads, predicts and writes its workbook in
  *   template-thread.js                   the thread a model's template workbook is written in
  *   *.bundle.js.cache                    the caches, written by starting the bundled service once
  * One file instead of ~300 modules saves the module lookups and reads; the cache saves compiling.

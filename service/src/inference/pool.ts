@@ -391,16 +391,6 @@ export class InferencePool {
     if (this.uncollectedBytes >= MAX_UNCOLLECTED_BYTES) void this.collectThreads();
   }
 
-  /**
-   * Frees now what finished jobs left in every thread, instead of once they pile up or the pool
-   * is idle: for a caller that keeps working after its job, such as a workbook's write-back,
-   * whose table (shared memory, up to the upload's size) would otherwise stay resident meanwhile.
-   */
-  collectNow(): Promise<void> {
-    freeFinishedJob();
-    return this.collectThreads();
-  }
-
   /** Every thread runs a full collection; called again while one runs, it waits for that one. */
   private collectThreads(): Promise<void> {
     clearTimeout(this.idleCollection);

@@ -30,7 +30,7 @@ export interface WorkbookJob extends SheetChoice {
 }
 
 export type WorkbookOutcome =
-  | { ok: true; rows: number; classCounts?: Record<string, number>; format: 'xlsx' | 'csv'; body: { bytes: Uint8Array } | { stream: AsyncIterable<Uint8Array> } }
+  | { ok: true; rows: number; classCounts?: Record<string, number>; format: 'xlsx' | 'csv'; body: { stream: AsyncIterable<Uint8Array> } }
   | Problem;
 
 function tooLarge(): HttpProblem {

@@ -35,6 +35,7 @@ export async function writeSheetCsv(reading: SheetReading, manifest: Manifest, p
     run = [];
   };
   for await (const record of reading.records) {
+    if (written + run.length === predictions.rows) throw new Error(`the sheet has more rows than the ${predictions.rows} predicted`);
     run.push(record);
     // A run never crosses one of the predictions' runs, so its predictions are one slice.
     if (run.length === RUN_ROWS || written + run.length === predictions.runEnd(written)) writeRun();

@@ -40,8 +40,6 @@ async function send(bytes: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
 
 async function main(job: WorkbookStart): Promise<void> {
   const { model } = job;
-  // One thread of onnxruntime's own: this thread is the job's, and the pool's threads go on with other jobs.
-  const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const features = model.manifest.features.map((f) => f.name);
   let book: Awaited<ReturnType<typeof openBook>>;
   let predicted: Awaited<ReturnType<typeof predictSheet>>;
@@ -49,7 +47,14 @@ async function main(job: WorkbookStart): Promise<void> {
   try {
     book = await openBook(job.bytes);
     reading = await readSheet(book, features, job);
-    predicted = await predictSheet(reading, model, session);
+    // The model's session, once the sheet is known to have its columns; one thread of onnxruntime's
+    // own (this thread is the job's: the pool's threads go on with other jobs), released once predicted.
+    const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    try {
+      predicted = await predictSheet(reading, model, session);
+    } finally {
+      await session.release();
+    }
   } catch (error) {
     if (!(error instanceof HttpProblem)) throw error;
     port.postMessage({ kind: 'problem', problem: error.toBody() } satisfies WorkbookRead);
