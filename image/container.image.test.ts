@@ -2,6 +2,7 @@
  * The service image, built with podman (image/build.sh) and run as Cloud Run would: published on
  * a local port, ready on /readyz, a real prediction, then SIGTERM and a clean exit.
  */
+import ExcelJS from 'exceljs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,15 +64,26 @@ describe('the service image', () => {
     expect(Number(base)).toBeGreaterThanOrEqual(22);
   });
 
-  it('gets ready and answers a real prediction exactly as the service does in-process', async () => {
+  it('gets ready and answers a real prediction exactly as the service does in-process, for a CSV and a workbook', async () => {
     await waitReady(60_000);
     const res = await fetch(`${url}/v1/predict`, { method: 'POST', body: SAMPLE, headers: { ...AUTH, 'content-type': 'text/csv' } });
     expect(res.status).toBe(200);
     const inContainer = await res.text();
+    // The sample as a workbook: read, predicted (its thread loads onnxruntime from the image's packages) and answered as CSV.
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('サンプル');
+    for (const line of SAMPLE.toString('utf8').trim().split(/\r?\n/)) sheet.addRow(line.split(',').map((c) => (c !== '' && Number.isFinite(Number(c)) ? Number(c) : c)));
+    const book = Buffer.from(await wb.xlsx.writeBuffer());
+    const fromBook = await fetch(`${url}/v1/predict?format=csv`, { method: 'POST', body: book, headers: { ...AUTH, 'content-type': 'application/octet-stream' } });
+    expect(fromBook.status).toBe(200);
+    const bookInContainer = await fromBook.text();
     const local = await buildTestApp();
     try {
       const expected = await request(local.app).post('/v1/predict').set(AUTH).set('Content-Type', 'text/csv').send(SAMPLE);
       expect(inContainer).toBe(expected.text);
+      const expectedBook = await request(local.app).post('/v1/predict?format=csv').set(AUTH).set('Content-Type', 'application/octet-stream').send(book);
+      expect(bookInContainer).toBe(expectedBook.text);
+      expect(bookInContainer.split('\r\n').filter(Boolean)).toHaveLength(inContainer.split('\r\n').filter(Boolean).length);
     } finally {
       await local.close();
     }
