@@ -6,6 +6,8 @@
  * Usage: tsx bench/workbook.ts [rows…]   (default: 3000, 100000 and 210000, the last a workbook
  * just under the 32 MiB upload limit)
  *        tsx bench/workbook.ts --at-once N [rows]   N uploads of one workbook at once (default 210000 rows)
+ *        tsx bench/workbook.ts --in-a-row N [rows]  N uploads of one workbook one after another, then
+ *                                                   RSS 10 s later (memory across many requests)
  */
 import ExcelJS from 'exceljs';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -69,37 +71,49 @@ async function measure(modelsDir: string, body: Uint8Array, type: string): Promi
   return { seconds, out, peak, idle };
 }
 
-/** `n` uploads of the same workbook at once on a fresh server: each answer's status, and the server's peak RSS. */
-async function atOnce(modelsDir: string, body: Uint8Array, n: number): Promise<{ statuses: number[]; seconds: number; peak: number; idle: number }> {
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/**
+ * `n` uploads of the same workbook on a fresh server, all at once or one after another: each
+ * answer's status, the server's peak RSS, and its RSS 10 s after the last answer.
+ */
+async function many(modelsDir: string, body: Uint8Array, n: number, together: boolean): Promise<{ statuses: number[]; seconds: number; peak: number; idle: number; after: number }> {
   const server = await start(modelsDir);
   const idle = peakRssMb(server.child.pid!);
   const t0 = performance.now();
-  const statuses = await Promise.all(
-    Array.from({ length: n }, async () => {
-      const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/octet-stream' }, body: new Blob([body as Uint8Array<ArrayBuffer>]) });
-      await res.arrayBuffer();
-      return res.status;
-    }),
-  );
+  const send = async () => {
+    const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/octet-stream' }, body: new Blob([body as Uint8Array<ArrayBuffer>]) });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const statuses: number[] = [];
+  if (together) statuses.push(...(await Promise.all(Array.from({ length: n }, send))));
+  else for (let k = 0; k < n; k++) statuses.push(await send());
   const seconds = (performance.now() - t0) / 1000;
   const peak = peakRssMb(server.child.pid!);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const after = rssMb(server.child.pid!);
   server.child.kill('SIGTERM');
   await new Promise((r) => server.child.on('exit', r));
-  return { statuses, seconds, peak, idle };
+  return { statuses, seconds, peak, idle, after };
 }
 
 async function main(): Promise<void> {
   const modelsDir = writeBenchModel();
   const args = process.argv.slice(2);
-  const together = args.indexOf('--at-once');
-  const n = together >= 0 ? Number(args.splice(together, 2)[1]) : 0;
+  const flag = args.findIndex((a) => a === '--at-once' || a === '--in-a-row');
+  const [mode, count] = flag >= 0 ? args.splice(flag, 2) : [];
+  const n = Number(count ?? 0);
   const asked = args.map(Number);
   const sizes = asked.length > 0 ? asked : [3_000, 100_000, 210_000];
   if (n > 0) {
-    // The largest size's workbook, `n` times at once (WORKBOOK_JOBS decides how many run together).
+    // The largest size's workbook, `n` times (at once, WORKBOOK_JOBS decides how many run together).
     const rows = Math.max(...sizes);
-    const m = await atOnce(modelsDir, new Uint8Array(readFileSync(await workbookOf(rows))), n);
-    console.log(`${n} workbooks of ${rows} rows at once: statuses ${m.statuses.join(' ')}, ${m.seconds.toFixed(1)} s, peak RSS ${m.peak.toFixed(0)} MB (idle ${m.idle.toFixed(0)} MB)`);
+    const together = mode === '--at-once';
+    const m = await many(modelsDir, new Uint8Array(readFileSync(await workbookOf(rows))), n, together);
+    console.log(
+      `${n} workbooks of ${rows} rows ${together ? 'at once' : 'in a row'}: statuses ${m.statuses.join(' ')}, ${m.seconds.toFixed(1)} s, peak RSS ${m.peak.toFixed(0)} MB (idle ${m.idle.toFixed(0)} MB), ${m.after.toFixed(0)} MB 10 s later`,
+    );
     return;
   }
   for (const rows of sizes) {

@@ -232,6 +232,38 @@ describe('workbooks refused', () => {
     expect(res.status).toBe(413);
     expect(problem(res).detail).toMatch(new RegExp(`larger than ${MAX_WORKBOOK_PART_BYTES >> 20} MiB uncompressed, .*save the sheet as "CSV UTF-8"`));
   });
+
+  it('refuses shared strings past the thread’s memory with 413 and the reason, and reads the next workbook', async () => {
+    // 150,000 distinct strings of 1.5 kB: 225 MB of text, within the inflate limit, past the thread's heap.
+    const strings = await new Promise<Buffer>((resolve) => {
+      const d = createDeflateRaw({ level: 6 });
+      const out: Buffer[] = [];
+      d.on('data', (c: Buffer) => out.push(c));
+      d.on('end', () => resolve(Buffer.concat(out)));
+      d.write(`<sst>${FEATURES.map((f) => `<si><t>${f}</t></si>`).join('')}`);
+      for (let k = 0; k < 150; k++) d.write(Array.from({ length: 1000 }, (_, i) => `<si><t>${'x'.repeat(1500)}${k * 1000 + i}</t></si>`).join(''));
+      d.end('</sst>');
+    });
+    const workbook = Buffer.from('<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>');
+    const rels = Buffer.from(
+      '<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    );
+    const sheet = Buffer.from(`<worksheet><sheetData><row r="1">${FEATURES.map((_, k) => `<c t="s"><v>${k}</v></c>`).join('')}</row><row r="2"><c><v>39.1</v></c><c><v>18.7</v></c><c><v>181</v></c><c><v>3750</v></c></row></sheetData></worksheet>`);
+    const book = zipOf([
+      ['xl/workbook.xml', workbook, 0, workbook.length],
+      ['xl/_rels/workbook.xml.rels', rels, 0, rels.length],
+      ['xl/sharedStrings.xml', strings, 8, 1024],
+      ['xl/worksheets/sheet1.xml', sheet, 0, sheet.length],
+    ]);
+    expect(book.length).toBeLessThan(2 << 20);
+    const res = await post('/v1/predict', book, 'strings.xlsx');
+    expect(res.status).toBe(413);
+    expect(problem(res).detail).toMatch(/^the workbook needs more than \d+ MB of memory to read and write back \(its shared strings are held whole\); save the sheet as "CSV UTF-8"/);
+    // The thread that ran out ended alone, and gave its turn back.
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('S').addRows([FEATURES, [39.1, 18.7, 181, 3750]]);
+    expect((await post('/v1/predict', Buffer.from(await wb.xlsx.writeBuffer()), 'ok.xlsx')).status).toBe(200);
+  });
 });
 
 /** A zip of [name, data, method (0 stored, 8 deflated), declared size] entries. */

@@ -59,8 +59,9 @@ class WorkbookThread {
     this.worker = new Worker(threadFile(__dirname, 'workbook-thread'), {
       workerData: start,
       transferList: own ? [buffer] : [],
-      // A small young generation: the parser's garbage is short-lived (16 MB peaked 27 MB higher, no faster, on the 100k-row sheet).
-      resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB, maxYoungGenerationSizeMb: 4 },
+      // The young generation is the process's (--max-semi-space-size, process-settings.ts), which a
+      // limit here does not raise; a larger one for this thread alone peaked higher (bench/README.md).
+      resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB },
     });
     this.worker.on('message', (message: unknown) => {
       const w = this.waiting;

@@ -13,6 +13,8 @@ export class SheetPredictions {
   private readonly starts: number[] = [];
   rows = 0;
   private readonly classes: number;
+  /** The run found last: rows are mostly asked for in order, so the search starts there. */
+  private last = 0;
 
   constructor(private readonly manifest: Manifest) {
     this.classes = manifest.classes?.length ?? 0;
@@ -65,9 +67,7 @@ export class SheetPredictions {
     return { label: run.labels[run.codes[i]], numbers };
   }
 
-  private last = 0;
-
-  /** The run holding `row`: rows are mostly asked for in order, so the search starts at the last one found. */
+  /** The run holding `row`. */
   private runOf(row: number): number {
     if (row < 0 || row >= this.rows) throw new RangeError(`no prediction for row ${row}`);
     let k = this.last;

@@ -6,6 +6,7 @@
  * the main thread's event loop goes on and its small young generation (process-settings.ts) does
  * not slow the parser down, and the thread's heap limit (predict-workbook.ts) bounds it.
  */
+import { on } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { HttpProblem } from '../http/problem';
@@ -19,17 +20,9 @@ import type { WorkbookMore, WorkbookOut, WorkbookRead, WorkbookStart } from './w
 
 const port = parentPort!;
 
-/** Messages from the main thread, in order, however fast they come. */
-const inbox: unknown[] = [];
-let waiting: ((message: unknown) => void) | undefined;
-port.on('message', (message: unknown) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = undefined;
-    w(message);
-  } else inbox.push(message);
-});
-const receive = <T>(): Promise<T> => (inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => (waiting = resolve as (m: unknown) => void)));
+/** Messages from the main thread, in order, however fast they come (events.on queues them). */
+const messages = on(port, 'message');
+const receive = async <T>(): Promise<T> => (await messages.next()).value![0] as T;
 
 /** Hands a piece of the answer to the main thread and waits until it is taken. */
 async function send(bytes: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
