@@ -5,7 +5,7 @@
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import request from 'supertest';
-import { createDeflateRaw } from 'node:zlib';
+import { createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import { PREDICT_QUERY } from '../src/http/contract';
 import { MAX_WORKBOOK_PART_BYTES } from '../src/workbook/container';
 import { XLSX_TYPE } from '../src/workbook/predict-workbook';
@@ -211,11 +211,7 @@ describe('workbooks refused', () => {
 
   it('refuses a zip bomb with 413 and the reason, counting inflated bytes, not the sizes the zip declares', async () => {
     // A sheet of empty rows past the limit deflates to a small fraction of it; the zip declares it as 1 kB. Inflating stops at the limit.
-    const deflated = await new Promise<Buffer>((resolve) => {
-      const d = createDeflateRaw({ level: 6 });
-      const out: Buffer[] = [];
-      d.on('data', (c: Buffer) => out.push(c));
-      d.on('end', () => resolve(Buffer.concat(out)));
+    const deflated = await deflatedPart((d) => {
       d.write('<worksheet><sheetData>');
       const mb = Buffer.from(`<row r="1" x="${'a'.repeat(1000)}"/>`.repeat(1024));
       for (let k = 0; k <= MAX_WORKBOOK_PART_BYTES / mb.length; k++) d.write(mb);
@@ -235,11 +231,7 @@ describe('workbooks refused', () => {
 
   it('refuses shared strings past the thread’s memory with 413 and the reason, and reads the next workbook', async () => {
     // 150,000 distinct strings of 1.5 kB: 225 MB of text, within the inflate limit, past the thread's heap.
-    const strings = await new Promise<Buffer>((resolve) => {
-      const d = createDeflateRaw({ level: 6 });
-      const out: Buffer[] = [];
-      d.on('data', (c: Buffer) => out.push(c));
-      d.on('end', () => resolve(Buffer.concat(out)));
+    const strings = await deflatedPart((d) => {
       d.write(`<sst>${FEATURES.map((f) => `<si><t>${f}</t></si>`).join('')}`);
       for (let k = 0; k < 150; k++) d.write(Array.from({ length: 1000 }, (_, i) => `<si><t>${'x'.repeat(1500)}${k * 1000 + i}</t></si>`).join(''));
       d.end('</sst>');
@@ -265,6 +257,17 @@ describe('workbooks refused', () => {
     expect((await post('/v1/predict', Buffer.from(await wb.xlsx.writeBuffer()), 'ok.xlsx')).status).toBe(200);
   });
 });
+
+/** A part's bytes as a zip stores them deflated, its text written by `write` (which ends it). */
+function deflatedPart(write: (d: DeflateRaw) => void): Promise<Buffer> {
+  return new Promise<Buffer>((resolve) => {
+    const d = createDeflateRaw({ level: 6 });
+    const out: Buffer[] = [];
+    d.on('data', (c: Buffer) => out.push(c));
+    d.on('end', () => resolve(Buffer.concat(out)));
+    write(d);
+  });
+}
 
 /** A zip of [name, data, method (0 stored, 8 deflated), declared size] entries. */
 function zipOf(entries: [string, Buffer, number, number][]): Buffer {
