@@ -8,7 +8,7 @@
  */
 import { on } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { HttpProblem } from '../http/problem';
 import { openBook } from './book';
 import { predictSheet } from './predict-sheet';
@@ -42,6 +42,9 @@ async function main(job: WorkbookStart): Promise<void> {
     reading = await readSheet(book, features, job);
     // The model's session, once the sheet is known to have its columns; one thread of onnxruntime's
     // own (this thread is the job's: the pool's threads go on with other jobs), released once predicted.
+    // Loaded only here: a thread that ends before (a refused sheet, shared strings past its heap)
+    // never loads the native addon, which is not safe to tear down with an isolate out of memory.
+    const ort = require('onnxruntime-node') as typeof Ort;
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     try {
       predicted = await predictSheet(reading, model, session);
