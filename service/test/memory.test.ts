@@ -4,6 +4,8 @@
  * threads keep of an upload once its job is over. Real service, real onnxruntime threads.
  */
 import { connect, Socket } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { InferencePool } from '../src/inference/pool';
@@ -121,6 +123,55 @@ describe('the inference threads', () => {
     const idle = arrayBuffers();
     await pool.close();
     expect(idle - arrayBuffers()).toBeLessThan(2 * MiB);
+  });
+});
+
+/**
+ * In a thread of its own, as a workbook job runs: heap sizes after garbage that outlived young
+ * collections (as a run of a sheet's rows does) was let go, before and after collectEachStep.
+ */
+const STEP_PROBE = `
+require('tsx/cjs');
+const { collectEachStep } = require(${JSON.stringify(join(__dirname, '..', 'src', 'memory.ts'))});
+const { getHeapStatistics } = require('node:v8');
+const { parentPort } = require('node:worker_threads');
+const used = () => getHeapStatistics().used_heap_size;
+/** About \`mb\` MB of objects moved to the old generation (two young collections survived), then dropped. */
+function oldGarbage(mb) {
+  let kept = Array.from({ length: mb * 16384 }, (_, i) => ({ row: i, text: 'cell ' + i }));
+  gc({ type: 'minor' });
+  gc({ type: 'minor' });
+  kept = undefined;
+}
+gc();
+const live = used();
+collectEachStep();
+const sizes = {};
+oldGarbage(1);
+sizes.smallBefore = used() - live;
+collectEachStep();
+sizes.smallAfter = used() - live;
+oldGarbage(8);
+sizes.largeBefore = used() - live;
+collectEachStep();
+sizes.largeAfter = used() - live;
+parentPort.postMessage(sizes);
+`;
+
+describe('a long job in a thread of its own', () => {
+  it('is collected once its heap has grown a step (4 MB) past what was live, and not before', async () => {
+    const worker = new Worker(STEP_PROBE, { eval: true });
+    const sizes = await new Promise<Record<string, number>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    // The probe made what it means to: old garbage of about 1 MB, then about 9 MB.
+    expect(sizes.smallBefore).toBeGreaterThan(0.5 * MiB);
+    expect(sizes.largeBefore).toBeGreaterThan(5 * MiB);
+    // Below the step nothing is collected; past it the heap goes back to what was live.
+    expect(sizes.smallAfter).toBeGreaterThan(0.9 * sizes.smallBefore);
+    expect(sizes.largeAfter).toBeLessThan(MiB);
   });
 });
 

@@ -7,13 +7,14 @@
  * answer turned into UTF-16 as it goes out (utf16.ts). A workbook is written back by workbook/.
  */
 import { isAscii } from 'node:buffer';
+import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
 import type { Delimiter } from './cells';
 import { textOffsets } from './char-offsets';
 import type { TextEncoding } from './decode';
 import { utf8Rows } from './utf8-output';
-import { BOM, encodeText, fitsShiftJis, writeRows } from './write-output';
+import { BOM, writeRows } from './write-output';
 
 /** Output bytes whose size is known before they are written, so a batch can go into one buffer. */
 export interface OutputPart {
@@ -45,6 +46,16 @@ export interface AnswerWriter {
 const ASCII = /^[\x00-\x7f]*$/;
 
 const bytesPart = (bytes: Uint8Array): OutputPart => ({ size: bytes.length, writeInto: (out, at) => (out.set(bytes, at), at + bytes.length) });
+
+/** `text` in the answer's encoding: UTF-8, or Shift_JIS as Windows writes it (CP932). */
+function encodeText(text: string, encoding: TextEncoding): Uint8Array {
+  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'cp932');
+}
+
+/** Whether Shift_JIS output can carry `text` (CP932 has no emoji, for one). */
+function fitsShiftJis(text: string): boolean {
+  return iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
+}
 
 /** The answer's writer for an upload in `input` answered in `output`. */
 export function answerWriter(manifest: Manifest, delimiter: Delimiter, input: TextEncoding, output: TextEncoding): AnswerWriter {

@@ -1,9 +1,7 @@
 /** The response CSV: each input row as uploaded, plus the prediction columns, in the chosen encoding. */
-import iconv from 'iconv-lite';
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
 import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';
-import type { TextEncoding } from './decode';
 
 export const PROBABILITY_DIGITS = 6;
 export const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
@@ -31,15 +29,6 @@ export interface ChunkRows {
   predictions: Predictions;
   /** The upload's delimiter, which the answer keeps. */
   delimiter?: Delimiter;
-}
-
-export function encodeText(text: string, encoding: TextEncoding): Uint8Array {
-  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'cp932');
-}
-
-/** Whether Shift_JIS output can carry `text` (CP932 has no emoji, for one). */
-export function fitsShiftJis(text: string): boolean {
-  return iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
 }
 
 /** The output's header line: the upload's header and the added columns. */

@@ -15,9 +15,9 @@ import { recordRanges } from '../csv/record-bounds';
 import { answerWriter, type OutputPart } from '../csv/csv-writer';
 import { headerLine, outputColumns } from '../csv/write-output';
 import { HttpProblem, ProblemBody } from '../http/problem';
-import type { Predictions } from '../models/predictions';
 import type { LoadedModel } from '../models/registry';
-import { ErrorList, InvalidRowsProblem, RowsRead, TableReader } from '../table/read-table';
+import { InvalidRowsProblem, TableReader } from '../table/read-table';
+import { checkFinite } from './check-finite';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES } from './chunk-plan';
 import { runModel } from './run-model';
 
@@ -107,28 +107,6 @@ function countClasses(chunks: ChunkPlan[]): Record<string, number> {
 function outputOf(job: JobOptions, text: UploadText): { outputEncoding: TextEncoding; bom: boolean } {
   const outputEncoding = job.outputEncoding ?? 'utf-8';
   return { outputEncoding, bom: outputEncoding === 'utf-8' && (text.hadBom || text.encoding === 'shift_jis') };
-}
-
-/**
- * Names the rows the model gave no finite answer for: values a float32 holds can still overflow
- * the model's own arithmetic (3.4e38 scaled and summed is Infinity, and Infinity − Infinity NaN).
- * The column named is the row's largest value, the likeliest cause.
- */
-export function checkFinite(predictions: Predictions, rows: RowsRead, errors: ErrorList): void {
-  const { values, probabilities } = predictions;
-  const width = probabilities ? probabilities.length / rows.rows : 0;
-  for (let i = 0; i < rows.rows; i++) {
-    let finite = values ? Number.isFinite(values[i]) : true;
-    for (let k = 0; k < width && finite; k++) finite = Number.isFinite(probabilities![i * width + k]);
-    if (finite) continue;
-    let largest: { name: string; value: number } | undefined;
-    for (const { feature, values: column } of rows.columns) {
-      if (!(column instanceof Float64Array)) continue;
-      const value = column[i];
-      if (!largest || Math.abs(value) > Math.abs(largest.value)) largest = { name: feature.name, value };
-    }
-    errors.add(rows.rowNumbers[i], largest?.name ?? null, `the model's arithmetic overflows on this row (its largest value is ${largest?.value}): no prediction can be made; use values of a smaller magnitude`);
-  }
 }
 
 function asProblem(error: unknown): Problem {

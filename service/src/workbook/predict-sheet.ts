@@ -8,7 +8,8 @@
 import type * as ort from 'onnxruntime-node';
 import { outputColumns } from '../csv/write-output';
 import { HttpProblem } from '../http/problem';
-import { checkFinite } from '../inference/predict-csv';
+import { checkFinite } from '../inference/check-finite';
+import { collectEachStep } from '../memory';
 import { runModel } from '../inference/run-model';
 import type { LoadedModel } from '../models/registry';
 import { TableReader } from '../table/read-table';
@@ -47,6 +48,7 @@ export async function predictSheet(reading: SheetReading, model: LoadedModel, se
   const readRun = async () => {
     const read = reader.read(sheetSource(reading.header, reading.headerRow, run, checked));
     run = [];
+    collectEachStep();
     // Once a row is invalid there will be no answer: only errors are gathered.
     if (!reader.valid || read.rows === 0) return;
     const predicted = await runModel(session, model, read.columns, read.rows);

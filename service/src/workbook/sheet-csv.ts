@@ -5,6 +5,7 @@
  */
 import { COMMA } from '../csv/cells';
 import { headerLine, writeRows } from '../csv/write-output';
+import { collectEachStep } from '../memory';
 import type { Manifest } from '../models/manifest';
 import { OutBatches, type SendBatch } from './out-batches';
 import { RUN_ROWS, type SheetPrediction } from './predict-sheet';
@@ -33,6 +34,7 @@ export async function writeSheetCsv(reading: SheetReading, manifest: Manifest, p
     out.push(Buffer.from(writeRows({ text, spans, neutralised: Int32Array.from(neutralised), predictions: predictions.slice(written, written + run.length), delimiter: COMMA }, manifest)));
     written += run.length;
     run = [];
+    collectEachStep();
   };
   for await (const record of reading.records) {
     if (written + run.length === predictions.rows) throw new Error(`the sheet has more rows than the ${predictions.rows} predicted`);

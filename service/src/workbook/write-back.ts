@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import { strToU8, Zip, ZipDeflate, type ZipInputFile } from 'fflate';
+import { collectEachStep } from '../memory';
 import { partPieces, partText, storedBytes } from './container';
 import type { Book, SheetPart } from './book';
 import type { SheetPredictions } from './sheet-predictions';
@@ -128,6 +129,7 @@ export async function writeBack(w: WriteBack, send: SendBatch): Promise<void> {
         if (text !== '') file.push(Buffer.from(text));
         if (file.deflate.writableNeedDrain) await once(file.deflate, 'drain');
         await flush();
+        collectEachStep();
       }
       file.push(Buffer.from(rewriter.end() + decoder.end()), true);
       await file.ended;
