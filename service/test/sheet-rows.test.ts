@@ -5,8 +5,9 @@
  * prefixes, either quote, self-closing rows, cells and values.
  */
 import fc from 'fast-check';
-import type { Book } from '../src/workbook/book';
-import { fastRow, ROW_ELEMENT, SaxesRows, type SheetExtent, type SheetRow } from '../src/workbook/sheet-rows';
+import JSZip from 'jszip';
+import { openBook, type Book } from '../src/workbook/book';
+import { fastRow, ROW_ELEMENT, SaxesRows, sheetRows, type SheetExtent, type SheetRow } from '../src/workbook/sheet-rows';
 
 const book = { strings: ['名前', 'a & b', ' lead', ''], dateStyles: [false, true, false], date1904: false } as unknown as Book;
 
@@ -93,5 +94,27 @@ describe('reading a sheet\'s rows', () => {
     const { rows, extent } = fast(xml);
     expect(rows).toEqual([{ row: 3, texts: ['1.5', '2023-03-15', 'a & b', '山田', '3', '', '', 'TRUE'], missing: [6], styles: [0, 1, 0, 0, 0, 0, undefined, 0] }]);
     expect(extent).toEqual({ lastColumn: 8, lastCellColumn: 11 });
+  });
+
+  it('reads a sheet the same stored or deflated: its pieces cut through rows and characters alike', async () => {
+    // Several pieces' worth of rows of three-byte characters, so pieces end inside rows and inside characters.
+    const rowXml = (r: number) => `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>山田太郎${'あ'.repeat(r % 7)}</t></is></c><c r="B${r}"><v>${r / 8}</v></c></row>`;
+    const rows = Array.from({ length: 2000 }, (_, i) => rowXml(i + 1)).join('');
+    const sheet = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`;
+    expect(Buffer.byteLength(sheet)).toBeGreaterThan(8 * 16 * 1024);
+    const read = async (compression: 'STORE' | 'DEFLATE') => {
+      const zip = new JSZip();
+      zip.file('xl/workbook.xml', '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>');
+      zip.file('xl/_rels/workbook.xml.rels', '<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>');
+      zip.file('xl/worksheets/sheet1.xml', sheet);
+      const opened = await openBook(await zip.generateAsync({ type: 'uint8array', compression }));
+      const out: SheetRow[] = [];
+      for await (const row of sheetRows(opened, opened.sheets[0])) out.push(row);
+      return out;
+    };
+    const whole = fast(rows).rows;
+    expect(whole).toHaveLength(2000);
+    expect(await read('STORE')).toEqual(whole);
+    expect(await read('DEFLATE')).toEqual(whole);
   });
 });
