@@ -50,6 +50,15 @@ describe('rewriting a sheet as it streams', () => {
     fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 1, max: SHEET.length - 1 }), { maxLength: 12 }), (cuts) => expect(rewrite(SHEET, cuts.sort((a, b) => a - b))).toBe(whole)));
   });
 
+  it('rewrites rows of hundreds of kB the same, in pieces, the last one among them', () => {
+    const long = (r: number) => `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>${'長'.repeat(150_000)}</t></is></c></row>`;
+    const xml = SHEET.replace('<row r="3"/>', `<row r="3"/>${long(4)}<row r="5"><c r="A5"><v>5</v></c></row>${long(6)}`);
+    const whole = rewrite(xml, []);
+    expect(whole).toContain(`${'長'.repeat(1000)}</t></is></c><c r="D6"><v>6</v></c><c r="E6"><v>0.5</v></c></row></sheetData>`);
+    const cuts = Array.from({ length: Math.floor(xml.length / 16384) }, (_, k) => (k + 1) * 16384);
+    expect(rewrite(xml, cuts)).toBe(whole);
+  });
+
   it('adds a sheet with no column widths its own, and uses the sheet\'s element prefix', () => {
     const xml = '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>';
     const out = rewrite(xml, [40, 90]);

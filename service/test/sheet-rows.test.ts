@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import JSZip from 'jszip';
 import { openBook, type Book } from '../src/workbook/book';
+import { InflateBudget, partPieces } from '../src/workbook/container';
 import { fastRow, ROW_ELEMENT, SaxesRows, sheetRows, type SheetExtent, type SheetRow } from '../src/workbook/sheet-rows';
 
 const book = { strings: ['名前', 'a & b', ' lead', ''], dateStyles: [false, true, false], date1904: false } as unknown as Book;
@@ -96,25 +97,36 @@ describe('reading a sheet\'s rows', () => {
     expect(extent).toEqual({ lastColumn: 8, lastCellColumn: 11 });
   });
 
-  it('reads a sheet the same stored or deflated: its pieces cut through rows and characters alike', async () => {
-    // Several pieces' worth of rows of three-byte characters, so pieces end inside rows and inside characters.
-    const rowXml = (r: number) => `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>山田太郎${'あ'.repeat(r % 7)}</t></is></c><c r="B${r}"><v>${r / 8}</v></c></row>`;
-    const rows = Array.from({ length: 2000 }, (_, i) => rowXml(i + 1)).join('');
-    const sheet = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`;
-    expect(Buffer.byteLength(sheet)).toBeGreaterThan(8 * 16 * 1024);
-    const read = async (compression: 'STORE' | 'DEFLATE') => {
+  it('reads a sheet the same stored or deflated, in pieces cut through rows and characters, rows of hundreds of kB included', async () => {
+    // Rows of three-byte characters, two of them longer than several pieces (one of them the last,
+    // so the sheet ends while its text waits to be searched again), in a part of many pieces.
+    const rowXml = (r: number, length: number) => `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>山田太郎${'あ'.repeat(length)}</t></is></c><c r="B${r}"><v>${r / 8}</v></c></row>`;
+    const rows = Array.from({ length: 2000 }, (_, i) => rowXml(i + 1, i === 700 || i === 1999 ? 100_000 : i % 7)).join('');
+    const head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>';
+    // Padded so the first piece ends inside a character.
+    const pad = [0, 1, 2].find((n) => (Buffer.from(head + ' '.repeat(n) + rows)[16 * 1024] & 0xc0) === 0x80)!;
+    const sheet = `${head}${' '.repeat(pad)}${rows}</sheetData></worksheet>`;
+    const zipped = async (compression: 'STORE' | 'DEFLATE') => {
       const zip = new JSZip();
       zip.file('xl/workbook.xml', '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>');
       zip.file('xl/_rels/workbook.xml.rels', '<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>');
       zip.file('xl/worksheets/sheet1.xml', sheet);
-      const opened = await openBook(await zip.generateAsync({ type: 'uint8array', compression }));
+      return openBook(await zip.generateAsync({ type: 'uint8array', compression }));
+    };
+    const read = async (opened: Book) => {
       const out: SheetRow[] = [];
       for await (const row of sheetRows(opened, opened.sheets[0])) out.push(row);
       return out;
     };
     const whole = fast(rows).rows;
     expect(whole).toHaveLength(2000);
-    expect(await read('STORE')).toEqual(whole);
-    expect(await read('DEFLATE')).toEqual(whole);
+    for (const compression of ['STORE', 'DEFLATE'] as const) {
+      const opened = await zipped(compression);
+      const pieces: number[] = [];
+      for await (const piece of partPieces(opened.bytes, opened.sheets[0].entry, new InflateBudget())) pieces.push(piece.length);
+      expect(pieces.length).toBeGreaterThan(20);
+      expect(Math.max(...pieces)).toBe(16 * 1024);
+      expect(await read(opened)).toEqual(whole);
+    }
   });
 });

@@ -1,4 +1,4 @@
-/** The response CSV: each input row as uploaded, plus the prediction columns, in the chosen encoding. */
+/** The response CSV's text: each input row as uploaded, plus the prediction columns (csv-writer.ts encodes it). */
 import type { Manifest } from '../models/manifest';
 import type { Predictions } from '../models/predictions';
 import { COMMA, Delimiter, neutraliseRow, writeRow } from './cells';

@@ -171,9 +171,9 @@ export async function predictWorkbook(job: WorkbookJob, { slots }: WorkbookRun):
   try {
     checkWorkbook(job.bytes);
     const freeSlot = await slots.take();
-    // The network chunks the upload arrived in are garbage now, as in the pool (pool.ts), and some
-    // outlived young collections while the body was read: freed before the job's thread grows
-    // (the 32 MiB bench workbook peaked 4 MB lower).
+    // The network chunks the upload arrived in are garbage now (the pool frees them too, pool.ts),
+    // and some outlived young collections while the body was read, so a full collection: they are
+    // freed before the job's thread grows (the 32 MiB bench workbook peaked 4 MB lower).
     freeFinishedJob();
     try {
       thread = new WorkbookThread({ bytes: job.bytes, model: job.model, sheet: job.sheet, headerRow: job.headerRow, csv: job.csv }, freeSlot);

@@ -4,7 +4,7 @@
  * the cells it is given, everything after the rows as it was. Only a row at a time is held.
  * Rows are found by their tags (a `<` in text is always escaped, so a tag never hides in text).
  */
-import { attributeOf as attribute, columnLetters, columnOf, ROW_ELEMENT } from './sheet-rows';
+import { attributeOf as attribute, CarryScan, columnLetters, columnOf, ROW_ELEMENT } from './sheet-rows';
 
 export interface Appended {
   /** The first new column (1-based); the new columns run from it, one per header name. */
@@ -31,12 +31,28 @@ export class SheetRewriter {
   private mode: 'before' | 'rows' | 'after' = 'before';
   private rowNumber = 0;
   private prefix = '';
+  private readonly scan = new CarryScan();
 
   constructor(private readonly add: Appended) {}
 
   /** The rewritten text of the next piece of the part (some may be held back until the next). */
   push(text: string): string {
     this.carry += text;
+    if (!this.scan.due(this.carry.length)) return '';
+    const out = this.rewrite();
+    this.scan.left(this.carry.length);
+    return out;
+  }
+
+  /** What is left at the end of the part. */
+  end(): string {
+    const out = this.rewrite() + this.carry;
+    this.carry = '';
+    return out;
+  }
+
+  /** The rewritten text of what `carry` holds whole; it keeps the rest. */
+  private rewrite(): string {
     let out = '';
     if (this.mode === 'before') {
       const start = SHEET_DATA.exec(this.carry);
@@ -67,13 +83,6 @@ export class SheetRewriter {
     out += this.carry;
     this.carry = '';
     return out;
-  }
-
-  /** What is left at the end of the part. */
-  end(): string {
-    const rest = this.carry;
-    this.carry = '';
-    return rest;
   }
 
   private row(m: RegExpExecArray): string {
