@@ -1,7 +1,7 @@
 /**
  * How many workbooks are read and written at once. A workbook job holds, beyond its upload (which
  * the pool's admission counts), a thread of its own with its heap and its model's session, about
- * 40–50 MB (bench/README.md). Four 32 MiB workbooks at once peaked at 479 MB; one at a time, later
+ * 25–30 MB (bench/README.md). Four 32 MiB workbooks at once peaked at 479 MB; one at a time, later
  * ones wait here with only their uploads held, in the order they came. The work is one core's
  * anyway: a workbook's thread reads, predicts and writes.
  */
