@@ -16,8 +16,11 @@ export function freeRecentBuffers(): void {
   gc?.({ type: 'minor', execution: 'sync' });
 }
 
-/** A full collection, once a large job has ended, so its upload's memory is returned before the next. */
-export function freeFinishedJob(): void {
+/**
+ * A full collection: once a large job has ended, so its upload's memory is returned before the
+ * next; or before a long job starts, so what reading its upload left is.
+ */
+export function freeAllUnused(): void {
   gc?.({ type: 'major', execution: 'sync' });
 }
 

@@ -12,7 +12,7 @@ import { fromUtf16, Utf16, utf16Of, Utf16Writer } from '../csv/utf16';
 import { CHUNK_BYTES, ChunkPlan, MAX_RECORD_BYTES, planBuffers } from './chunk-plan';
 import type { JobOptions, PieceRead, PredictOutcome, PredictTask, Problem, WriteTask } from './predict-csv';
 import { joinReads, splitUpload } from './split-upload';
-import { freeFinishedJob, freeRecentBuffers } from '../memory';
+import { freeAllUnused, freeRecentBuffers } from '../memory';
 import { outputColumns } from '../csv/write-output';
 import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
@@ -386,7 +386,7 @@ export class InferencePool {
    * about 15 % (bench/README.md).
    */
   private jobEnded(uploadBytes: number): void {
-    freeFinishedJob();
+    freeAllUnused();
     this.uncollectedBytes += uploadBytes;
     if (this.uncollectedBytes >= MAX_UNCOLLECTED_BYTES) void this.collectThreads();
   }
@@ -525,7 +525,7 @@ export class InferencePool {
     if (this.onIdle || this.active > 0 || this.pendingBytes > 0 || (this.uncollectedBytes === 0 && this.unfreedBytes === 0)) return;
     this.idleCollection = setTimeout(() => {
       if (this.active > 0 || this.pendingBytes > 0) return;
-      if (this.unfreedBytes > 0) freeFinishedJob();
+      if (this.unfreedBytes > 0) freeAllUnused();
       this.unfreedBytes = 0;
       if (this.uncollectedBytes > 0) void this.collectThreads();
     }, IDLE_COLLECT_MS).unref();

@@ -10,7 +10,7 @@ import type { LoadedModel } from '../models/registry';
 import type { Collected, JobOutcomes, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 import { planBuffers } from './chunk-plan';
 import { predictCsv, readPiece, writeBatch } from './predict-csv';
-import { freeFinishedJob } from '../memory';
+import { freeAllUnused } from '../memory';
 
 /** `value` with `buffers` moved to the main thread instead of copied (each is the answer's own). */
 function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
@@ -24,7 +24,7 @@ function moved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
  * nothing else prompts one, and a thread waiting in Atomics.wait for its next task runs nothing.
  */
 function collect(): Collected {
-  freeFinishedJob();
+  freeAllUnused();
   return { collected: threadId };
 }
 

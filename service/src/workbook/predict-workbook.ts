@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { HttpProblem } from '../http/problem';
-import { freeFinishedJob } from '../memory';
+import { freeAllUnused } from '../memory';
 import type { Problem } from '../inference/predict-csv';
 import type { LoadedModel } from '../models/registry';
 import { threadFile } from '../thread-file';
@@ -93,7 +93,7 @@ class WorkbookThread {
     // As the pool does when a large job ends (pool.ts jobEnded): the main thread allocates too little
     // to collect on its own, and uploads of workbooks sent one after another piled up until it idled
     // (12 in a row of 15 MiB: 259 MB before, 367 MB without this).
-    freeFinishedJob();
+    freeAllUnused();
   }
 }
 
@@ -174,7 +174,7 @@ export async function predictWorkbook(job: WorkbookJob, { slots }: WorkbookRun):
     // The network chunks the upload arrived in are garbage now (the pool frees them too, pool.ts),
     // and some outlived young collections while the body was read, so a full collection: they are
     // freed before the job's thread grows (the 32 MiB bench workbook peaked 4 MB lower).
-    freeFinishedJob();
+    freeAllUnused();
     try {
       thread = new WorkbookThread({ bytes: job.bytes, model: job.model, sheet: job.sheet, headerRow: job.headerRow, csv: job.csv }, freeSlot);
     } catch (error) {

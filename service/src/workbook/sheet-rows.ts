@@ -252,6 +252,8 @@ const needsParser = (xml: string) => xml.includes('<!') || xml.includes('<?');
  * took 19 s). Searched again only once the text has doubled, it costs its length about twice.
  */
 export class CarryScan {
+  /** Carried text shorter than this (a few pieces) is searched at every piece. */
+  private static readonly LONG_CHARS = 64 * 1024;
   private at = 0;
 
   /** Whether `length` chars of carried text should be searched now. */
@@ -261,7 +263,7 @@ export class CarryScan {
 
   /** Notes what a search left unfinished; a short remainder is searched again at the next piece. */
   left(length: number): void {
-    this.at = length >= 64 * 1024 ? length * 2 : 0;
+    this.at = length >= CarryScan.LONG_CHARS ? length * 2 : 0;
   }
 }
 
