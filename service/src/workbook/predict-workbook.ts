@@ -60,8 +60,8 @@ class WorkbookThread {
     this.worker = new Worker(threadFile(__dirname, 'workbook-thread'), {
       workerData: start,
       transferList: own ? [buffer] : [],
-      // The young generation is the process's (--max-semi-space-size, process-settings.ts), which a
-      // limit here does not raise; a larger one for this thread alone peaked higher (bench/README.md).
+      // The young generation is every thread's (process-settings.ts limitThreadsYoungGeneration),
+      // which a limit here does not change; a larger one peaked higher (bench/README.md).
       resourceLimits: { maxOldGenerationSizeMb: WORKBOOK_HEAP_MB },
     });
     this.worker.on('message', (message: unknown) => {

@@ -42,8 +42,8 @@ async function main(job: WorkbookStart): Promise<void> {
     reading = await readSheet(book, features, job);
     // The model's session, once the sheet is known to have its columns; one thread of onnxruntime's
     // own (this thread is the job's: the pool's threads go on with other jobs), released once predicted.
-    // Loaded only here: a thread that ends before (a refused sheet, shared strings past its heap)
-    // never loads the native addon, which is not safe to tear down with an isolate out of memory.
+    // The addon itself is loaded with this thread's modules (run-model.ts imports it), so a thread
+    // that runs out of memory reading shared strings ends with it loaded (workbook.test.ts).
     const ort = require('onnxruntime-node') as typeof Ort;
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     try {
