@@ -30,8 +30,8 @@ export const THREAD_SEMI_SPACE_MB = 2;
  * created, so the main thread keeps the command line's; the server calls this before its first
  * thread. Why: on Node 24 a semi-space of 1 MB is not a cap (a workbook's thread grew its new space
  * to 8.5–10 MB, the test's thread to 33 MB), and a thread's own `resourceLimits` young generation
- * gives way to the process's flag; 2 MB holds. The 32 MiB bench workbook peaked 6 MB lower, the
- * CSV as before (bench/README.md).
+ * gives way to the process's flag; 2 MB holds. The bench's 31.5 MiB workbook peaked 5–6 MB lower,
+ * a CSV of its rows as before, 30 CSV uploads in a row 4 MB higher (bench/README.md).
  */
 export function limitThreadsYoungGeneration(): void {
   setFlagsFromString(`--max-semi-space-size=${THREAD_SEMI_SPACE_MB}`);

@@ -26,8 +26,10 @@ function threadNewSpaceMb(limited: boolean): number {
       }
       require('node:worker_threads').parentPort.postMessage(most);\`;
     new Worker(thread, { eval: true }).once('message', (most) => { console.log(most); process.exit(0); });`;
-  const out = execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', '-e', probe], { env: { ...process.env, ...PROCESS_ENV, NODE_OPTIONS: '' }, encoding: 'utf8' });
-  return Number(out.trim()) / (1 << 20);
+  const out = execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', '-e', probe], { env: { ...process.env, ...PROCESS_ENV, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 30_000 });
+  const bytes = Number(out.trim());
+  if (!(bytes > 0)) throw new Error(`the probe measured nothing: ${out}`);
+  return bytes / (1 << 20);
 }
 
 describe('process settings', () => {
@@ -43,9 +45,11 @@ describe('process settings', () => {
 
 describe('the threads’ young generation', () => {
   it('is capped at two semi-spaces once limited, which the command line’s 1 MB semi-space is not', () => {
-    expect(threadNewSpaceMb(true)).toBeLessThanOrEqual(2 * THREAD_SEMI_SPACE_MB);
-    // Why the threads are set apart (Node 24): were this to hold, the limit could go.
-    expect(threadNewSpaceMb(false)).toBeGreaterThan(2 * THREAD_SEMI_SPACE_MB);
+    // Two semi-spaces (V8 may commit a page past them).
+    expect(threadNewSpaceMb(true)).toBeLessThan(2 * THREAD_SEMI_SPACE_MB + 1);
+    // Why the threads are set apart, on the Node the image runs (24: 33 MB here). Should a later
+    // one cap a 1 MB semi-space itself, this fails, and the limit can go.
+    if (Number(process.versions.node.split('.')[0]) === 24) expect(threadNewSpaceMb(false)).toBeGreaterThan(4 * THREAD_SEMI_SPACE_MB);
   });
 });
 

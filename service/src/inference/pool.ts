@@ -212,8 +212,8 @@ export class InferencePool {
       stricterFIFO: true,
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
-      // a small young generation frees the parser's garbage sooner (the process's flag decides it,
-      // as this does: process-settings.ts limitThreadsYoungGeneration).
+      // a small young generation frees the parser's garbage sooner. What sets it is the threads' flag
+      // (process-settings.ts limitThreadsYoungGeneration), which gives these same 4 MB.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
     });
   }
