@@ -29,19 +29,32 @@ const HEAP_STEP_BYTES = 4 << 20;
 let liveAfterCollection = 0;
 
 /**
- * A full collection once this thread's heap has grown a step (4 MB, or a quarter of what was live
- * if more) since the last, for a long job whose garbage steadily outlives young collections (a
- * workbook's thread moved about 0.9 kB a row of the bench sheet to the old generation while
- * reading it). V8 lets the old generation grow by at least 16 MB before it collects (its least step
- * on 64-bit): the thread's heap went from about 8 MB live to 24 MB and back all through a 32 MiB
- * workbook. Each collection takes about 15 ms there; the 32 MiB workbook took about 13 % longer.
- * Call it between pieces of work; it costs a heap statistics read when nothing is collected. The
- * first call collects, so the steps count from what is live, not from what set-up left.
+ * The heap's objects and the buffers they hold. A buffer's bytes live outside the heap (V8's
+ * external memory), freed only once the collector frees the small object that holds them; those
+ * that outlived young collections (inflated pieces, deflated output, answer pieces waiting to make a
+ * batch) wait for a full one, while the heap itself hardly grows.
+ */
+function heldBytes(): number {
+  const { used_heap_size, external_memory } = getHeapStatistics();
+  return used_heap_size + external_memory;
+}
+
+/**
+ * A full collection once this thread's heap, with the buffers it holds, has grown a step (4 MB, or
+ * a quarter of what was live if more) since the last, for a long job whose garbage steadily
+ * outlives young collections (a workbook's thread moved about 0.9 kB a row of the bench sheet to
+ * the old generation while reading it). V8 lets the old generation grow by at least 16 MB before it
+ * collects (its least step on 64-bit): the thread's heap went from about 8 MB live to 24 MB and
+ * back all through a 32 MiB workbook. Counting the heap alone, buffers piled up while the answer
+ * was written: counting them too, the 32 MiB bench workbook peaked 4 MB lower (bench/README.md).
+ * Each collection takes about 15 ms there; the 32 MiB workbook took about 13 % longer. Call it
+ * between pieces of work; it costs a heap statistics read when nothing is collected. The first call
+ * collects, so the steps count from what is live, not from what set-up left.
  */
 export function collectEachStep(): void {
   if (!gc) return;
-  const used = getHeapStatistics().used_heap_size;
-  if (liveAfterCollection > 0 && used < liveAfterCollection + Math.max(HEAP_STEP_BYTES, liveAfterCollection / 4)) return;
+  const held = heldBytes();
+  if (liveAfterCollection > 0 && held < liveAfterCollection + Math.max(HEAP_STEP_BYTES, liveAfterCollection / 4)) return;
   gc({ type: 'major', execution: 'sync' });
-  liveAfterCollection = getHeapStatistics().used_heap_size;
+  liveAfterCollection = heldBytes();
 }

@@ -155,6 +155,23 @@ oldGarbage(8);
 sizes.largeBefore = used() - live;
 collectEachStep();
 sizes.largeAfter = used() - live;
+// Buffers whose small holders moved to the old generation: 1 MB of bytes, then 8 MB, outside the heap.
+const buffers = () => process.memoryUsage().arrayBuffers;
+const bufferLive = buffers();
+function oldBuffers(mb) {
+  let kept = Array.from({ length: mb * 4 }, () => Buffer.alloc(256 * 1024, 1));
+  gc({ type: 'minor' });
+  gc({ type: 'minor' });
+  kept = undefined;
+}
+oldBuffers(1);
+sizes.smallBuffersBefore = buffers() - bufferLive;
+collectEachStep();
+sizes.smallBuffersAfter = buffers() - bufferLive;
+oldBuffers(8);
+sizes.largeBuffersBefore = buffers() - bufferLive;
+collectEachStep();
+sizes.largeBuffersAfter = buffers() - bufferLive;
 parentPort.postMessage(sizes);
 `;
 
@@ -172,6 +189,19 @@ describe('a long job in a thread of its own', () => {
     // Below the step nothing is collected; past it the heap goes back to what was live.
     expect(sizes.smallAfter).toBeGreaterThan(0.9 * sizes.smallBefore);
     expect(sizes.largeAfter).toBeLessThan(MiB);
+  });
+
+  it('counts the buffers the heap holds in the step: their bytes are outside it, freed only with their holders', async () => {
+    const worker = new Worker(STEP_PROBE, { eval: true });
+    const sizes = await new Promise<Record<string, number>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(sizes.smallBuffersBefore).toBeGreaterThan(0.9 * MiB);
+    expect(sizes.largeBuffersBefore).toBeGreaterThan(7.5 * MiB);
+    expect(sizes.smallBuffersAfter).toBeGreaterThan(0.9 * MiB);
+    expect(sizes.largeBuffersAfter).toBeLessThan(MiB);
   });
 });
 
