@@ -135,54 +135,49 @@ require('tsx/cjs');
 const { collectEachStep } = require(${JSON.stringify(join(__dirname, '..', 'src', 'memory.ts'))});
 const { getHeapStatistics } = require('node:v8');
 const { parentPort } = require('node:worker_threads');
-const used = () => getHeapStatistics().used_heap_size;
-/** About \`mb\` MB of objects moved to the old generation (two young collections survived), then dropped. */
-function oldGarbage(mb) {
-  let kept = Array.from({ length: mb * 16384 }, (_, i) => ({ row: i, text: 'cell ' + i }));
+const heap = () => getHeapStatistics().used_heap_size;
+const buffers = () => process.memoryUsage().arrayBuffers;
+/** About \`mb\` MB made by \`make\`, moved to the old generation (two young collections survived), then dropped. */
+function oldGarbage(make, mb) {
+  let kept = make(mb);
   gc({ type: 'minor' });
   gc({ type: 'minor' });
   kept = undefined;
 }
+const objects = (mb) => Array.from({ length: mb * 16384 }, (_, i) => ({ row: i, text: 'cell ' + i }));
+// Buffers: their bytes are outside the heap, held by small objects in it.
+const bytes = (mb) => Array.from({ length: mb * 4 }, () => Buffer.alloc(256 * 1024, 1));
 gc();
-const live = used();
 collectEachStep();
 const sizes = {};
-oldGarbage(1);
-sizes.smallBefore = used() - live;
-collectEachStep();
-sizes.smallAfter = used() - live;
-oldGarbage(8);
-sizes.largeBefore = used() - live;
-collectEachStep();
-sizes.largeAfter = used() - live;
-// Buffers whose small holders moved to the old generation: 1 MB of bytes, then 8 MB, outside the heap.
-const buffers = () => process.memoryUsage().arrayBuffers;
-const bufferLive = buffers();
-function oldBuffers(mb) {
-  let kept = Array.from({ length: mb * 4 }, () => Buffer.alloc(256 * 1024, 1));
-  gc({ type: 'minor' });
-  gc({ type: 'minor' });
-  kept = undefined;
+for (const [kind, size, make] of [['', heap, objects], ['Buffers', buffers, bytes]]) {
+  const live = size();
+  for (const [label, mb] of [['small', 1], ['large', 8]]) {
+    oldGarbage(make, mb);
+    sizes[label + kind + 'Before'] = size() - live;
+    collectEachStep();
+    sizes[label + kind + 'After'] = size() - live;
+  }
 }
-oldBuffers(1);
-sizes.smallBuffersBefore = buffers() - bufferLive;
-collectEachStep();
-sizes.smallBuffersAfter = buffers() - bufferLive;
-oldBuffers(8);
-sizes.largeBuffersBefore = buffers() - bufferLive;
-collectEachStep();
-sizes.largeBuffersAfter = buffers() - bufferLive;
 parentPort.postMessage(sizes);
 `;
 
-describe('a long job in a thread of its own', () => {
-  it('is collected once its heap has grown a step (4 MB) past what was live, and not before', async () => {
-    const worker = new Worker(STEP_PROBE, { eval: true });
-    const sizes = await new Promise<Record<string, number>>((resolve, reject) => {
+/** The probe's sizes, from a thread of its own. */
+async function stepProbeSizes(): Promise<Record<string, number>> {
+  const worker = new Worker(STEP_PROBE, { eval: true });
+  try {
+    return await new Promise<Record<string, number>>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
+  } finally {
     await worker.terminate();
+  }
+}
+
+describe('a long job in a thread of its own', () => {
+  it('is collected once its heap has grown a step (4 MB) past what was live, and not before', async () => {
+    const sizes = await stepProbeSizes();
     // The probe made what it means to: old garbage of about 1 MB, then about 9 MB.
     expect(sizes.smallBefore).toBeGreaterThan(0.5 * MiB);
     expect(sizes.largeBefore).toBeGreaterThan(5 * MiB);
@@ -192,12 +187,7 @@ describe('a long job in a thread of its own', () => {
   });
 
   it('counts the buffers the heap holds in the step: their bytes are outside it, freed only with their holders', async () => {
-    const worker = new Worker(STEP_PROBE, { eval: true });
-    const sizes = await new Promise<Record<string, number>>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    await worker.terminate();
+    const sizes = await stepProbeSizes();
     expect(sizes.smallBuffersBefore).toBeGreaterThan(0.9 * MiB);
     expect(sizes.largeBuffersBefore).toBeGreaterThan(7.5 * MiB);
     expect(sizes.smallBuffersAfter).toBeGreaterThan(0.9 * MiB);
