@@ -24,7 +24,7 @@ export function freeAllUnused(): void {
   gc?.({ type: 'major', execution: 'sync' });
 }
 
-/** Least growth of the heap, past what was live after the last collection, that collectEachStep collects. */
+/** Least growth of the heap and its buffers, past what was live after the last collection, that collectEachStep collects. */
 const HEAP_STEP_BYTES = 4 << 20;
 let liveAfterCollection = 0;
 
@@ -47,9 +47,10 @@ function heldBytes(): number {
  * collects (its least step on 64-bit): the thread's heap went from about 8 MB live to 24 MB and
  * back all through a 32 MiB workbook. Counting the heap alone, buffers piled up while the answer
  * was written: counting them too, the 32 MiB bench workbook peaked 4 MB lower (bench/README.md).
- * Each collection takes about 15 ms there; the 32 MiB workbook took about 13 % longer. Call it
- * between pieces of work; it costs a heap statistics read when nothing is collected. The first call
- * collects, so the steps count from what is live, not from what set-up left.
+ * Each collection takes about 15 ms there; the 32 MiB workbook took about 13 % longer, and 5–8 %
+ * more once buffers counted. Call it between pieces of work; it costs a heap statistics read when
+ * nothing is collected. The first call collects, so the steps count from what is live, not from
+ * what set-up left.
  */
 export function collectEachStep(): void {
   if (!gc) return;

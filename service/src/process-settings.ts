@@ -27,7 +27,7 @@ export const THREAD_SEMI_SPACE_MB = 2;
 /**
  * Caps the young generation of every thread started from now on (inference, workbook, PGlite,
  * template) at two semi-spaces of THREAD_SEMI_SPACE_MB. V8 reads the flag as each isolate is
- * created, so the main thread keeps the command line's; the server calls this before its first
+ * created, so the main thread keeps the command line's; startService calls this before its first
  * thread. Why: on Node 24 a semi-space of 1 MB is not a cap (a workbook's thread grew its new space
  * to 8.5–10 MB, the test's thread to 33 MB), and a thread's own `resourceLimits` young generation
  * gives way to the process's flag; 2 MB holds. The bench's 31.5 MiB workbook peaked 5–6 MB lower,

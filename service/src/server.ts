@@ -1,12 +1,9 @@
 /** The process entry point: reads the environment, starts the service, and owns SIGTERM. */
 import { loadConfig } from './config';
 import { createLogger } from './logging';
-import { limitThreadsYoungGeneration } from './process-settings';
 import { startService } from './service';
 
 async function main(): Promise<void> {
-  // Before the first thread starts (the inference pool's, in startService).
-  limitThreadsYoungGeneration();
   const startedAt = performance.now();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);

@@ -9,6 +9,7 @@ import type { SqlClient } from './jobs/sql-client';
 import type { Logger } from './logging';
 import { lockDataDir } from './jobs/data-dir-lock';
 import { ModelRegistry } from './models/registry';
+import { limitThreadsYoungGeneration } from './process-settings';
 import { WorkbookSlots } from './workbook/workbook-slots';
 
 export interface RunningService {
@@ -20,6 +21,8 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  // Before the first thread (the inference pool's, below; PGlite's and the workbooks' later).
+  limitThreadsYoungGeneration();
   // Before anything starts: a second process on the same PGlite folder must not start at all.
   const dataDirLock = config.databaseUrl ? undefined : lockDataDir(config.pgliteDir);
   const registry = await ModelRegistry.load(config.modelsDir, config.defaultModel);
