@@ -176,8 +176,12 @@ async function stepProbeSizes(): Promise<Record<string, number>> {
 }
 
 describe('a long job in a thread of its own', () => {
+  let sizes: Record<string, number>;
+  beforeAll(async () => {
+    sizes = await stepProbeSizes();
+  });
+
   it('is collected once its heap has grown a step (4 MB) past what was live, and not before', async () => {
-    const sizes = await stepProbeSizes();
     // The probe made what it means to: old garbage of about 1 MB, then about 9 MB.
     expect(sizes.smallBefore).toBeGreaterThan(0.5 * MiB);
     expect(sizes.largeBefore).toBeGreaterThan(5 * MiB);
@@ -187,7 +191,6 @@ describe('a long job in a thread of its own', () => {
   });
 
   it('counts the buffers the heap holds in the step: their bytes are outside it, freed only with their holders', async () => {
-    const sizes = await stepProbeSizes();
     expect(sizes.smallBuffersBefore).toBeGreaterThan(0.9 * MiB);
     expect(sizes.largeBuffersBefore).toBeGreaterThan(7.5 * MiB);
     expect(sizes.smallBuffersAfter).toBeGreaterThan(0.9 * MiB);

@@ -16,6 +16,7 @@ import { freeAllUnused, freeRecentBuffers } from '../memory';
 import { outputColumns } from '../csv/write-output';
 import type { Manifest } from '../models/manifest';
 import { threadFile } from '../thread-file';
+import { THREAD_SEMI_SPACE_MB } from '../process-settings';
 import type { Collected, JobOutcomes, WarmedUp, WorkerData, WorkerResult, WorkerTask } from './worker-protocol';
 
 /**
@@ -212,9 +213,9 @@ export class InferencePool {
       stricterFIFO: true,
       workerData,
       // A job holds about one chunk of text at a time, so a thread's heap needs little room, and
-      // a small young generation frees the parser's garbage sooner. What sets it is the threads' flag
-      // (process-settings.ts limitThreadsYoungGeneration), which gives these same 4 MB.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
+      // a small young generation frees the parser's garbage sooner. In the service the threads' flag
+      // sets it (process-settings.ts limitThreadsYoungGeneration); this gives a pool made without it the same.
+      resourceLimits: { maxYoungGenerationSizeMb: 2 * THREAD_SEMI_SPACE_MB, maxOldGenerationSizeMb: heapLimitMb(opts.chunkBytes ?? CHUNK_BYTES) },
     });
   }
 

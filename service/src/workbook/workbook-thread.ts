@@ -8,7 +8,7 @@
  */
 import { on } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import type * as Ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { HttpProblem } from '../http/problem';
 import { openBook } from './book';
 import { predictSheet } from './predict-sheet';
@@ -42,9 +42,8 @@ async function main(job: WorkbookStart): Promise<void> {
     reading = await readSheet(book, features, job);
     // The model's session, once the sheet is known to have its columns; one thread of onnxruntime's
     // own (this thread is the job's: the pool's threads go on with other jobs), released once predicted.
-    // The addon itself is loaded with this thread's modules (run-model.ts imports it), so a thread
-    // that runs out of memory reading shared strings ends with it loaded (workbook.test.ts).
-    const ort = require('onnxruntime-node') as typeof Ort;
+    // The addon itself is loaded with this thread's modules, so a thread that runs out of memory
+    // reading shared strings ends with it loaded (workbook.test.ts).
     const session = await ort.InferenceSession.create(model.servable, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     try {
       predicted = await predictSheet(reading, model, session);
